@@ -1,0 +1,198 @@
+import CCairo
+import Foundation
+
+/// A font choice of the layout engine (DejaVu Sans, resolved through fontconfig).
+struct Font: Hashable {
+    var size: Double
+    var bold: Bool = false
+
+    static let body = Font(size: 10)
+    static let small = Font(size: 8)
+    static let table = Font(size: 8.5)
+    static let tableHeader = Font(size: 8.5, bold: true)
+    static func heading(_ level: Int) -> Font {
+        Font(size: [18.0, 14.0, 12.0][min(max(level, 1), 3) - 1], bold: true)
+    }
+
+    var lineHeight: Double { size * 1.4 }
+    /// Distance from the top of a line box to the baseline.
+    var ascent: Double { size * 1.05 }
+}
+
+/// An RGB colour with components in 0...1.
+struct Color: Hashable {
+    var red: Double, green: Double, blue: Double
+
+    static let text = Color(red: 0.1, green: 0.1, blue: 0.12)
+    static let muted = Color(red: 0.42, green: 0.42, blue: 0.45)
+    static let rule = Color(red: 0.75, green: 0.76, blue: 0.78)
+    static let headerFill = Color(red: 0.88, green: 0.91, blue: 0.95)
+    static let zebra = Color(red: 0.96, green: 0.97, blue: 0.98)
+    static let palette = [
+        Color(red: 0.16, green: 0.38, blue: 0.67), Color(red: 0.89, green: 0.47, blue: 0.13),
+        Color(red: 0.24, green: 0.6, blue: 0.34), Color(red: 0.75, green: 0.22, blue: 0.25),
+        Color(red: 0.5, green: 0.37, blue: 0.68), Color(red: 0.4, green: 0.4, blue: 0.4),
+    ]
+}
+
+/// The Cairo PDF surface and context, with text measurement cached per font and string.
+final class Canvas {
+    static let pageWidth = 595.28
+    static let pageHeight = 841.89
+
+    let surface: OpaquePointer
+    let context: OpaquePointer
+    private var currentFont: Font?
+    private var widths: [Font: [String: Double]] = [:]
+
+    init(output: PDFOutput) throws {
+        let closure = Unmanaged.passUnretained(output).toOpaque()
+        surface = cairo_pdf_surface_create_for_stream({ closure, data, length in
+            let output = Unmanaged<PDFOutput>.fromOpaque(closure!).takeUnretainedValue()
+            output.data.append(data!, count: Int(length))
+            return CAIRO_STATUS_SUCCESS
+        }, closure, Self.pageWidth, Self.pageHeight)
+        context = cairo_create(surface)
+        guard cairo_status(context) == CAIRO_STATUS_SUCCESS else {
+            throw DocumentError.rendering(String(cString: cairo_status_to_string(cairo_status(context))))
+        }
+    }
+
+    func finish() throws {
+        cairo_destroy(context)
+        cairo_surface_finish(surface)
+        let status = cairo_surface_status(surface)
+        cairo_surface_destroy(surface)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw DocumentError.rendering(String(cString: cairo_status_to_string(status)))
+        }
+    }
+
+    func use(_ font: Font) {
+        guard font != currentFont else { return }
+        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, font.bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(context, font.size)
+        currentFont = font
+    }
+
+    /// The advance width of `text` in `font`.
+    func width(_ text: String, _ font: Font) -> Double {
+        if let cached = widths[font]?[text] { return cached }
+        use(font)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(context, text, &extents)
+        widths[font, default: [:]][text] = extents.x_advance
+        return extents.x_advance
+    }
+
+    func setColor(_ color: Color, alpha: Double = 1) {
+        cairo_set_source_rgba(context, color.red, color.green, color.blue, alpha)
+    }
+
+    func text(_ string: String, x: Double, baseline: Double, font: Font, color: Color = .text) {
+        use(font)
+        setColor(color)
+        cairo_move_to(context, x, baseline)
+        cairo_show_text(context, string)
+    }
+
+    func fill(x: Double, y: Double, width: Double, height: Double, color: Color, alpha: Double = 1) {
+        setColor(color, alpha: alpha)
+        cairo_rectangle(context, x, y, width, height)
+        cairo_fill(context)
+    }
+
+    func line(from: (Double, Double), to: (Double, Double), color: Color, width: Double = 0.5) {
+        setColor(color)
+        cairo_set_line_width(context, width)
+        cairo_move_to(context, from.0, from.1)
+        cairo_line_to(context, to.0, to.1)
+        cairo_stroke(context)
+    }
+
+    func polygon(_ points: [(Double, Double)], fill: Color?, fillAlpha: Double = 0.25, stroke: Color?, width: Double = 1) {
+        guard let first = points.first else { return }
+        cairo_move_to(context, first.0, first.1)
+        for point in points.dropFirst() { cairo_line_to(context, point.0, point.1) }
+        cairo_close_path(context)
+        if let fill {
+            setColor(fill, alpha: fillAlpha)
+            if stroke != nil { cairo_fill_preserve(context) } else { cairo_fill(context) }
+        }
+        if let stroke {
+            setColor(stroke)
+            cairo_set_line_width(context, width)
+            cairo_stroke(context)
+        }
+    }
+
+    func image(_ image: PNGImage, x: Double, y: Double, width: Double, height: Double) {
+        cairo_save(context)
+        cairo_translate(context, x, y)
+        cairo_scale(context, width / Double(image.width), height / Double(image.height))
+        cairo_set_source_surface(context, image.surface, 0, 0)
+        cairo_paint(context)
+        cairo_restore(context)
+    }
+
+    func showPage() { cairo_show_page(context) }
+
+    /// Adds a bookmark pointing at `y` on page `page` (1-based); returns its id for children.
+    func outline(_ title: String, parent: Int32, page: Int, y: Double) -> Int32 {
+        cairo_pdf_surface_add_outline(surface, parent, title, "page=\(page) pos=[0 \(y)]", cairo_pdf_outline_flags_t(0))
+    }
+
+    func metadata(_ key: cairo_pdf_metadata_t, _ value: String) {
+        cairo_pdf_surface_set_metadata(surface, key, value)
+    }
+}
+
+/// Collects the bytes Cairo writes.
+final class PDFOutput {
+    var data = Data()
+}
+
+/// A decoded PNG, as a Cairo image surface.
+final class PNGImage {
+    let surface: OpaquePointer
+    let width: Int
+    let height: Int
+
+    init(png: Data) throws {
+        final class Reader {
+            let bytes: [UInt8]
+            var offset = 0
+            init(_ data: Data) { bytes = [UInt8](data) }
+        }
+        let reader = Reader(png)
+        let surface: OpaquePointer = withExtendedLifetime(reader) {
+            cairo_image_surface_create_from_png_stream({ closure, buffer, length in
+                let reader = Unmanaged<Reader>.fromOpaque(closure!).takeUnretainedValue()
+                let count = Int(length)
+                guard reader.offset + count <= reader.bytes.count, let buffer else { return CAIRO_STATUS_READ_ERROR }
+                reader.bytes.withUnsafeBufferPointer { source in
+                    buffer.update(from: source.baseAddress! + reader.offset, count: count)
+                }
+                reader.offset += count
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(reader).toOpaque())
+        }
+        guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_destroy(surface)
+            throw DocumentError.invalidImage
+        }
+        self.surface = surface
+        width = Int(cairo_image_surface_get_width(surface))
+        height = Int(cairo_image_surface_get_height(surface))
+    }
+
+    deinit { cairo_surface_destroy(surface) }
+}
+
+/// Why a document could not be rendered.
+public enum DocumentError: Error, Equatable, Sendable {
+    /// An image block or the logo is not a valid PNG.
+    case invalidImage
+    /// Cairo reported an error.
+    case rendering(String)
+}

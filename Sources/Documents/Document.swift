@@ -1,0 +1,121 @@
+import Foundation
+
+/// A document to render as PDF, described as data: the Domain builds it, the worker renders it.
+public struct Document: Codable, Sendable, Equatable {
+    /// Title, shown in the running header and stored as PDF metadata.
+    public var title: String
+    /// Author (PDF metadata).
+    public var author: String
+    /// Subject (PDF metadata).
+    public var subject: String?
+    /// Creation date (PDF metadata).
+    public var createdAt: Date
+    /// Running header text, on the left of every page; defaults to the title.
+    public var header: String?
+    /// Footer label with `{page}` and `{pages}` placeholders, e.g. `Page {page} of {pages}`.
+    public var pageLabel: String
+    /// An optional PNG drawn at the top right of every page header (a logo), about 24 pt high.
+    public var logoPNG: Data?
+    public var blocks: [Block]
+
+    public init(
+        title: String, author: String, subject: String? = nil, createdAt: Date = Date(), header: String? = nil,
+        pageLabel: String = "Page {page} of {pages}", logoPNG: Data? = nil, blocks: [Block]
+    ) {
+        self.title = title
+        self.author = author
+        self.subject = subject
+        self.createdAt = createdAt
+        self.header = header
+        self.pageLabel = pageLabel
+        self.logoPNG = logoPNG
+        self.blocks = blocks
+    }
+
+    /// One element of the flow.
+    public enum Block: Codable, Sendable, Equatable {
+        /// A heading of level 1 to 3; also a bookmark in the PDF outline.
+        case heading(level: Int, text: String)
+        /// Text wrapped to the page width; blank lines (`\n\n`) separate paragraphs.
+        case paragraph(text: String)
+        /// Label / value pairs, labels in bold on the left.
+        case keyValues(pairs: [KeyValue])
+        /// A table whose rows continue on the next pages under a repeated header.
+        case table(Table)
+        /// A PNG picture, scaled to `width` points (default: its size, at most the page width).
+        case image(png: Data, width: Double?)
+        case barChart(BarChart)
+        case radarChart(RadarChart)
+        /// Vertical space in points.
+        case spacer(height: Double)
+        case pageBreak
+    }
+}
+
+/// A label and its value.
+public struct KeyValue: Codable, Sendable, Equatable {
+    public var key: String
+    public var value: String
+
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A table: header cells, rows of cells, and relative column widths.
+public struct Table: Codable, Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[String]]
+    /// Relative widths, one per column (default: equal).
+    public var widths: [Double]?
+
+    public init(columns: [String], rows: [[String]], widths: [Double]? = nil) {
+        self.columns = columns
+        self.rows = rows
+        self.widths = widths
+    }
+}
+
+/// A named list of values, one per category or axis.
+public struct ChartSeries: Codable, Sendable, Equatable {
+    public var name: String
+    public var values: [Double]
+
+    public init(name: String, values: [Double]) {
+        self.name = name
+        self.values = values
+    }
+}
+
+/// Vertical bars grouped by category, one colour per series.
+public struct BarChart: Codable, Sendable, Equatable {
+    public var title: String
+    public var categories: [String]
+    public var series: [ChartSeries]
+    /// The top of the value axis (default: the largest value).
+    public var maximum: Double?
+
+    public init(title: String, categories: [String], series: [ChartSeries], maximum: Double? = nil) {
+        self.title = title
+        self.categories = categories
+        self.series = series
+        self.maximum = maximum
+    }
+}
+
+/// A radar (spider) chart: one axis per label, one polygon per series.
+public struct RadarChart: Codable, Sendable, Equatable {
+    public var title: String
+    public var axes: [String]
+    public var series: [ChartSeries]
+    /// The value at the rim (default: the largest value).
+    public var maximum: Double?
+
+    public init(title: String, axes: [String], series: [ChartSeries], maximum: Double? = nil) {
+        self.title = title
+        self.axes = axes
+        self.series = series
+        self.maximum = maximum
+    }
+}

@@ -1,0 +1,241 @@
+/// One drawing instruction placed on a page by the layout pass.
+enum DrawOp {
+    case text(String, x: Double, baseline: Double, font: Font, color: Color)
+    case fill(x: Double, y: Double, width: Double, height: Double, color: Color, alpha: Double)
+    case line(from: (Double, Double), to: (Double, Double), color: Color, width: Double)
+    case polygon([(Double, Double)], fill: Color?, stroke: Color?)
+    case image(index: Int, x: Double, y: Double, width: Double, height: Double)
+    case bookmark(String, level: Int, y: Double)
+}
+
+/// Flows blocks onto A4 pages: measures text, wraps it, breaks pages, repeats table headers.
+final class PageLayout {
+    let canvas: Canvas
+    private(set) var pages: [[DrawOp]] = [[]]
+    private(set) var images: [PNGImage] = []
+    var y: Double
+
+    let left = 56.0
+    let right = Canvas.pageWidth - 56
+    let top = 78.0
+    let bottom = Canvas.pageHeight - 64
+
+    var width: Double { right - left }
+
+    init(canvas: Canvas) {
+        self.canvas = canvas
+        y = top
+    }
+
+    func add(_ op: DrawOp) { pages[pages.count - 1].append(op) }
+
+    func newPage() {
+        pages.append([])
+        y = top
+    }
+
+    /// Starts a new page unless `height` fits below the cursor (or the page is still empty).
+    func ensure(_ height: Double) {
+        if y + height > bottom, y > top { newPage() }
+    }
+
+    func addImage(_ image: PNGImage) -> Int {
+        images.append(image)
+        return images.count - 1
+    }
+
+    // MARK: Text
+
+    /// Splits `text` into lines no wider than `maxWidth`; explicit line breaks are kept and
+    /// words longer than a line (URLs, identifiers) are cut between characters.
+    func wrap(_ text: String, font: Font, width maxWidth: Double) -> [String] {
+        let space = canvas.width(" ", font)
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            var lineWidth = 0.0
+            for word in paragraph.split(separator: " ") {
+                let word = String(word)
+                let wordWidth = canvas.width(word, font)
+                if line.isEmpty, wordWidth <= maxWidth {
+                    (line, lineWidth) = (word, wordWidth)
+                } else if !line.isEmpty, lineWidth + space + wordWidth <= maxWidth {
+                    line += " " + word
+                    lineWidth += space + wordWidth
+                } else {
+                    if !line.isEmpty { lines.append(line) }
+                    if wordWidth <= maxWidth {
+                        (line, lineWidth) = (word, wordWidth)
+                    } else {
+                        var pieces = cut(word, font: font, width: maxWidth)
+                        line = pieces.removeLast()
+                        lineWidth = canvas.width(line, font)
+                        lines += pieces
+                    }
+                }
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    private func cut(_ word: String, font: Font, width maxWidth: Double) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var currentWidth = 0.0
+        for character in word {
+            let characterWidth = canvas.width(String(character), font)
+            if currentWidth + characterWidth > maxWidth, !current.isEmpty {
+                pieces.append(current)
+                (current, currentWidth) = ("", 0)
+            }
+            current.append(character)
+            currentWidth += characterWidth
+        }
+        pieces.append(current)
+        return pieces
+    }
+
+    /// Places wrapped lines at `x`, breaking pages between lines.
+    func flow(_ lines: [String], x: Double, font: Font, color: Color = .text) {
+        for line in lines {
+            ensure(font.lineHeight)
+            add(.text(line, x: x, baseline: y + font.ascent, font: font, color: color))
+            y += font.lineHeight
+        }
+    }
+
+    /// `text` truncated with an ellipsis to fit `maxWidth`.
+    func fitted(_ text: String, font: Font, width maxWidth: Double) -> String {
+        if canvas.width(text, font) <= maxWidth { return text }
+        var result = text
+        while !result.isEmpty, canvas.width(result + "…", font) > maxWidth { result.removeLast() }
+        return result + "…"
+    }
+
+    // MARK: Blocks
+
+    func layout(_ block: Document.Block) throws {
+        switch block {
+        case .heading(let level, let text):
+            let font = Font.heading(level)
+            let lines = wrap(text, font: font, width: width)
+            // Keep a heading with the start of what follows it.
+            ensure(Double(lines.count) * font.lineHeight + 8 + Font.body.lineHeight * 3)
+            if y > top { y += font.size * 0.6 }
+            add(.bookmark(text, level: level, y: y))
+            flow(lines, x: left, font: font)
+            y += 4
+        case .paragraph(let text):
+            for paragraph in text.components(separatedBy: "\n\n") {
+                flow(wrap(paragraph, font: .body, width: width), x: left, font: .body)
+                y += Font.body.size * 0.6
+            }
+        case .keyValues(let pairs):
+            layoutKeyValues(pairs)
+        case .table(let table):
+            layoutTable(table)
+        case .image(let png, let requestedWidth):
+            let image = try PNGImage(png: png)
+            let drawWidth = min(requestedWidth ?? Double(image.width), width)
+            let drawHeight = drawWidth * Double(image.height) / Double(max(image.width, 1))
+            ensure(drawHeight)
+            add(.image(index: addImage(image), x: left, y: y, width: drawWidth, height: drawHeight))
+            y += drawHeight + 8
+        case .barChart(let chart):
+            layoutBarChart(chart)
+        case .radarChart(let chart):
+            layoutRadarChart(chart)
+        case .spacer(let height):
+            y = min(y + height, bottom)
+        case .pageBreak:
+            if y > top { newPage() }
+        }
+    }
+
+    private func layoutKeyValues(_ pairs: [KeyValue]) {
+        let keyWidth = width * 0.34
+        let bold = Font(size: Font.body.size, bold: true)
+        for pair in pairs {
+            let keyLines = wrap(pair.key, font: bold, width: keyWidth - 8)
+            let valueLines = wrap(pair.value, font: .body, width: width - keyWidth)
+            let count = max(keyLines.count, valueLines.count)
+            for index in 0..<count {
+                ensure(Font.body.lineHeight)
+                let baseline = y + Font.body.ascent
+                if index < keyLines.count { add(.text(keyLines[index], x: left, baseline: baseline, font: bold, color: .text)) }
+                if index < valueLines.count { add(.text(valueLines[index], x: left + keyWidth, baseline: baseline, font: .body, color: .text)) }
+                y += Font.body.lineHeight
+            }
+            y += 2
+        }
+        y += 6
+    }
+
+    private func layoutTable(_ table: Table) {
+        let columnCount = max(table.columns.count, 1)
+        let weights = (table.widths?.count == columnCount ? table.widths! : Array(repeating: 1.0, count: columnCount))
+        let total = weights.reduce(0, +)
+        let widths = weights.map { width * $0 / total }
+        let xs = widths.indices.map { index in left + widths[..<index].reduce(0, +) }
+        let padding = 3.0
+
+        func cells(_ values: [String], font: Font) -> [[String]] {
+            (0..<columnCount).map { column in
+                wrap(column < values.count ? values[column] : "", font: font, width: widths[column] - 2 * padding)
+            }
+        }
+        let header = cells(table.columns, font: .tableHeader)
+        let headerHeight = Double(header.map(\.count).max() ?? 1) * Font.tableHeader.lineHeight + 2 * padding
+
+        func drawHeader() {
+            add(.fill(x: left, y: y, width: width, height: headerHeight, color: .headerFill, alpha: 1))
+            for (column, lines) in header.enumerated() {
+                for (index, line) in lines.enumerated() {
+                    let baseline = y + padding + Double(index) * Font.tableHeader.lineHeight + Font.tableHeader.ascent
+                    add(.text(line, x: xs[column] + padding, baseline: baseline, font: .tableHeader, color: .text))
+                }
+            }
+            y += headerHeight
+            add(.line(from: (left, y), to: (right, y), color: .rule, width: 0.8))
+        }
+
+        ensure(headerHeight + Font.table.lineHeight + 2 * padding)
+        drawHeader()
+        for (rowIndex, row) in table.rows.enumerated() {
+            var remaining = cells(row, font: .table)
+            let rowHeight = Double(remaining.map(\.count).max() ?? 1) * Font.table.lineHeight + 2 * padding
+            if y + rowHeight > bottom, rowHeight <= bottom - top - headerHeight {
+                newPage()
+                drawHeader()
+            }
+            // A row taller than a page continues on the next ones, a slice of lines at a time.
+            while true {
+                let available = Int((bottom - y - 2 * padding) / Font.table.lineHeight)
+                if available < 1 {
+                    newPage()
+                    drawHeader()
+                    continue
+                }
+                let take = min(available, remaining.map(\.count).max() ?? 1)
+                let sliceHeight = Double(take) * Font.table.lineHeight + 2 * padding
+                if rowIndex % 2 == 1 {
+                    add(.fill(x: left, y: y, width: width, height: sliceHeight, color: .zebra, alpha: 1))
+                }
+                for column in 0..<columnCount {
+                    for (index, line) in remaining[column].prefix(take).enumerated() {
+                        let baseline = y + padding + Double(index) * Font.table.lineHeight + Font.table.ascent
+                        add(.text(line, x: xs[column] + padding, baseline: baseline, font: .table, color: .text))
+                    }
+                    remaining[column] = Array(remaining[column].dropFirst(take))
+                }
+                y += sliceHeight
+                add(.line(from: (left, y), to: (right, y), color: .rule, width: 0.3))
+                if remaining.allSatisfy(\.isEmpty) { break }
+                newPage()
+                drawHeader()
+            }
+        }
+        y += 10
+    }
+}
