@@ -79,10 +79,12 @@ let package = Package(
         // The worker: scheduler, job execution, and the executable around them.
         .target(name: "Beat", dependencies: [
             "Domain",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Consumer", dependencies: [
             "Domain",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "Worker", dependencies: [
@@ -92,10 +94,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
-        .testTarget(name: "InfrastructureTests", dependencies: ["Postgres", "Redis", "Mail", "Documents", "Domain"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Beat", "Consumer", "Domain"]),
+        // Tests: real PostgreSQL, Redis and SMTP, started by scripts/test.
+        .target(name: "TestSupport", dependencies: ["Domain"], path: "Tests/TestSupport"),
+        .testTarget(name: "InfrastructureTests", dependencies: ["TestSupport", "Postgres", "Redis", "Mail", "Documents", "Domain"]),
+        .testTarget(name: "WorkerTests", dependencies: [
+            "TestSupport", "Beat", "Consumer", "Domain",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "APITests", dependencies: [
-            "API",
+            "TestSupport", "API",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

@@ -1,0 +1,45 @@
+import Domain
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import Prometheus
+import ServiceLifecycle
+
+/// The request context of every route.
+typealias AppRequestContext = BasicRequestContext
+
+/// Builds the router: middleware in order (request id, metrics, access log, problems, body
+/// limit), then the routes generated from `openapi.yaml`.
+func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    let routes = RouteTable(maxBodyBytes: platform.configuration.maxBodyBytes)
+    router.middlewares.add(RequestIDMiddleware())
+    router.middlewares.add(MetricsMiddleware())
+    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(ProblemMiddleware(routes: routes))
+    router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes))
+    try APIService(platform: platform, metrics: metrics).registerHandlers(on: RecordingTransport(router: router, table: routes))
+    return router
+}
+
+/// Builds the HTTP application around the router; the platform's pools close after the server stops.
+func buildApplication(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> some ApplicationProtocol {
+    let configuration = platform.configuration
+    let router = try buildRouter(platform: platform, metrics: metrics)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        logger: platform.logger)
+    app.addServices(PlatformService(platform: platform))
+    return app
+}
+
+/// Keeps the platform's pools open while the server runs, and closes them after it stops.
+struct PlatformService: Service {
+    let platform: Platform
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await platform.shutdown()
+    }
+}

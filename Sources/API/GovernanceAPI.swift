@@ -1,0 +1,63 @@
+import ArgumentParser
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+@main
+struct GovernanceAPI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "governance-api",
+        abstract: "The Governance Platform JSON API.",
+        discussion: "Configured through environment variables; see README.md.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Reads the configuration and sets up logging, or exits with the configuration problems.
+func startUp(label: String) throws -> (AppConfiguration, Logger) {
+    let configuration: AppConfiguration
+    do {
+        configuration = try AppConfiguration.fromEnvironment()
+    } catch let error as ConfigurationError {
+        FileHandle.standardError.write(Data("\(label): \(error)\n".utf8))
+        throw ExitCode(78)  // EX_CONFIG
+    }
+    LogSetup.bootstrap(configuration)
+    return (configuration, Logger(label: label))
+}
+
+extension GovernanceAPI {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve the API until SIGTERM or SIGINT.")
+
+        func run() async throws {
+            let (configuration, logger) = try startUp(label: "governance-api")
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let platform = Platform(configuration: configuration, logger: logger)
+            let app = try buildApplication(platform: platform, metrics: registry)
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+
+        func run() async throws {
+            let (configuration, logger) = try startUp(label: "governance-api")
+            let platform = Platform(configuration: configuration, logger: logger)
+            do {
+                let applied = try await platform.migrate()
+                logger.info("migrations done", metadata: ["applied": "\(applied)"])
+                await platform.shutdown()
+            } catch {
+                await platform.shutdown()
+                logger.critical("migration failed", metadata: ["error": "\(error)"])
+                throw ExitCode.failure
+            }
+        }
+    }
+}

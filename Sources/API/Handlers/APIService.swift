@@ -1,0 +1,9 @@
+import Domain
+import Prometheus
+
+/// The implementation of the generated `APIProtocol`: one extension per spec tag, each a thin
+/// translation between generated types and the Domain.
+struct APIService: APIProtocol {
+    let platform: Platform
+    let metrics: PrometheusCollectorRegistry
+}

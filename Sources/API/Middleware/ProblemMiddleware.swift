@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+
+/// Turns every error into an RFC 9457 `application/problem+json` response: unknown routes
+/// (404), known paths with another method (405 with `Allow`), malformed bodies (400), oversized
+/// bodies (413), and anything unexpected (a generic 500 whose details go only to the log).
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = problem(for: error, request: request, logger: context.logger)
+            return problem.response(instance: request.uri.path, requestID: RequestID.current)
+        }
+    }
+
+    func problem(for error: any Error, request: Request, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as HTTPError where error.status == .notFound:
+            let allowed = routes.methods(forPath: request.uri.path)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
+                return .methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)
+            }
+            return .notFound("No route matches \(request.method.rawValue) \(request.uri.path).")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return .bodyTooLarge(limit: routes.maxBodyBytes)
+        case let error as HTTPError where (400..<500).contains(error.status.code):
+            return Problem(status: error.status, slug: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.body)
+        case let error as ServerError:
+            return problem(for: error, request: request, logger: logger)
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError()
+        }
+    }
+
+    private func problem(for error: ServerError, request: Request, logger: Logger) -> Problem {
+        if let problem = error.underlyingError as? Problem { return problem }
+        if let decoding = error.underlyingError as? DecodingError {
+            return .malformedBody(Self.describe(decoding))
+        }
+        if (400..<500).contains(error.httpStatus.code) {
+            return Problem(status: error.httpStatus, slug: "invalid-request", title: error.httpStatus.reasonPhrase, detail: error.causeDescription)
+        }
+        logger.error("operation failed", metadata: ["operation": "\(error.operationID)", "error": "\(String(reflecting: error.underlyingError))"])
+        return .internalError()
+    }
+
+    /// A client-facing account of a JSON decoding failure: where, and what was expected.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "the body" : "'\(path)'"
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "The body is not valid JSON." : "Invalid value at \(path(context))."
+        case .keyNotFound(let key, let context):
+            return "Missing required field '\(key.stringValue)' in \(path(context))."
+        case .typeMismatch(let type, let context):
+            return "Wrong type at \(path(context)): expected \(type)."
+        case .valueNotFound(let type, let context):
+            return "Missing value at \(path(context)): expected \(type)."
+        @unknown default:
+            return "The body could not be decoded."
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An RFC 9457 problem: the one shape of every error response.
+struct Problem: Error, Sendable {
+    struct FieldError: Codable, Sendable, Equatable {
+        var field: String
+        var code: String
+        var message: String
+    }
+
+    var status: HTTPResponse.Status
+    /// The last part of the `type` URI, e.g. `not-found`.
+    var slug: String
+    var title: String
+    var detail: String?
+    var errors: [FieldError]?
+    var headers: HTTPFields = [:]
+
+    static func notFound(_ detail: String) -> Problem {
+        Problem(status: .notFound, slug: "not-found", title: "Not Found", detail: detail)
+    }
+
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]) -> Problem {
+        var problem = Problem(
+            status: .methodNotAllowed, slug: "method-not-allowed", title: "Method Not Allowed",
+            detail: "\(path) does not accept \(method.rawValue); it accepts \(allowed.map(\.rawValue).joined(separator: ", ")).")
+        problem.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+        return problem
+    }
+
+    static func bodyTooLarge(limit: Int) -> Problem {
+        Problem(status: .contentTooLarge, slug: "body-too-large", title: "Request body too large",
+                detail: "The request body exceeds the limit of \(limit) bytes.")
+    }
+
+    static func malformedBody(_ detail: String) -> Problem {
+        Problem(status: .badRequest, slug: "malformed-body", title: "Malformed request body", detail: detail)
+    }
+
+    static func internalError() -> Problem {
+        Problem(status: .internalServerError, slug: "internal-error", title: "Internal Server Error",
+                detail: "The server failed to handle the request; quote the request id when reporting it.")
+    }
+
+    static func notReady(_ detail: String) -> Problem {
+        Problem(status: .serviceUnavailable, slug: "not-ready", title: "Service not ready", detail: detail)
+    }
+
+    var type: String { "urn:governance:problem:\(slug)" }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String?
+        var instance: String
+        var requestId: String
+        var errors: [FieldError]?
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, instance, errors
+            case requestId = "request_id"
+        }
+    }
+
+    func body(instance: String, requestID: String) -> Body {
+        Body(type: type, title: title, status: Int(status.code), detail: detail, instance: instance, requestId: requestID, errors: errors)
+    }
+
+    /// The `application/problem+json` response.
+    func response(instance: String, requestID: String) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(body(instance: instance, requestID: requestID))) ?? Data("{}".utf8)
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

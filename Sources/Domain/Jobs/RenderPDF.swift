@@ -1,0 +1,70 @@
+import Documents
+import Foundation
+import Postgres
+
+/// What a `render_pdf` job renders and under which id it stores the result.
+public struct RenderPDFPayload: Codable, Sendable, Equatable {
+    public var documentId: UUID
+    public var filename: String
+    public var document: Document
+
+    public init(documentId: UUID, filename: String, document: Document) {
+        self.documentId = documentId
+        self.filename = filename
+        self.document = document
+    }
+}
+
+/// A stored file, as the API serves it.
+public struct StoredDocument: Sendable, Equatable {
+    public let id: UUID
+    public let filename: String
+    public let contentType: String
+    public let content: Data
+    public let sha256: String
+    public let createdAt: Date
+}
+
+/// Stored documents (rendered PDFs, exports) with their SHA-256 checksum.
+public struct DocumentStore: Sendable {
+    public let postgres: PostgresClient
+
+    public init(postgres: PostgresClient) {
+        self.postgres = postgres
+    }
+
+    /// Renders `payload.document` and stores it under `payload.documentId`, unless a document
+    /// with that id exists already (a redelivered job renders nothing twice).
+    ///
+    /// - Returns: `true` when this call stored the document.
+    @discardableResult
+    public func render(_ payload: RenderPDFPayload) async throws -> Bool {
+        if try await exists(payload.documentId) { return false }
+        let pdf = try PDFRenderer.render(payload.document)
+        return try await store(id: payload.documentId, filename: payload.filename, contentType: "application/pdf", content: pdf)
+    }
+
+    /// Stores bytes; `false` when the id is taken.
+    @discardableResult
+    public func store(id: UUID, filename: String, contentType: String, content: Data) async throws -> Bool {
+        let rows = try await postgres.query("""
+            INSERT INTO documents (id, filename, content_type, content, sha256, size_bytes)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING
+            """, id, filename, contentType, content, SHA256.hex(content), content.count)
+        return rows.affectedRows == 1
+    }
+
+    public func exists(_ id: UUID) async throws -> Bool {
+        try await postgres.query("SELECT 1 FROM documents WHERE id = $1", id).count == 1
+    }
+
+    /// The document, or `nil` when there is none with that id.
+    public func find(_ id: UUID) async throws -> StoredDocument? {
+        guard let row = try await postgres.query(
+            "SELECT id, filename, content_type, content, sha256, created_at FROM documents WHERE id = $1", id).first
+        else { return nil }
+        return StoredDocument(
+            id: try row.decode("id"), filename: try row.decode("filename"), contentType: try row.decode("content_type"),
+            content: try row.decode("content"), sha256: try row.decode("sha256"), createdAt: try row.decode("created_at"))
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+import Mail
+import Postgres
+import Redis
+
+/// Everything the API and the worker read from the environment, validated at start.
+///
+/// Every variable has a default that works on one machine (`scripts/serve`); an invalid value
+/// stops the process with a message naming the variable.
+public struct AppConfiguration: Sendable {
+    public enum LogFormat: String, Sendable { case text, json }
+
+    public var postgres: PostgresConfiguration
+    public var redis: RedisConfiguration
+    /// `nil`: write `.eml` files into ``mailDirectory``.
+    public var smtp: SMTPConfiguration?
+    public var mailDirectory: URL
+    public var mailFrom: MailAddress
+    public var publicURL: String
+    public var secretKey: String?
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var host: String
+    public var port: Int
+    public var maxBodyBytes: Int
+    public var queuePrefix: String
+    public var retryPolicy: RetryPolicy
+    public var consumerHeartbeatTTLMilliseconds: Int
+    public var beatLeaderTTLMilliseconds: Int
+    public var beatTickMilliseconds: Int
+    public var outboxDispatchGraceSeconds: Int
+    public var outboxRedispatchAfterSeconds: Int
+    public var shutdownGraceSeconds: Int
+
+    /// Reads and validates the configuration.
+    ///
+    /// - Throws: ``ConfigurationError`` listing every invalid variable at once.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var reader = EnvironmentReader(environment)
+        let databaseURL = reader.string("DATABASE_URL", default: "postgres://governance:governance@127.0.0.1:5432/governance")
+        if !(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://")) {
+            reader.fail("DATABASE_URL", "must start with postgres:// or postgresql://")
+        }
+        let postgres = PostgresConfiguration(
+            url: databaseURL,
+            poolSize: reader.integer("DATABASE_POOL_SIZE", default: 10, in: 1...500),
+            connectTimeoutSeconds: reader.integer("DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 2...120),
+            statementTimeoutMilliseconds: reader.integer("DATABASE_STATEMENT_TIMEOUT_MS", default: 30_000, in: 0...3_600_000))
+
+        var redis = RedisConfiguration()
+        let redisURL = reader.string("REDIS_URL", default: "redis://127.0.0.1:6379/0")
+        do {
+            redis = try RedisConfiguration(url: redisURL)
+        } catch {
+            reader.fail("REDIS_URL", "must look like redis://[:password@]host[:port][/db]")
+        }
+        redis.poolSize = reader.integer("REDIS_POOL_SIZE", default: 16, in: 1...1000)
+
+        var smtp: SMTPConfiguration?
+        if let url = reader.optional("SMTP_URL") {
+            do {
+                smtp = try SMTPConfiguration(url: url)
+            } catch {
+                reader.fail("SMTP_URL", "must look like smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]")
+            }
+        }
+        let mailFromAddress = reader.string("MAIL_FROM", default: "noreply@governance.localhost")
+        if !mailFromAddress.contains("@") { reader.fail("MAIL_FROM", "must be an e-mail address") }
+
+        let secretKey = reader.optional("SECRET_KEY")
+        if let secretKey, secretKey.utf8.count < 32 { reader.fail("SECRET_KEY", "must be at least 32 characters") }
+
+        let logLevel = reader.string("LOG_LEVEL", default: "info")
+        let level = Logger.Level(rawValue: logLevel.lowercased())
+        if level == nil { reader.fail("LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical") }
+        let format = LogFormat(rawValue: reader.string("LOG_FORMAT", default: "text").lowercased())
+        if format == nil { reader.fail("LOG_FORMAT", "must be text or json") }
+
+        let configuration = AppConfiguration(
+            postgres: postgres,
+            redis: redis,
+            smtp: smtp,
+            mailDirectory: URL(fileURLWithPath: reader.string("MAIL_DIRECTORY", default: "var/mail")),
+            mailFrom: MailAddress(mailFromAddress, name: reader.string("MAIL_FROM_NAME", default: "Governance Platform")),
+            publicURL: reader.string("PUBLIC_URL", default: "http://localhost:8080"),
+            secretKey: secretKey,
+            logLevel: level ?? .info,
+            logFormat: format ?? .text,
+            host: reader.string("HOST", default: "127.0.0.1"),
+            port: reader.integer("PORT", default: 8080, in: 0...65535),
+            maxBodyBytes: reader.integer("MAX_BODY_BYTES", default: 1_048_576, in: 1024...1_073_741_824),
+            queuePrefix: reader.string("QUEUE_PREFIX", default: "gp"),
+            retryPolicy: RetryPolicy(
+                maximumAttempts: reader.integer("JOB_MAX_ATTEMPTS", default: 8, in: 1...100),
+                baseDelayMilliseconds: Int64(reader.integer("JOB_RETRY_BASE_MS", default: 2_000, in: 1...86_400_000)),
+                maximumDelayMilliseconds: Int64(reader.integer("JOB_RETRY_MAX_MS", default: 3_600_000, in: 1...86_400_000))),
+            consumerHeartbeatTTLMilliseconds: reader.integer("CONSUMER_HEARTBEAT_TTL_MS", default: 15_000, in: 500...600_000),
+            beatLeaderTTLMilliseconds: reader.integer("BEAT_LEADER_TTL_MS", default: 10_000, in: 500...600_000),
+            beatTickMilliseconds: reader.integer("BEAT_TICK_MS", default: 1_000, in: 50...60_000),
+            outboxDispatchGraceSeconds: reader.integer("OUTBOX_DISPATCH_GRACE_SECONDS", default: 5, in: 0...3600),
+            outboxRedispatchAfterSeconds: reader.integer("OUTBOX_REDISPATCH_AFTER_SECONDS", default: 900, in: 1...86_400),
+            shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600))
+        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
+        return configuration
+    }
+}
+
+/// Invalid environment variables, all of them.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// `(variable, what is wrong)` pairs.
+    public let problems: [Problem]
+
+    public struct Problem: Equatable, Sendable {
+        public let variable: String
+        public let message: String
+    }
+
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  \($0.variable): \($0.message)" }.joined(separator: "\n")
+    }
+}
+
+struct EnvironmentReader {
+    let environment: [String: String]
+    var problems: [ConfigurationError.Problem] = []
+
+    init(_ environment: [String: String]) {
+        self.environment = environment
+    }
+
+    mutating func fail(_ variable: String, _ message: String) {
+        problems.append(.init(variable: variable, message: message))
+    }
+
+    func optional(_ variable: String) -> String? {
+        guard let value = environment[variable]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func string(_ variable: String, default value: String) -> String { optional(variable) ?? value }
+
+    mutating func integer(_ variable: String, default value: Int, in range: ClosedRange<Int>) -> Int {
+        guard let text = optional(variable) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            fail(variable, "must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            return value
+        }
+        return number
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// A built executable of this package run as a child process, with its output kept in a file.
+public final class ChildProcess: @unchecked Sendable {
+    // Invariant: `process` is configured before `run()` and only read afterwards.
+    public let process = Process()
+    public let outputFile: URL
+
+    /// Starts `.build/debug/<executable>` with `arguments` and `environment`.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+        let binary = TestEnvironment.packageRoot.appendingPathComponent(".build/debug/\(executable)")
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable)-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: outputFile)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit, up to `timeout`; returns its status, or nil if it still runs.
+    public func wait(timeout: Duration = .seconds(30)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Kills the process if it still runs.
+    public func stop() async {
+        if process.isRunning {
+            signal(SIGKILL)
+            _ = await wait(timeout: .seconds(5))
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+public func eventually(timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
+
+/// Runs a tool of the system (pdftotext...) and returns its standard output.
+public func runTool(_ path: String, _ arguments: [String], input: Data? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Text and page count of a PDF, through poppler's pdftotext and pdfinfo.
+public struct PDFInspection {
+    public let text: String
+    public let pages: [String]
+    public let info: String
+
+    public init(_ pdf: Data) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).pdf")
+        try pdf.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        text = try runTool("/usr/bin/pdftotext", ["-layout", "-enc", "UTF-8", file.path, "-"])
+        pages = text.components(separatedBy: "\u{0C}").dropLast().map { $0 }
+        info = try runTool("/usr/bin/pdfinfo", [file.path])
+    }
+
+    public var pageCount: Int? {
+        info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+    }
+
+    public func infoField(_ name: String) -> String? {
+        info.split(separator: "\n").first { $0.hasPrefix("\(name):") }.map {
+            $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+        }
+    }
+}
+
+/// A redis-server of the test's own on a free port, which the test may stop and restart.
+public final class PrivateRedis: @unchecked Sendable {
+    // Invariant: used by one test at a time.
+    public let port: Int
+    private var process: Process?
+
+    public init() throws {
+        port = Int.random(in: 40_000..<50_000)
+        try start()
+    }
+
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.variable("REDIS_SERVER_BIN"))
+        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", NSTemporaryDirectory()]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        // Wait until it accepts connections.
+        for _ in 0..<100 {
+            if (try? runTool("/usr/bin/redis-cli", ["-p", String(port), "ping"]))?.contains("PONG") == true { return }
+            usleep(50_000)
+        }
+    }
+
+    public func stop() {
+        guard let process else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { stop() }
+}
