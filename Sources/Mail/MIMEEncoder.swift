@@ -14,7 +14,7 @@ public enum MIMEEncoder {
         lines.append(folded("To", message.to.map(address).joined(separator: ", ")))
         if !message.cc.isEmpty { lines.append(folded("Cc", message.cc.map(address).joined(separator: ", "))) }
         if let replyTo = message.replyTo { lines.append("Reply-To: \(address(replyTo))") }
-        lines.append(folded("Subject", encodedWords(message.subject)))
+        lines.append(header("Subject", message.subject))
         lines.append("Message-ID: <\(message.messageID)>")
         lines.append("MIME-Version: 1.0")
         let body = bodyPart(message)
@@ -105,7 +105,13 @@ public enum MIMEEncoder {
             chunk += bytes
         }
         if !chunk.isEmpty { words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=") }
-        return words.joined(separator: "\r\n ")
+        // Separated by spaces, which a decoder drops between encoded words; header folding breaks there.
+        return words.joined(separator: " ")
+    }
+
+    /// An unstructured header: encoded words for non-ASCII text, folded.
+    private static func header(_ name: String, _ value: String) -> String {
+        folded(name, encodedWords(value))
     }
 
     /// A header line folded before 78 columns at spaces between words.

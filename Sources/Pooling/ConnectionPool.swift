@@ -205,6 +205,7 @@ extension ConnectionPool {
         // Invariant: a lease is used by the one task that holds it, and each call runs on one
         // pool thread at a time, so `connection` is never touched concurrently.
         fileprivate var connection: Connection?
+        private var checked = false
         private let threads: NIOThreadPool
         private let factory: Factory
         private let pool: String
@@ -220,8 +221,10 @@ extension ConnectionPool {
 
         /// Runs a blocking call on the leased connection, on one of the pool's threads.
         ///
-        /// Before the call, a connection that is no longer healthy (its server session was killed,
-        /// its socket closed) is closed and replaced by a new one.
+        /// Before the first call of the lease, a connection that is no longer healthy (its server
+        /// session was killed, its socket closed) is closed and replaced by a new one. Later calls
+        /// never swap the connection: session state (a transaction, a lock) must not vanish
+        /// silently, so they fail instead.
         public func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
             try await threads.runIfActive { [self] in
                 let current = try self.healthyConnection()
@@ -230,6 +233,8 @@ extension ConnectionPool {
         }
 
         private func healthyConnection() throws -> Connection {
+            if checked, let connection { return connection }
+            checked = true
             if let connection, connection.isHealthy() { return connection }
             if let connection {
                 logger.warning("replacing a broken connection", metadata: ["pool": "\(pool)"])

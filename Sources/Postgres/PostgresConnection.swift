@@ -27,6 +27,8 @@ public final class PostgresConnection: PooledResource, @unchecked Sendable {
             throw PostgresError(kind: .connection, message: message)
         }
         handle = connection
+        // Server notices (e.g. "relation already exists, skipping") are not errors: keep them off stderr.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
     }
 
     private static func connect(_ pairs: [(String, String)]) -> OpaquePointer? {
@@ -58,10 +60,12 @@ public final class PostgresConnection: PooledResource, @unchecked Sendable {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     public func isHealthy() -> Bool {
-        // Reads whatever the server sent while the connection sat idle: a terminated backend
-        // sends a FATAL notice and closes the socket, which turns the status to CONNECTION_BAD.
-        _ = PQconsumeInput(handle)
-        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+        guard PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) == PQTRANS_IDLE else { return false }
+        // An idle connection has nothing to read unless the server spoke on its own: a terminated
+        // backend sends a FATAL error and closes the socket. The pool never LISTENs, so anything
+        // readable here means the session is gone.
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
     }
 
     public func close() {

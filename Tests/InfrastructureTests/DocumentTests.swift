@@ -36,7 +36,7 @@ struct DocumentTests {
         expected += ["Opérateur", "Électricité Öffentlich NV"]
         blocks.append(.heading(level: 2, text: "Mesures"))
         expected.append("Mesures")
-        let rows = (1...900).map { index in ["M-\(String(format: "%04d", index))", "Maßnahme \(index)", index % 2 == 0 ? "conforme" : "à revoir"] }
+        let rows = (1...1100).map { index in ["M-\(String(format: "%04d", index))", "Maßnahme \(index)", index % 2 == 0 ? "conforme" : "à revoir"] }
         blocks.append(.table(Table(columns: ["Référence", "Intitulé", "Statut"], rows: rows, widths: [1, 3, 1])))
         expected += rows.flatMap { $0 }
         blocks.append(.heading(level: 2, text: "Graphiques"))
