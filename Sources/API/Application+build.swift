@@ -2,6 +2,7 @@ import Domain
 import Hummingbird
 import Logging
 import OpenAPIHummingbird
+import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 
@@ -18,7 +19,10 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(ProblemMiddleware(routes: routes))
     router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes))
-    try APIService(platform: platform, metrics: metrics).registerHandlers(on: RecordingTransport(router: router, table: routes))
+    // Compact JSON: smaller responses, and what curl users and frontends expect on the wire.
+    let coding = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+    try APIService(platform: platform, metrics: metrics)
+        .registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: coding)
     return router
 }
 

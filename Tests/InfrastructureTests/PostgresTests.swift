@@ -63,7 +63,7 @@ struct PostgresTests {
         struct Boom: Error {}
         let db = try await client()
         try await db.query("CREATE TABLE items (name text PRIMARY KEY)")
-        try await db.withTransaction { try await $0.query("INSERT INTO items VALUES ('kept')") }
+        _ = try await db.withTransaction { try await $0.query("INSERT INTO items VALUES ('kept')") }
         await #expect(throws: Boom.self) {
             try await db.withTransaction { session in
                 try await session.query("INSERT INTO items VALUES ('dropped')")

@@ -120,10 +120,14 @@ public final class PrivateRedis: @unchecked Sendable {
     }
 
     public func stop() {
-        guard let process else { return }
-        process.terminate()
-        process.waitUntilExit()
-        self.process = nil
+        guard process != nil else { return }
+        // SHUTDOWN NOSAVE answers only once the server has stopped listening.
+        _ = try? runTool("/usr/bin/redis-cli", ["-p", String(port), "shutdown", "nosave"])
+        for _ in 0..<100 {
+            if (try? runTool("/usr/bin/redis-cli", ["-p", String(port), "ping"]))?.contains("PONG") != true { break }
+            usleep(20_000)
+        }
+        process = nil
     }
 
     deinit { stop() }

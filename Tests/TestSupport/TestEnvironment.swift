@@ -82,8 +82,21 @@ public enum TestEnvironment {
 public actor TestDatabases {
     public static let shared = TestDatabases()
     private var templateReady = false
+    private var tail: Task<Void, Never>?
 
+    /// A new database, migrated from the template unless `migrated` is false. Calls are
+    /// serialised: PostgreSQL refuses to copy a template that another session is using.
     public func create(migrated: Bool = true) async throws -> String {
+        let previous = tail
+        let task = Task { () async throws -> String in
+            await previous?.value
+            return try await self.createNow(migrated: migrated)
+        }
+        tail = Task { _ = try? await task.value }
+        return try await task.value
+    }
+
+    private func createNow(migrated: Bool) async throws -> String {
         let admin = PostgresClient(configuration: .init(url: TestEnvironment.variable("TEST_DATABASE_URL"), poolSize: 1), logger: TestEnvironment.logger)
         defer { Task { await admin.shutdown() } }
         if migrated, !templateReady {

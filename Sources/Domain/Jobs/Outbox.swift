@@ -93,9 +93,9 @@ public struct Outbox: Sendable {
             let rows = try await session.query("""
                 SELECT id, kind, queue, payload::text AS payload FROM outbox
                 WHERE completed_at IS NULL AND failed_at IS NULL
-                  AND coalesce(dispatched_at, created_at) < now() - make_interval(secs => CASE WHEN dispatched_at IS NULL THEN $1 ELSE $2 END)
+                  AND coalesce(dispatched_at, created_at) < now() - make_interval(secs => CASE WHEN dispatched_at IS NULL THEN $1::int ELSE $2::int END)
                 ORDER BY coalesce(dispatched_at, created_at)
-                LIMIT $3
+                LIMIT $3::int
                 FOR UPDATE SKIP LOCKED
                 """, graceSeconds, redispatchAfterSeconds, limit)
             let messages = try rows.map { row in

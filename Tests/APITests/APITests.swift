@@ -1,0 +1,247 @@
+@testable import API
+import Domain
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OpenAPIRuntime
+import Prometheus
+import Testing
+import TestSupport
+
+struct SampleBody: Decodable {
+    var name: String
+    var count: Int
+}
+
+struct ProblemBody: Decodable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var instance: String?
+    var request_id: String
+}
+
+/// Runs `body` against the router of an application on the test services.
+func withApp(overrides: [String: String] = [:], _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    let configuration = try await TestEnvironment.configuration(overrides: overrides)
+    let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
+    let app = try buildApplication(platform: platform, metrics: PrometheusCollectorRegistry())
+    try await app.test(.router, body)
+}
+
+func problem(_ response: TestResponse) throws -> ProblemBody {
+    #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+    return try JSONDecoder().decode(ProblemBody.self, from: Data(buffer: response.body))
+}
+
+@Suite("API operations and errors")
+struct APITests {
+    @Test("GET /health answers ok and echoes the client's request id")
+    func health() async throws {
+        try await withApp { client in
+            do {
+                let response = try await client.execute(uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "trace-42"])
+                #expect(response.status == .ok)
+                #expect(response.headers[HTTPField.Name("X-Request-Id")!] == "trace-42")
+                #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            }
+            // An unusable id is replaced by a generated one.
+            do {
+                let response = try await client.execute(uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "bad id\u{7}"])
+                let id = try #require(response.headers[HTTPField.Name("X-Request-Id")!])
+                #expect(UUID(uuidString: id) != nil)
+            }
+        }
+    }
+
+    @Test("an unknown route is a 404 problem carrying the request id")
+    func unknownRoute() async throws {
+        try await withApp { client in
+            do {
+                let response = try await client.execute(uri: "/api/v1/nowhere", method: .get)
+                #expect(response.status == .notFound)
+                let body = try problem(response)
+                #expect(body.status == 404)
+                #expect(body.type == "urn:governance:problem:not-found")
+                #expect(body.instance == "/api/v1/nowhere")
+                #expect(body.request_id == response.headers[HTTPField.Name("X-Request-Id")!])
+            }
+        }
+    }
+
+    @Test("a known path with the wrong method is a 405 problem with Allow")
+    func wrongMethod() async throws {
+        try await withApp { client in
+            do {
+                let response = try await client.execute(uri: "/health", method: .delete)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+                #expect(try problem(response).status == 405)
+            }
+        }
+    }
+
+    @Test("a body over the limit is a 413 problem, declared or streamed")
+    func oversizedBody() async throws {
+        try await withApp(overrides: ["MAX_BODY_BYTES": "1024"]) { client in
+            let big = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
+            do {
+                let response = try await client.execute(uri: "/health", method: .post, body: big)
+                #expect(response.status == .contentTooLarge)
+                #expect(try problem(response).detail?.contains("1024") == true)
+            }
+        }
+    }
+
+    @Test("GET /ready reports both dependencies")
+    func ready() async throws {
+        try await withApp { client in
+            do {
+                let response = try await client.execute(uri: "/ready", method: .get)
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#""database":"ok""#))
+                #expect(String(buffer: response.body).contains(#""redis":"ok""#))
+            }
+        }
+    }
+
+    @Test("GET /ready fails with a 503 problem when PostgreSQL is down")
+    func notReady() async throws {
+        let database = try await TestDatabases.shared.create()
+        try await withApp(overrides: ["DATABASE_URL": "postgres://governance@127.0.0.1:1/\(database)"]) { client in
+            do {
+                let response = try await client.execute(uri: "/ready", method: .get)
+                #expect(response.status == .serviceUnavailable)
+                let body = try problem(response)
+                #expect(body.detail == "database: connection refused")
+                #expect(!(body.detail ?? "").contains("127.0.0.1"))
+            }
+        }
+    }
+
+    @Test("GET /metrics exposes request counters in the Prometheus format")
+    func metrics() async throws {
+        try await withApp { client in
+            _ = try await client.execute(uri: "/health", method: .get)
+            do {
+                let response = try await client.execute(uri: "/metrics", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            }
+        }
+    }
+
+    @Test("GET /openapi.yaml serves the repository's contract")
+    func openAPIDocument() async throws {
+        let contract = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        try await withApp { client in
+            do {
+                let response = try await client.execute(uri: "/openapi.yaml", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/yaml")
+                #expect(String(buffer: response.body) == contract)
+            }
+        }
+    }
+
+    @Test("malformed JSON, wrong types and missing fields become 400 problems naming the field")
+    func decodingProblems() throws {
+        func decodingError(_ json: String) -> DecodingError? {
+            do {
+                _ = try JSONDecoder().decode(SampleBody.self, from: Data(json.utf8))
+                return nil
+            } catch {
+                return error as? DecodingError
+            }
+        }
+        func describe(_ json: String) -> String? {
+            if let error = decodingError(json) {
+                let wrapped = ServerError(operationID: "op", request: HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/x"),
+                                          requestBody: nil, requestMetadata: .init(), causeDescription: "", underlyingError: error)
+                let problem = ProblemMiddleware<AppRequestContext>(routes: RouteTable(maxBodyBytes: 1))
+                    .problem(for: wrapped, request: Request(head: .init(method: .post, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
+                             logger: TestEnvironment.logger)
+                #expect(problem.status == .badRequest)
+                #expect(problem.slug == "malformed-body")
+                return problem.detail
+            }
+            return nil
+        }
+        #expect(describe("{not json") == "The body is not valid JSON.")
+        #expect(describe(#"{"name": "a"}"#) == "Missing required field 'count' in the body.")
+        #expect(describe(#"{"name": "a", "count": "three"}"#)?.hasPrefix("Wrong type at 'count'") == true)
+    }
+
+    @Test("an unexpected error is a generic 500 problem without internals")
+    func internalError() throws {
+        struct Secret: Error { var connection = "postgres://user:password@db" }
+        let problem = ProblemMiddleware<AppRequestContext>(routes: RouteTable(maxBodyBytes: 1))
+            .problem(for: Secret(), request: Request(head: .init(method: .get, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
+                     logger: TestEnvironment.logger)
+        #expect(problem.status == .internalServerError)
+        #expect(!(problem.detail ?? "").contains("password"))
+    }
+}
+
+@Suite("governance-api process", .serialized)
+struct APIProcessTests {
+    @Test("serve answers over HTTP and stops cleanly on SIGTERM")
+    func serveAndStop() async throws {
+        let configuration = try await TestEnvironment.configuration()
+        let port = Int.random(in: 20_000..<30_000)
+        let api = try ChildProcess("governance-api", ["serve"], environment: TestEnvironment.processEnvironment(configuration, extra: ["PORT": String(port), "LOG_FORMAT": "json"]))
+        let url = URL(string: "http://127.0.0.1:\(port)/health")!
+        let up = await eventually(timeout: .seconds(20)) {
+            guard let (data, _) = try? await URLSession.shared.data(from: url) else { return false }
+            return String(decoding: data, as: UTF8.self) == #"{"status":"ok"}"#
+        }
+        #expect(up, "\(api.output)")
+        api.signal(SIGTERM)
+        #expect(await api.wait(timeout: .seconds(15)) == 0, "\(api.output)")
+        // JSON logs: every line is an object.
+        let lines = api.output.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] })
+    }
+
+    @Test("an invalid configuration stops the API at start with exit code 78 and every problem named")
+    func invalidConfiguration() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PORT"] = "70000"
+        environment["DATABASE_URL"] = "mysql://nope"
+        environment["SECRET_KEY"] = "short"
+        let api = try ChildProcess("governance-api", ["serve"], environment: environment)
+        #expect(await api.wait() == 78)
+        for variable in ["PORT", "DATABASE_URL", "SECRET_KEY"] { #expect(api.output.contains(variable)) }
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("defaults work on one machine")
+    func defaults() throws {
+        let configuration = try AppConfiguration.fromEnvironment([:])
+        #expect(configuration.port == 8080)
+        #expect(configuration.smtp == nil)
+        #expect(configuration.logFormat == .text)
+        #expect(configuration.redis.port == 6379)
+    }
+
+    @Test("every invalid variable is reported at once")
+    func invalid() {
+        do {
+            _ = try AppConfiguration.fromEnvironment(["REDIS_URL": "http://x", "LOG_LEVEL": "loud", "DATABASE_POOL_SIZE": "0", "SMTP_URL": "ftp://x"])
+            Issue.record("invalid configuration accepted")
+        } catch let error as ConfigurationError {
+            #expect(Set(error.problems.map(\.variable)) == ["REDIS_URL", "LOG_LEVEL", "DATABASE_POOL_SIZE", "SMTP_URL"])
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Domain
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+@Suite("Worker processes", .serialized)
+struct ProcessTests {
+    @Test("a consumer killed in the middle of a job: the job is delivered again and completed once")
+    func killedConsumer() async throws {
+        let configuration = try await TestEnvironment.configuration()
+        let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
+        let fast = ["CONSUMER_HEARTBEAT_TTL_MS": "1000", "BEAT_TICK_MS": "100"]
+        let victim = try ChildProcess("governance-worker", ["consume", "--id", "victim", "--concurrency", "1"],
+                                      environment: TestEnvironment.processEnvironment(configuration, extra: fast))
+        let jobID = try await platform.outbox.transaction { unit in try await unit.enqueue(.noop, payload: ["sleep_ms": 3_000]) }
+        let started = try await eventually {
+            try await platform.postgres.query("SELECT attempts FROM outbox WHERE id = $1", jobID).first?.decode("attempts", as: Int.self) == 1
+        }
+        #expect(started, "\(victim.output)")
+        victim.signal(SIGKILL)
+        _ = await victim.wait()
+        let rescuer = try ChildProcess("governance-worker", ["all", "--id", "rescuer", "--concurrency", "2"],
+                                       environment: TestEnvironment.processEnvironment(configuration, extra: fast))
+        let completed = try await eventually(timeout: .seconds(30)) {
+            try await platform.postgres.query("SELECT completed_at FROM outbox WHERE id = $1", jobID).first?.decode("completed_at", as: Date?.self) != nil
+        }
+        #expect(completed, "\(rescuer.output)")
+        let row = try #require(try await platform.postgres.query("SELECT attempts, completed_by FROM outbox WHERE id = $1", jobID).first)
+        #expect(try row.decode("attempts", as: Int.self) == 2)
+        #expect(try row.decode("completed_by", as: String?.self) == "rescuer")
+        #expect(try await platform.redis.send("LLEN", platform.queue.processingKey("default", consumer: "victim")).integer == 0)
+        #expect(try await platform.redis.send("LLEN", platform.queue.processingKey("default", consumer: "rescuer")).integer == 0)
+        rescuer.signal(SIGTERM)
+        #expect(await rescuer.wait() == 0, "\(rescuer.output)")
+        await platform.shutdown()
+    }
+
+    @Test("two beats elect one leader; when it is killed, the other takes over")
+    func beatLeadership() async throws {
+        let configuration = try await TestEnvironment.configuration()
+        let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
+        let fast = ["BEAT_LEADER_TTL_MS": "1000", "BEAT_TICK_MS": "100"]
+        let beats = [
+            "beat-a": try ChildProcess("governance-worker", ["beat", "--id", "beat-a"], environment: TestEnvironment.processEnvironment(configuration, extra: fast)),
+            "beat-b": try ChildProcess("governance-worker", ["beat", "--id", "beat-b"], environment: TestEnvironment.processEnvironment(configuration, extra: fast)),
+        ]
+        let key = "\(configuration.queuePrefix):beat:leader"
+        #expect(try await eventually { try await platform.redis.send("GET", key).string != nil })
+        let leader = try #require(try await platform.redis.send("GET", key).string)
+        // Leadership is stable while the leader lives.
+        for _ in 0..<10 {
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await platform.redis.send("GET", key).string == leader)
+        }
+        let follower = leader == "beat-a" ? "beat-b" : "beat-a"
+        beats[leader]!.signal(SIGKILL)
+        _ = await beats[leader]!.wait()
+        #expect(try await eventually(timeout: .seconds(10)) { try await platform.redis.send("GET", key).string == follower })
+        #expect(beats[follower]!.output.contains("became beat leader"))
+        #expect(!beats[leader]!.output.contains("lost beat leadership"))
+        // A graceful stop releases the lease at once.
+        beats[follower]!.signal(SIGTERM)
+        #expect(await beats[follower]!.wait() == 0)
+        #expect(try await platform.redis.send("GET", key).isNull)
+        await platform.shutdown()
+    }
+
+    @Test("the worker refuses an invalid configuration with a message naming the variable")
+    func invalidConfiguration() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["JOB_MAX_ATTEMPTS"] = "zero"
+        environment["LOG_FORMAT"] = "xml"
+        let worker = try ChildProcess("governance-worker", ["consume"], environment: environment)
+        #expect(await worker.wait() == 78)
+        #expect(worker.output.contains("JOB_MAX_ATTEMPTS"))
+        #expect(worker.output.contains("LOG_FORMAT"))
+    }
+}
