@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "governance-api", targets: ["API"]),
         .executable(name: "governance-worker", targets: ["Worker"]),
+        .executable(name: "governance-bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -92,6 +93,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Benchmarks run by scripts/bench.
+        .executableTarget(name: "Bench", dependencies: [
+            "Documents",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Tests: real PostgreSQL, Redis and SMTP, started by scripts/test.

@@ -38,6 +38,14 @@ func buildApplication(platform: Platform, metrics: PrometheusCollectorRegistry) 
     return app
 }
 
+/// Runs the application until SIGTERM or SIGINT, then gives in-flight requests
+/// `SHUTDOWN_GRACE_SECONDS` to finish.
+func runApplication(_ app: some ApplicationProtocol, platform: Platform) async throws {
+    var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: platform.logger)
+    configuration.maximumGracefulShutdownDuration = .seconds(platform.configuration.shutdownGraceSeconds)
+    try await ServiceGroup(configuration: configuration).run()
+}
+
 /// Keeps the platform's pools open while the server runs, and closes them after it stops.
 struct PlatformService: Service {
     let platform: Platform

@@ -39,7 +39,7 @@ extension GovernanceAPI {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let platform = Platform(configuration: configuration, logger: logger)
             let app = try buildApplication(platform: platform, metrics: registry)
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await runApplication(app, platform: platform)
         }
     }
 

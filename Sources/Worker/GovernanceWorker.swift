@@ -62,11 +62,12 @@ func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfigura
         services.append(makeBeat(platform: platform, id: id))
         services.append(makeConsumer(platform: platform, id: id, options: options))
     }
-    return ServiceGroup(configuration: .init(
-        services: services.map { .init(service: $0) },
-        gracefulShutdownSignals: [.sigterm, .sigint],
-        cancellationSignals: [],
-        logger: logger))
+    var group = ServiceGroupConfiguration(
+        services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    // Jobs still running after the grace period are cancelled; they return to their queue when
+    // this consumer's heartbeat expires.
+    group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
+    return ServiceGroup(configuration: group)
 }
 
 private func makeBeat(platform: Platform, id: String) -> BeatService {

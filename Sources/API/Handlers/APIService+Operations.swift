@@ -20,6 +20,7 @@ extension APIService {
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        await QueueStatistics(queue: platform.queue).record()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16_384)
         metrics.emit(into: &buffer)

@@ -1,0 +1,116 @@
+"""Queue throughput: no-op jobs drained by one consumer process, ours and Celery's.
+
+For each system the queue is filled first, the worker is started, and the clock runs from the
+first job taken to the last one acknowledged (so neither process's start-up is counted).
+Usage: bench_queue.py {governance|celery} --jobs N --redis-port P [--worker-bin PATH]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import redis
+
+
+def drain(r, pending, start_worker, stop_worker, total):
+    worker = start_worker()
+    try:
+        deadline = time.time() + 300
+        while pending() >= total:
+            if time.time() > deadline:
+                raise SystemExit("worker took no job")
+            time.sleep(0.0005)
+        started = time.perf_counter()
+        while pending() > 0:
+            if time.time() > deadline:
+                raise SystemExit("worker did not finish")
+            time.sleep(0.002)
+        return time.perf_counter() - started
+    finally:
+        stop_worker(worker)
+
+
+def governance(args):
+    r = redis.Redis(port=args.redis_port, db=args.redis_db)
+    prefix = f"bench:{uuid.uuid4().hex[:8]}"
+    queue = f"{prefix}:queue:bench"
+    pipe = r.pipeline(transaction=False)
+    now = int(time.time() * 1000)
+    for i in range(args.jobs):
+        envelope = {"id": f"b{i}", "kind": "noop", "queue": "bench", "payload": "{}", "attempt": 1, "enqueued_at": now, "tracked": False}
+        pipe.lpush(queue, json.dumps(envelope, separators=(",", ":")))
+        if i % 1000 == 999:
+            pipe.execute()
+    pipe.execute()
+    consumer = f"bench-{uuid.uuid4().hex[:6]}"
+    processing = f"{prefix}:processing:bench:{consumer}"
+
+    def pending():
+        return r.llen(queue) + r.llen(processing)
+
+    env = dict(os.environ, QUEUE_PREFIX=prefix, LOG_LEVEL="warning", REDIS_URL=f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}")
+
+    def start():
+        return subprocess.Popen([args.worker_bin, "consume", "--id", consumer, "--queues", "bench", "--concurrency", str(args.concurrency)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+
+    def stop(p):
+        p.terminate()
+        p.wait(30)
+
+    elapsed = drain(r, pending, start, stop, args.jobs)
+    r.delete(queue, processing)
+    return elapsed
+
+
+def celery(args):
+    sys.path.insert(0, os.path.dirname(__file__))
+    os.environ["BENCH_BROKER"] = f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}"
+    import bench_celery_tasks as tasks
+
+    r = redis.Redis(port=args.redis_port, db=args.redis_db)
+    r.delete("celery", "unacked", "unacked_index")
+    for _ in range(args.jobs):
+        tasks.noop.apply_async()
+
+    def pending():
+        return r.llen("celery") + r.hlen("unacked")
+
+    def start():
+        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "bench_celery_tasks", "worker", "--loglevel", "WARNING",
+                                 "--concurrency", str(args.celery_concurrency), "--pool", args.celery_pool, "--without-gossip",
+                                 "--without-mingle", "--without-heartbeat"],
+                                cwd=os.path.dirname(os.path.abspath(__file__)), env=dict(os.environ), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def stop(p):
+        p.terminate()
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+    return drain(r, pending, start, stop, args.jobs)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("system", choices=["governance", "celery"])
+    parser.add_argument("--jobs", type=int, default=50000)
+    parser.add_argument("--redis-port", type=int, required=True)
+    parser.add_argument("--redis-db", type=int, default=7)
+    parser.add_argument("--worker-bin")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--celery-pool", default="prefork")
+    args = parser.parse_args()
+    elapsed = (governance if args.system == "governance" else celery)(args)
+    print(json.dumps({"system": args.system, "jobs": args.jobs, "seconds": round(elapsed, 3), "jobs_per_second": round(args.jobs / elapsed)}))
+
+
+if __name__ == "__main__":
+    main()
