@@ -90,6 +90,7 @@ let package = Package(
         ]),
         .executableTarget(name: "Worker", dependencies: [
             "Beat", "Consumer",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

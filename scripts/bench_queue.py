@@ -23,12 +23,12 @@ def drain(r, pending, start_worker, stop_worker, total):
         while pending() >= total:
             if time.time() > deadline:
                 raise SystemExit("worker took no job")
-            time.sleep(0.0005)
+            time.sleep(0.001)
         started = time.perf_counter()
         while pending() > 0:
             if time.time() > deadline:
                 raise SystemExit("worker did not finish")
-            time.sleep(0.002)
+            time.sleep(0.005)
         return time.perf_counter() - started
     finally:
         stop_worker(worker)

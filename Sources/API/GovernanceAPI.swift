@@ -16,17 +16,9 @@ struct GovernanceAPI: AsyncParsableCommand {
         defaultSubcommand: Serve.self)
 }
 
-/// Reads the configuration and sets up logging, or exits with the configuration problems.
-func startUp(label: String) throws -> (AppConfiguration, Logger) {
-    let configuration: AppConfiguration
-    do {
-        configuration = try AppConfiguration.fromEnvironment()
-    } catch let error as ConfigurationError {
-        FileHandle.standardError.write(Data("\(label): \(error)\n".utf8))
-        throw ExitCode(78)  // EX_CONFIG
-    }
-    LogSetup.bootstrap(configuration)
-    return (configuration, Logger(label: label))
+/// Reads the configuration (or exits with its problems) and sets up logging.
+func startUp() -> (AppConfiguration, Logger) {
+    (AppConfiguration.loadForStartUp(program: "governance-api"), Logger(label: "governance-api"))
 }
 
 extension GovernanceAPI {
@@ -34,7 +26,7 @@ extension GovernanceAPI {
         static let configuration = CommandConfiguration(abstract: "Serve the API until SIGTERM or SIGINT.")
 
         func run() async throws {
-            let (configuration, logger) = try startUp(label: "governance-api")
+            let (configuration, logger) = startUp()
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let platform = Platform(configuration: configuration, logger: logger)
@@ -47,7 +39,7 @@ extension GovernanceAPI {
         static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
 
         func run() async throws {
-            let (configuration, logger) = try startUp(label: "governance-api")
+            let (configuration, logger) = startUp()
             let platform = Platform(configuration: configuration, logger: logger)
             do {
                 let applied = try await platform.migrate()

@@ -114,25 +114,23 @@ public final class ConnectionPool<Connection: PooledResource>: Sendable {
         case .reuse(let connection):
             return connection
         case .open:
-            do {
-                let factory = self.factory
-                return try await threads.runIfActive { try factory() }
-            } catch {
-                state.withLock { $0.open -= 1 }
-                wakeOneWaiterToOpen()
-                throw error
-            }
+            return try await openConnection()
         case .wait:
             if let connection = try await waitForRelease() { return connection }
             // A waiter woken with nil was given a free slot: open a connection in it.
-            do {
-                let factory = self.factory
-                return try await threads.runIfActive { try factory() }
-            } catch {
-                state.withLock { $0.open -= 1 }
-                wakeOneWaiterToOpen()
-                throw error
-            }
+            return try await openConnection()
+        }
+    }
+
+    /// Opens a connection in a slot already counted in `open`; gives the slot back on failure.
+    private func openConnection() async throws -> Connection {
+        do {
+            let factory = self.factory
+            return try await threads.runIfActive { try factory() }
+        } catch {
+            state.withLock { $0.open -= 1 }
+            wakeOneWaiterToOpen()
+            throw error
         }
     }
 

@@ -27,8 +27,7 @@ public final class PostgresClient: Sendable {
     /// ``query(_:_:)`` with the bindings as an array.
     @discardableResult
     public func query(_ sql: String, bindings: [(any PostgresEncodable)?]) async throws -> PostgresRows {
-        let parameters = bindings.map { $0?.postgresText }
-        return try await pool.run { connection in try connection.execute(sql, parameters) }
+        try await withSession { session in try await session.query(sql, bindings: bindings) }
     }
 
     /// Leases one connection for several statements (no transaction).

@@ -50,9 +50,12 @@ enum WorkerRole {
 }
 
 /// Builds the worker's services around one ``Platform``; the platform's pools close last.
-func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfiguration, logger: Logger) -> ServiceGroup {
+func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) -> ServiceGroup {
     let platform = Platform(configuration: configuration, logger: logger)
     var services: [any Service] = [WorkerPlatformService(platform: platform)]
+    if let port = configuration.workerMetricsPort {
+        services.append(buildMetricsServer(port: port, registry: metrics, logger: logger))
+    }
     switch role {
     case .beat:
         services.append(makeBeat(platform: platform, id: id))
@@ -95,15 +98,9 @@ struct WorkerPlatformService: Service {
 }
 
 func runWorker(_ role: WorkerRole, identity: WorkerIdentity) async throws {
-    let configuration: AppConfiguration
-    do {
-        configuration = try AppConfiguration.fromEnvironment()
-    } catch let error as ConfigurationError {
-        FileHandle.standardError.write(Data("governance-worker: \(error)\n".utf8))
-        throw ExitCode(78)  // EX_CONFIG
-    }
-    LogSetup.bootstrap(configuration)
-    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+    let configuration = AppConfiguration.loadForStartUp(program: "governance-worker")
+    let metrics = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
     var logger = Logger(label: "governance-worker")
     let id = identity.resolved
     logger[metadataKey: "worker"] = "\(id)"
@@ -116,7 +113,7 @@ func runWorker(_ role: WorkerRole, identity: WorkerIdentity) async throws {
     case .beat:
         break
     }
-    try await buildServiceGroup(role: role, id: id, configuration: adjusted, logger: logger).run()
+    try await buildServiceGroup(role: role, id: id, configuration: adjusted, metrics: metrics, logger: logger).run()
 }
 
 extension GovernanceWorker {

@@ -7,6 +7,7 @@ import FoundationNetworking
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import NIOCore
 import OpenAPIRuntime
 import Prometheus
@@ -27,11 +28,18 @@ struct ProblemBody: Decodable {
     var request_id: String
 }
 
+/// The process-wide metrics registry (MetricsSystem can be bootstrapped once per process).
+let testMetrics: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
+
 /// Runs `body` against the router of an application on the test services.
 func withApp(overrides: [String: String] = [:], _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
     let configuration = try await TestEnvironment.configuration(overrides: overrides)
     let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
-    let app = try buildApplication(platform: platform, metrics: PrometheusCollectorRegistry())
+    let app = try buildApplication(platform: platform, metrics: testMetrics)
     try await app.test(.router, body)
 }
 
@@ -133,6 +141,9 @@ struct APITests {
                 let response = try await client.execute(uri: "/metrics", method: .get)
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"http_server_request_duration_count{http_route="/health",http_request_method="GET",http_response_status_code="200"} "#))
+                #expect(text.contains(#"queue_jobs_waiting{queue="mail"} 0"#))
             }
         }
     }

@@ -1,5 +1,8 @@
 import Domain
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Redis
 import Testing
 import TestSupport
@@ -20,8 +23,9 @@ struct ProcessTests {
         #expect(started, "\(victim.output)")
         victim.signal(SIGKILL)
         _ = await victim.wait()
+        let metricsPort = Int.random(in: 30_000..<40_000)
         let rescuer = try ChildProcess("governance-worker", ["all", "--id", "rescuer", "--concurrency", "2"],
-                                       environment: TestEnvironment.processEnvironment(configuration, extra: fast))
+                                       environment: TestEnvironment.processEnvironment(configuration, extra: fast.merging(["WORKER_METRICS_PORT": String(metricsPort)]) { $1 }))
         let completed = try await eventually(timeout: .seconds(30)) {
             try await platform.postgres.query("SELECT completed_at FROM outbox WHERE id = $1", jobID).first?.decode("completed_at", as: Date?.self) != nil
         }
@@ -31,6 +35,11 @@ struct ProcessTests {
         #expect(try row.decode("completed_by", as: String?.self) == "rescuer")
         #expect(try await platform.redis.send("LLEN", platform.queue.processingKey("default", consumer: "victim")).integer == 0)
         #expect(try await platform.redis.send("LLEN", platform.queue.processingKey("default", consumer: "rescuer")).integer == 0)
+        // The worker's metrics show the completed job and the beat leadership.
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+        let metrics = String(decoding: data, as: UTF8.self)
+        #expect(metrics.contains(#"jobs_completed_total{kind="noop"} 1"#), "\(metrics)")
+        #expect(metrics.contains("beat_leader"))
         rescuer.signal(SIGTERM)
         #expect(await rescuer.wait() == 0, "\(rescuer.output)")
         await platform.shutdown()

@@ -32,6 +32,8 @@ public struct AppConfiguration: Sendable {
     public var outboxDispatchGraceSeconds: Int
     public var outboxRedispatchAfterSeconds: Int
     public var shutdownGraceSeconds: Int
+    /// Where `governance-worker` serves `GET /metrics` (and `GET /health`); `nil`: not at all.
+    public var workerMetricsPort: Int?
 
     /// Reads and validates the configuration.
     ///
@@ -100,9 +102,25 @@ public struct AppConfiguration: Sendable {
             beatTickMilliseconds: reader.integer("BEAT_TICK_MS", default: 1_000, in: 50...60_000),
             outboxDispatchGraceSeconds: reader.integer("OUTBOX_DISPATCH_GRACE_SECONDS", default: 5, in: 0...3600),
             outboxRedispatchAfterSeconds: reader.integer("OUTBOX_REDISPATCH_AFTER_SECONDS", default: 900, in: 1...86_400),
-            shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600))
+            shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600),
+            workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return configuration
+    }
+}
+
+extension AppConfiguration {
+    /// The configuration of a process starting up, with logging set up from it; on invalid
+    /// configuration, prints every problem prefixed by `program` and exits with 78 (EX_CONFIG).
+    public static func loadForStartUp(program: String) -> AppConfiguration {
+        do {
+            let configuration = try fromEnvironment()
+            LogSetup.bootstrap(configuration)
+            return configuration
+        } catch {
+            FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
+            exit(78)
+        }
     }
 }
 
