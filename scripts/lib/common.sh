@@ -61,10 +61,10 @@ pg_user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
 as_pg_user() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 pg_data_dir() {
-    local dir="$VAR/postgres"
+    local dir="$VAR/postgres/data"
     # The postgres user must reach var/; when a parent folder is private, keep the cluster in /var/tmp.
     if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
-        dir="/var/tmp/governance-$(echo "$ROOT" | md5sum | cut -c1-8)/postgres"
+        dir="/var/tmp/governance-$(echo "$ROOT" | md5sum | cut -c1-8)/postgres/data"
     fi
     echo "$dir"
 }
@@ -81,7 +81,7 @@ start_postgres() {
     fi
     if ! as_pg_user "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-        local logfile="$data/../postgres.log"
+        local logfile="$(dirname "$data")/postgres.log"
         as_pg_user "$bin/pg_ctl" -D "$data" -l "$logfile" -w -t 60 \
             -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null
     fi
