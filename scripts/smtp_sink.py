@@ -3,6 +3,8 @@
 Each accepted message is written to DIR as <n>.eml (the raw bytes) and <n>.json (envelope,
 decoded subject, parts and attachment checksums), so tests can check what arrived.
 Recipients whose local part starts with "reject" get 550, with "later" get 451.
+With --tls-port, --cert and --key, a second listener requires STARTTLS and then AUTH
+(user "mailer", password "s3cret").
 """
 
 import argparse
@@ -14,8 +16,10 @@ import itertools
 import json
 import os
 import signal
+import ssl
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 counter = itertools.count(1)
 
@@ -59,20 +63,36 @@ class Sink:
         return "250 Message accepted"
 
 
+def authenticate(server, session, envelope, mechanism, auth_data):
+    ok = getattr(auth_data, "login", None) == b"mailer" and getattr(auth_data, "password", None) == b"s3cret"
+    return AuthResult(success=ok, handled=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--tls-port", type=int)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=args.port, decode_data=False)
-    controller.start()
+    controllers = [Controller(Sink(args.dir), hostname="127.0.0.1", port=args.port, decode_data=False)]
+    if args.tls_port:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+        controllers.append(Controller(Sink(args.dir), hostname="127.0.0.1", port=args.tls_port, decode_data=False,
+                                      tls_context=context, require_starttls=True, auth_required=True,
+                                      auth_require_tls=True, authenticator=authenticate))
+    for controller in controllers:
+        controller.start()
     loop = asyncio.new_event_loop()
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set_result, None)
     loop.run_until_complete(stop)
-    controller.stop()
+    for controller in controllers:
+        controller.stop()
 
 
 if __name__ == "__main__":

@@ -20,10 +20,12 @@ public struct SMTPConfiguration: Sendable, Equatable {
     public var password: String?
     public var connectTimeoutMilliseconds: Int
     public var timeoutMilliseconds: Int
+    /// PEM file of the certificate authorities to trust for TLS (default: the system's).
+    public var caFile: String?
 
     public init(
         host: String, port: Int, security: Security = .none, username: String? = nil, password: String? = nil,
-        connectTimeoutMilliseconds: Int = 10_000, timeoutMilliseconds: Int = 60_000
+        connectTimeoutMilliseconds: Int = 10_000, timeoutMilliseconds: Int = 60_000, caFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -32,6 +34,7 @@ public struct SMTPConfiguration: Sendable, Equatable {
         self.password = password
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.caFile = caFile
     }
 
     /// Parses `smtp://[user:password@]host[:port]` (no TLS), `smtp+starttls://...` (STARTTLS
@@ -107,6 +110,7 @@ public final class SMTPTransport: MailTransport {
         if configuration.security == .startTLS { gp_curl_set_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
         if let username = configuration.username { gp_curl_set_string(handle, CURLOPT_USERNAME, username) }
         if let password = configuration.password { gp_curl_set_string(handle, CURLOPT_PASSWORD, password) }
+        if let caFile = configuration.caFile { gp_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
 
         let upload = Upload(data)
         let code: CURLcode = withExtendedLifetime(upload) {

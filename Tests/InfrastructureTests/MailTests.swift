@@ -128,6 +128,30 @@ struct MailTests {
         }
     }
 
+    @Test("STARTTLS with authentication delivers; a wrong password is a permanent failure; no TLS is refused")
+    func startTLSAndAuthentication() async throws {
+        let recipient = "secure-\(TestEnvironment.uniqueName())@example.test"
+        let message = MailMessage(from: MailAddress("noreply@governance.test"), to: [MailAddress(recipient)], subject: "Sécurisé", text: "TLS")
+        var secure = try SMTPConfiguration(url: "smtp+starttls://mailer:s3cret@127.0.0.1:\(TestEnvironment.smtpTLSPort)")
+        secure.caFile = TestEnvironment.smtpCAFile
+        try await SMTPTransport(configuration: secure).send(message)
+        #expect(try ReceivedMail.all(to: recipient).first?.subject == "Sécurisé")
+
+        var wrongPassword = secure
+        wrongPassword.password = "guess"
+        do {
+            try await SMTPTransport(configuration: wrongPassword).send(message)
+            Issue.record("a wrong password was accepted")
+        } catch let error as MailError {
+            #expect(!error.isTransient)
+        }
+
+        // Without STARTTLS the server refuses to go on: the message is not delivered.
+        let plain = SMTPConfiguration(host: "127.0.0.1", port: TestEnvironment.smtpTLSPort, username: "mailer", password: "s3cret")
+        await #expect(throws: MailError.self) { try await SMTPTransport(configuration: plain).send(message) }
+        #expect(try ReceivedMail.all(to: recipient).count == 1)
+    }
+
     @Test("SMTP_URL schemes choose the security mode and default port")
     func smtpURLs() throws {
         #expect(try SMTPConfiguration(url: "smtp://relay.test").port == 25)

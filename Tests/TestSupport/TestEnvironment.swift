@@ -22,6 +22,9 @@ public enum TestEnvironment {
 
     public static var redisURL: String { variable("TEST_REDIS_URL") }
     public static var smtpPort: Int { Int(variable("TEST_SMTP_PORT"))! }
+    /// The listener that requires STARTTLS, then AUTH as mailer / s3cret.
+    public static var smtpTLSPort: Int { Int(variable("TEST_SMTP_TLS_PORT"))! }
+    public static var smtpCAFile: String { variable("TEST_SMTP_CA_FILE") }
     public static var smtpDirectory: URL { URL(fileURLWithPath: variable("TEST_SMTP_DIR")) }
 
     public static let logger: Logger = {
@@ -59,6 +62,8 @@ public enum TestEnvironment {
             "SMTP_URL": "smtp://127.0.0.1:\(smtpPort)",
             "MAIL_FROM": "noreply@governance.test",
             "LOG_LEVEL": "warning",
+            // Fast hashes in tests; production keeps the 600,000 default.
+            "PASSWORD_HASH_ITERATIONS": "1000",
         ]
         environment.merge(overrides) { $1 }
         return try AppConfiguration.fromEnvironment(environment)

@@ -7,10 +7,11 @@ VAR="$ROOT/var"
 PG_PORT="${PG_PORT:-55432}"
 REDIS_PORT="${REDIS_PORT:-56379}"
 SMTP_TEST_PORT="${SMTP_TEST_PORT:-52525}"
+SMTP_TLS_TEST_PORT="${SMTP_TLS_TEST_PORT:-52587}"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 SYSTEM_PACKAGES=(
-    pkg-config postgresql redis-server
+    pkg-config curl openssl postgresql redis-server
     libpq-dev libhiredis-dev libcairo2-dev libcurl4-openssl-dev libssl-dev
     fonts-dejavu-core fontconfig poppler-utils python3-venv
 )
