@@ -6,15 +6,12 @@ import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 
-/// The request context of every route.
-typealias AppRequestContext = BasicRequestContext
-
 /// Builds the router: middleware in order (request id, metrics, access log, problems, body
 /// limit), then the routes generated from `openapi.yaml`.
 func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable(maxBodyBytes: platform.configuration.maxBodyBytes)
-    router.middlewares.add(RequestIDMiddleware())
+    router.middlewares.add(RequestInfoMiddleware(trustProxyHeaders: platform.configuration.trustProxyHeaders))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(ProblemMiddleware(routes: routes))

@@ -12,7 +12,7 @@ struct GovernanceAPI: AsyncParsableCommand {
         commandName: "governance-api",
         abstract: "The Governance Platform JSON API.",
         discussion: "Configured through environment variables; see README.md.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -48,6 +48,56 @@ extension GovernanceAPI {
             } catch {
                 await platform.shutdown()
                 logger.critical("migration failed", metadata: ["error": "\(error)"])
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct CreateAdmin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-admin",
+            abstract: "Create a platform administrator (the first one, or another).",
+            discussion: "Prompts for the password twice, or reads one line from standard input with --password-stdin.")
+
+        @Option(help: "E-mail address, the login.") var email: String
+        @Option(help: "First name.") var firstName: String
+        @Option(help: "Last name.") var lastName: String
+        @Flag(help: "Read the password from standard input instead of prompting.") var passwordStdin = false
+
+        func run() async throws {
+            let (configuration, logger) = startUp()
+            let password: String
+            if passwordStdin {
+                password = readLine(strippingNewline: true) ?? ""
+            } else {
+                let first = String(cString: getpass("Password: "))
+                let second = String(cString: getpass("Password again: "))
+                guard first == second else {
+                    FileHandle.standardError.write(Data("create-admin: the passwords differ\n".utf8))
+                    throw ExitCode(65)
+                }
+                password = first
+            }
+            let platform = Platform(configuration: configuration, logger: logger)
+            let outcome: Result<User, any Error>
+            do {
+                outcome = .success(try await platform.users.createPlatformAdministrator(
+                    email: email, firstName: firstName, lastName: lastName, password: password, client: .system))
+            } catch {
+                outcome = .failure(error)
+            }
+            await platform.shutdown()
+            switch outcome {
+            case .success(let user):
+                print("created platform administrator \(user.email) (\(user.id.uuidString.lowercased()))")
+            case .failure(DomainError.validation(let errors)):
+                FileHandle.standardError.write(Data(("create-admin: " + errors.map { "\($0.field): \($0.message)" }.joined(separator: "\n  ") + "\n").utf8))
+                throw ExitCode(65)  // EX_DATAERR
+            case .failure(DomainError.conflict(let message)):
+                FileHandle.standardError.write(Data("create-admin: \(message)\n".utf8))
+                throw ExitCode(65)
+            case .failure(let error):
+                logger.critical("create-admin failed", metadata: ["error": "\(error)"])
                 throw ExitCode.failure
             }
         }

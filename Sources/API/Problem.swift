@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,12 +6,6 @@ import NIOCore
 
 /// An RFC 9457 problem: the one shape of every error response.
 struct Problem: Error, Sendable {
-    struct FieldError: Codable, Sendable, Equatable {
-        var field: String
-        var code: String
-        var message: String
-    }
-
     var status: HTTPResponse.Status
     /// The last part of the `type` URI, e.g. `not-found`.
     var slug: String
@@ -47,6 +42,37 @@ struct Problem: Error, Sendable {
 
     static func notReady(_ detail: String) -> Problem {
         Problem(status: .serviceUnavailable, slug: "not-ready", title: "Service not ready", detail: detail)
+    }
+
+    /// The answer to a Domain failure.
+    static func from(_ error: DomainError) -> Problem {
+        switch error {
+        case .notFound(let detail):
+            return .notFound(detail)
+        case .forbidden(let detail):
+            return Problem(status: .forbidden, slug: "forbidden", title: "Forbidden", detail: detail)
+        case .unauthenticated(let detail) where detail == "totp_required":
+            var problem = Problem(status: .unauthorized, slug: "totp-required", title: "One-time code required",
+                                  detail: "This account uses a second factor: send totp_code with the e-mail and password.")
+            problem.headers[.wwwAuthenticate] = "Bearer"
+            return problem
+        case .unauthenticated(let detail):
+            var problem = Problem(status: .unauthorized, slug: "unauthenticated", title: "Unauthorized", detail: detail)
+            problem.headers[.wwwAuthenticate] = "Bearer"
+            return problem
+        case .validation(let errors):
+            var problem = Problem(status: .unprocessableContent, slug: "validation", title: "Invalid input",
+                                  detail: errors.map(\.message).joined(separator: " "))
+            problem.errors = errors
+            return problem
+        case .conflict(let detail):
+            return Problem(status: .conflict, slug: "conflict", title: "Conflict", detail: detail)
+        case .rateLimited(let seconds):
+            var problem = Problem(status: .tooManyRequests, slug: "rate-limited", title: "Too many attempts",
+                                  detail: "Too many failed attempts; retry in \(seconds) seconds.")
+            problem.headers[.retryAfter] = String(seconds)
+            return problem
+        }
     }
 
     var type: String { "urn:governance:problem:\(slug)" }

@@ -11,7 +11,7 @@ extension APIService {
         let report = await ReadinessCheck(platform: platform).run()
         guard report.isReady else {
             let problem = Problem.notReady(report.failures.joined(separator: "; "))
-            let body = problem.body(instance: "/ready", requestID: RequestID.current)
+            let body = problem.body(instance: "/ready", requestID: RequestInfo.current.id)
             return .serviceUnavailable(.init(body: .applicationProblemJson(.init(
                 _type: body.type, title: body.title, status: body.status, detail: body.detail, instance: body.instance,
                 requestId: body.requestId))))

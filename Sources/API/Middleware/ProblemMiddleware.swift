@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,7 +16,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = problem(for: error, request: request, logger: context.logger)
-            return problem.response(instance: request.uri.path, requestID: RequestID.current)
+            return problem.response(instance: request.uri.path, requestID: RequestInfo.current.id)
         }
     }
 
@@ -23,6 +24,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let error as DomainError:
+            return Problem.from(error)
         case let error as HTTPError where error.status == .notFound:
             let allowed = routes.methods(forPath: request.uri.path)
             if !allowed.isEmpty, !allowed.contains(request.method) {
@@ -43,6 +46,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func problem(for error: ServerError, request: Request, logger: Logger) -> Problem {
         if let problem = error.underlyingError as? Problem { return problem }
+        if let domain = error.underlyingError as? DomainError { return Problem.from(domain) }
         if let decoding = error.underlyingError as? DecodingError {
             return .malformedBody(Self.describe(decoding))
         }

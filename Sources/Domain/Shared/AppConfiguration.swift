@@ -32,6 +32,9 @@ public struct AppConfiguration: Sendable {
     public var outboxDispatchGraceSeconds: Int
     public var outboxRedispatchAfterSeconds: Int
     public var shutdownGraceSeconds: Int
+    public var auth: AuthSettings
+    /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    public var trustProxyHeaders: Bool
     /// Where `governance-worker` serves `GET /metrics` (and `GET /health`); `nil`: not at all.
     public var workerMetricsPort: Int?
 
@@ -63,6 +66,7 @@ public struct AppConfiguration: Sendable {
         if let url = reader.optional("SMTP_URL") {
             do {
                 smtp = try SMTPConfiguration(url: url)
+                smtp?.caFile = reader.optional("SMTP_CA_FILE")
             } catch {
                 reader.fail("SMTP_URL", "must look like smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]")
             }
@@ -78,6 +82,16 @@ public struct AppConfiguration: Sendable {
         if level == nil { reader.fail("LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical") }
         let format = LogFormat(rawValue: reader.string("LOG_FORMAT", default: "text").lowercased())
         if format == nil { reader.fail("LOG_FORMAT", "must be text or json") }
+
+        var auth = AuthSettings()
+        auth.sessionIdleTimeout = .seconds(60 * reader.integer("SESSION_IDLE_MINUTES", default: 15, in: 1...1440))
+        auth.sessionLifetime = .seconds(3600 * reader.integer("SESSION_LIFETIME_HOURS", default: 12, in: 1...720))
+        auth.maximumFailuresPerAccount = reader.integer("LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 5, in: 1...1000)
+        auth.maximumFailuresPerAddress = reader.integer("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 30, in: 1...100_000)
+        auth.failureWindow = .seconds(60 * reader.integer("LOGIN_FAILURE_WINDOW_MINUTES", default: 15, in: 1...1440))
+        auth.passwordHashIterations = reader.integer("PASSWORD_HASH_ITERATIONS", default: 600_000, in: 1_000...10_000_000)
+        let trustProxy = reader.string("TRUST_PROXY_HEADERS", default: "false").lowercased()
+        if !["true", "false"].contains(trustProxy) { reader.fail("TRUST_PROXY_HEADERS", "must be true or false") }
 
         let configuration = AppConfiguration(
             postgres: postgres,
@@ -103,6 +117,8 @@ public struct AppConfiguration: Sendable {
             outboxDispatchGraceSeconds: reader.integer("OUTBOX_DISPATCH_GRACE_SECONDS", default: 5, in: 0...3600),
             outboxRedispatchAfterSeconds: reader.integer("OUTBOX_REDISPATCH_AFTER_SECONDS", default: 900, in: 1...86_400),
             shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600),
+            auth: auth,
+            trustProxyHeaders: trustProxy == "true",
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return configuration

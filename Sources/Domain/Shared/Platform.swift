@@ -16,6 +16,8 @@ public struct Platform: Sendable {
     public let documents: DocumentStore
     public let mailTransport: any MailTransport
     public let emailDelivery: EmailDelivery
+    public let auth: AuthService
+    public let users: UserAdministration
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -32,6 +34,8 @@ public struct Platform: Sendable {
             mailTransport = FileTransport(directory: configuration.mailDirectory)
         }
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
+        auth = AuthService(postgres: postgres, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth, logger: logger)
+        users = UserAdministration(postgres: postgres, settings: configuration.auth)
     }
 
     /// Applies pending schema migrations.

@@ -1,0 +1,62 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// What handlers need to know about the request they serve, which generated operations do not
+/// receive: its id, its bearer token, and the client's address.
+struct RequestInfo: Sendable {
+    var id: String
+    var bearerToken: String?
+    var clientAddress: String?
+
+    @TaskLocal static var current = RequestInfo(id: "-", bearerToken: nil, clientAddress: nil)
+
+    var client: ClientInfo { ClientInfo(address: clientAddress, requestID: id) }
+
+    /// A client-supplied id is kept when it is short and plain; otherwise a new one is made.
+    static func acceptID(_ candidate: String?) -> String {
+        if let candidate, (1...128).contains(candidate.utf8.count),
+            candidate.utf8.allSatisfy({ $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "-_.:".utf8.contains($0)) })
+        {
+            return candidate
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}
+
+/// Gives each request an id (the client's `X-Request-Id`, or a new one), echoes it in the
+/// response, adds it to the request's logger, and makes the request's facts available to handlers.
+struct RequestInfoMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    /// Take the client address from the first `X-Forwarded-For` entry (behind a trusted proxy only).
+    let trustProxyHeaders: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = RequestInfo.acceptID(request.headers[.xRequestID])
+        var context = context
+        context.logger[metadataKey: "request_id"] = "\(id)"
+        var address = context.remoteAddress?.ipAddress
+        if trustProxyHeaders, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
+            address = forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        let info = RequestInfo(id: id, bearerToken: RequestInfo.bearerToken(request.headers[.authorization]), clientAddress: address)
+        var response = try await RequestInfo.$current.withValue(info) {
+            try await next(request, context)
+        }
+        response.headers[.xRequestID] = id
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = Self("X-Request-Id")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
+}

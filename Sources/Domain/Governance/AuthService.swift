@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import Postgres
+import Redis
+
+/// Limits and lifetimes of authentication.
+public struct AuthSettings: Sendable, Equatable {
+    /// A session not used for this long ends (sliding).
+    public var sessionIdleTimeout: Duration = .seconds(15 * 60)
+    /// A session ends this long after login, however active.
+    public var sessionLifetime: Duration = .seconds(12 * 3600)
+    /// Failed logins per account, then per client address, within ``failureWindow``.
+    public var maximumFailuresPerAccount = 5
+    public var maximumFailuresPerAddress = 30
+    public var failureWindow: Duration = .seconds(15 * 60)
+    public var passwordHashIterations = 600_000
+
+    public init() {}
+}
+
+/// The caller behind a bearer token.
+public struct Principal: Sendable, Equatable {
+    public let userID: UUID
+    public let email: String
+    public let isPlatformAdmin: Bool
+    public let tokenID: UUID
+    public let tokenKind: BearerToken.Kind
+    public let scopes: [String]
+}
+
+/// What a successful login returns: the token, shown once, and its limits.
+public struct IssuedSession: Sendable, Equatable {
+    public let token: String
+    public let expiresAt: Date
+    public let idleExpiresAt: Date
+    public let user: User
+}
+
+/// Logs users in and out and recognises their bearer tokens.
+public struct AuthService: Sendable {
+    let postgres: PostgresClient
+    let redis: RedisClient
+    let keyPrefix: String
+    let settings: AuthSettings
+    let hasher: PasswordHasher
+    let logger: Logger
+    /// A valid hash of a random password, verified when the account does not exist.
+    private let dummyHash: String
+
+    public init(postgres: PostgresClient, redis: RedisClient, keyPrefix: String, settings: AuthSettings, logger: Logger) {
+        self.postgres = postgres
+        self.redis = redis
+        self.keyPrefix = keyPrefix
+        self.settings = settings
+        self.hasher = PasswordHasher(iterations: settings.passwordHashIterations)
+        self.logger = logger
+        dummyHash = hasher.hash(UUID().uuidString)
+    }
+
+    /// Checks the e-mail (case-insensitive), password and, for users who enrolled, the TOTP code;
+    /// returns a new session.
+    ///
+    /// - Throws: ``DomainError/rateLimited(retryAfterSeconds:)`` past the failure limits,
+    ///   ``DomainError/unauthenticated(_:)`` for wrong credentials (the same answer whether or not
+    ///   the account exists), `totp_required` when the code is missing.
+    public func login(email rawEmail: String, password: String, totpCode: String?, client: ClientInfo, now: Date = Date()) async throws -> IssuedSession {
+        let email = User.normalize(email: rawEmail)
+        let accountKey = "\(keyPrefix):auth:failures:account:\(email)"
+        let addressKey = "\(keyPrefix):auth:failures:address:\(client.address ?? "unknown")"
+        try await refuseIfLimited(accountKey, limit: settings.maximumFailuresPerAccount)
+        try await refuseIfLimited(addressKey, limit: settings.maximumFailuresPerAddress)
+
+        let row = try await postgres.query(
+            "SELECT \(User.columns), password_hash, totp_secret FROM users WHERE email = $1", email).first
+        let user = try row.map(User.init(row:))
+        let storedHash = try row?.decode("password_hash", as: String?.self)
+        // Verify against a dummy hash when there is no account, so timing reveals nothing.
+        let passwordMatches = hasher.verify(password, against: storedHash ?? dummyHash)
+        guard let user, storedHash != nil, passwordMatches, user.isActive else {
+            try await recordFailure(accountKey: accountKey, addressKey: addressKey, userID: user?.id, email: email, reason: "credentials", client: client)
+            throw DomainError.unauthenticated("The e-mail address or password is wrong.")
+        }
+        if let secret = try row?.decode("totp_secret", as: Data?.self), user.totpEnabled {
+            guard let totpCode, !totpCode.isEmpty else {
+                throw DomainError.unauthenticated("totp_required")
+            }
+            guard TOTP.verify(totpCode, secret: secret, at: now) else {
+                try await recordFailure(accountKey: accountKey, addressKey: addressKey, userID: user.id, email: email, reason: "totp", client: client)
+                throw DomainError.unauthenticated("The one-time code is wrong.")
+            }
+        }
+        try await redis.send("DEL", accountKey)
+
+        let token = BearerToken.generate(.session)
+        let expiresAt = now.addingTimeInterval(settings.sessionLifetime.seconds)
+        let idleExpiresAt = min(now.addingTimeInterval(settings.sessionIdleTimeout.seconds), expiresAt)
+        try await postgres.withTransaction { session in
+            try await session.query("""
+                INSERT INTO access_tokens (id, user_id, kind, token_hash, expires_at, idle_expires_at, last_used_at)
+                VALUES ($1, $2, 'session', $3, $4, $5, $6)
+                """, UUID(), user.id, BearerToken.digest(token), expiresAt, idleExpiresAt, now)
+            try await session.query("UPDATE users SET last_login_at = $2 WHERE id = $1", user.id, now)
+            try await AuditLog.record(AuditEvent(action: "auth.login", actorID: user.id, objectType: "user", objectID: user.id.postgresText, client: client), in: session)
+        }
+        var loggedIn = user
+        loggedIn.lastLoginAt = now
+        return IssuedSession(token: token, expiresAt: expiresAt, idleExpiresAt: idleExpiresAt, user: loggedIn)
+    }
+
+    /// Ends the session (or revokes the personal token) behind `principal`.
+    public func logout(_ principal: Principal, client: ClientInfo) async throws {
+        try await postgres.withTransaction { session in
+            try await session.query("UPDATE access_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", principal.tokenID)
+            try await AuditLog.record(AuditEvent(action: "auth.logout", actorID: principal.userID, objectType: "user",
+                                                 objectID: principal.userID.postgresText, client: client), in: session)
+        }
+    }
+
+    /// The caller of a request bearing `token`: one indexed lookup; a session's idle deadline
+    /// slides forward at most once a minute (or a quarter of the idle timeout, if shorter), so
+    /// reads do not become writes.
+    ///
+    /// - Throws: ``DomainError/unauthenticated(_:)`` for unknown, expired, revoked or idle tokens
+    ///   and for deactivated users.
+    public func authenticate(token: String, now: Date = Date()) async throws -> Principal {
+        guard token.hasPrefix("gps_") || token.hasPrefix("gpp_") else { throw DomainError.unauthenticated("Unknown token.") }
+        guard let row = try await postgres.query("""
+            SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, u.id AS user_id, u.email, u.is_active, u.is_platform_admin
+            FROM access_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = $1
+            """, BearerToken.digest(token)).first
+        else { throw DomainError.unauthenticated("Unknown token.") }
+        let expiresAt: Date = try row.decode("expires_at")
+        let idleExpiresAt: Date? = try row.decode("idle_expires_at")
+        guard try row.decode("revoked_at", as: Date?.self) == nil, expiresAt > now, (idleExpiresAt ?? expiresAt) > now,
+            try row.decode("is_active", as: Bool.self)
+        else { throw DomainError.unauthenticated("The token has expired or was revoked.") }
+        let tokenID: UUID = try row.decode("id")
+        if let idleExpiresAt {
+            let renewed = min(now.addingTimeInterval(settings.sessionIdleTimeout.seconds), expiresAt)
+            if renewed.timeIntervalSince(idleExpiresAt) >= min(60, settings.sessionIdleTimeout.seconds / 4) {
+                try await postgres.query("UPDATE access_tokens SET idle_expires_at = $2, last_used_at = $3 WHERE id = $1", tokenID, renewed, now)
+            }
+        }
+        return Principal(
+            userID: try row.decode("user_id"), email: try row.decode("email"), isPlatformAdmin: try row.decode("is_platform_admin"),
+            tokenID: tokenID, tokenKind: try row.decode("kind", as: String.self) == "session" ? .session : .personal,
+            scopes: try row.decode("scopes"))
+    }
+
+    /// The user behind `principal`.
+    public func user(_ principal: Principal) async throws -> User {
+        guard let row = try await postgres.query("SELECT \(User.columns) FROM users WHERE id = $1", principal.userID).first else {
+            throw DomainError.notFound("No such user.")
+        }
+        return try User(row: row)
+    }
+
+    private func refuseIfLimited(_ key: String, limit: Int) async throws {
+        let replies = try await redis.pipeline([["GET", key], ["PTTL", key]])
+        guard let failures = replies[0].integer, failures >= limit else { return }
+        let remaining = max(replies[1].integer ?? 1000, 1000)
+        throw DomainError.rateLimited(retryAfterSeconds: (remaining + 999) / 1000)
+    }
+
+    private func recordFailure(accountKey: String, addressKey: String, userID: UUID?, email: String, reason: String, client: ClientInfo) async throws {
+        let window = String(Int(settings.failureWindow.seconds * 1000))
+        // The window starts at the first failure (NX) and is not extended by later ones.
+        _ = try await redis.pipeline([
+            ["INCR", accountKey], ["PEXPIRE", accountKey, window, "NX"],
+            ["INCR", addressKey], ["PEXPIRE", addressKey, window, "NX"],
+        ])
+        let details = try JobPayloadCoding.encode(["email": email, "reason": reason])
+        try await AuditLog.record(AuditEvent(action: "auth.login_failed", actorID: userID, objectType: "user", objectID: userID?.postgresText,
+                                             client: client, details: details), using: postgres)
+    }
+}
+
+extension Duration {
+    var seconds: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

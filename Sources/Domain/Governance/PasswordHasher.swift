@@ -1,0 +1,42 @@
+import COpenSSL
+import Foundation
+
+/// PBKDF2-HMAC-SHA256 password hashes through OpenSSL, with a per-password salt and the
+/// iteration count stored in the hash, compared in constant time.
+public struct PasswordHasher: Sendable {
+    /// Iterations for new hashes (OWASP 2023: at least 600,000 for PBKDF2-HMAC-SHA256).
+    public let iterations: Int
+
+    public init(iterations: Int = 600_000) {
+        self.iterations = iterations
+    }
+
+    /// `pbkdf2-sha256$<iterations>$<salt>$<hash>` with base64 salt and hash.
+    public func hash(_ password: String) -> String {
+        var salt = [UInt8](repeating: 0, count: 16)
+        _ = RAND_bytes(&salt, Int32(salt.count))
+        let derived = Self.derive(password, salt: salt, iterations: iterations)
+        return "pbkdf2-sha256$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
+    }
+
+    /// Whether `password` matches `encoded`; `false` for any malformed hash.
+    public func verify(_ password: String, against encoded: String) -> Bool {
+        let parts = encoded.split(separator: "$")
+        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]), rounds > 0,
+            let salt = Data(base64Encoded: String(parts[2])), let expected = Data(base64Encoded: String(parts[3]))
+        else { return false }
+        let derived = Self.derive(password, salt: [UInt8](salt), iterations: rounds)
+        return derived.count == expected.count && CRYPTO_memcmp(derived, [UInt8](expected), derived.count) == 0
+    }
+
+    static func derive(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
+        let bytes = Array(password.utf8)
+        _ = bytes.withUnsafeBufferPointer { passwordBuffer in
+            PKCS5_PBKDF2_HMAC(
+                passwordBuffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(bytes.count),
+                salt, Int32(salt.count), Int32(iterations), EVP_sha256(), Int32(output.count), &output)
+        }
+        return output
+    }
+}

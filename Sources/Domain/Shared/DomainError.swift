@@ -1,0 +1,28 @@
+/// A field that failed validation: which, a stable code, and a message for people.
+public struct FieldError: Error, Sendable, Equatable, Codable {
+    public var field: String
+    public var code: String
+    public var message: String
+
+    public init(field: String, code: String, message: String) {
+        self.field = field
+        self.code = code
+        self.message = message
+    }
+}
+
+/// The failures a Domain service reports; the API maps each to one problem+json answer.
+public enum DomainError: Error, Sendable, Equatable {
+    /// No such object, or one the caller may not see (both answer 404).
+    case notFound(String)
+    /// The caller may see the object but not do this to it.
+    case forbidden(String)
+    /// No valid credentials (401).
+    case unauthenticated(String)
+    /// The input breaks rules; one entry per field.
+    case validation([FieldError])
+    /// The change collides with the current state (duplicate, wrong state).
+    case conflict(String)
+    /// Too many attempts; retry after this many seconds.
+    case rateLimited(retryAfterSeconds: Int)
+}

@@ -1,0 +1,195 @@
+@testable import API
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TestSupport
+
+/// An application on a fresh database, with a platform administrator.
+struct AuthFixture {
+    static let password = "Correct-Horse-Battery-42"
+    let platform: Platform
+    let admin: User
+
+    init(overrides: [String: String] = [:]) async throws {
+        platform = Platform(configuration: try await TestEnvironment.configuration(overrides: overrides), logger: TestEnvironment.logger)
+        admin = try await platform.users.createPlatformAdministrator(
+            email: "Ada.Admin@Regulator.Example", firstName: "Ada", lastName: "Lovelace", password: Self.password, client: .system)
+    }
+
+    /// Drives the router; unlike ``buildApplication``, leaves the platform open for the test's own checks.
+    func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await Application(router: try buildRouter(platform: platform, metrics: testMetrics)).test(.router, body)
+    }
+
+    func auditActions() async throws -> [String] {
+        try await platform.postgres.query("SELECT action FROM audit_events ORDER BY id").map { try $0.decode("action", as: String.self) }
+    }
+}
+
+func json(_ object: [String: String]) -> ByteBuffer {
+    ByteBuffer(data: try! JSONSerialization.data(withJSONObject: object))
+}
+
+func login(_ client: any TestClientProtocol, email: String, password: String, totp: String? = nil) async throws -> TestResponse {
+    var body = ["email": email, "password": password]
+    if let totp { body["totp_code"] = totp }
+    return try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"], body: json(body))
+}
+
+func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+@Suite("Authentication")
+struct AuthTests {
+    @Test("login (e-mail in any case), the current user, logout, and the token refused afterwards")
+    func loginMeLogout() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            let response = try await login(client, email: "ADA.ADMIN@regulator.example ", password: AuthFixture.password)
+            #expect(response.status == .ok)
+            let session = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+            let token = try #require(session["token"] as? String)
+            #expect(token.hasPrefix("gps_"))
+            #expect(session["token_type"] as? String == "Bearer")
+            #expect((session["user"] as? [String: Any])?["role"] as? String == "platformAdmin")
+
+            let me = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token))
+            #expect(me.status == .ok)
+            #expect(String(buffer: me.body).contains(#""email":"ada.admin@regulator.example""#))
+
+            #expect(try await client.execute(uri: "/api/v1/auth/logout", method: .post, headers: bearer(token)).status == .noContent)
+            let after = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token))
+            #expect(after.status == .unauthorized)
+            #expect(after.headers[.wwwAuthenticate] == "Bearer")
+            #expect(try problem(after).type == "urn:governance:problem:unauthenticated")
+        }
+        // Only the token's hash is stored.
+        let stored = try await fixture.platform.postgres.query("SELECT token_hash FROM access_tokens").map { try $0.decode("token_hash", as: String.self) }
+        #expect(stored.count == 1 && stored[0].count == 64)
+        #expect(try await fixture.auditActions() == ["user.created", "auth.login", "auth.logout"])
+        await fixture.platform.shutdown()
+    }
+
+    @Test("wrong password and unknown account get the same 401; each failure is audited")
+    func wrongCredentials() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            let wrong = try await login(client, email: "ada.admin@regulator.example", password: "Not-The-Password-1")
+            let unknown = try await login(client, email: "nobody@regulator.example", password: "Not-The-Password-1")
+            #expect(wrong.status == .unauthorized)
+            #expect(unknown.status == .unauthorized)
+            #expect(try problem(wrong).detail == problem(unknown).detail)
+            let missingToken = try await client.execute(uri: "/api/v1/users/me", method: .get)
+            #expect(missingToken.status == .unauthorized)
+            let forged = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer("gps_forged"))
+            #expect(forged.status == .unauthorized)
+        }
+        let failures = try await fixture.platform.postgres.query(
+            "SELECT details->>'reason' AS reason, details->>'email' AS email FROM audit_events WHERE action = 'auth.login_failed' ORDER BY id")
+        #expect(failures.count == 2)
+        #expect(try failures.map { try $0.decode("email", as: String.self) } == ["ada.admin@regulator.example", "nobody@regulator.example"])
+        await fixture.platform.shutdown()
+    }
+
+    @Test("failed logins lock the account with 429 and Retry-After, until the window expires")
+    func lockout() async throws {
+        let fixture = try await AuthFixture(overrides: ["LOGIN_MAX_FAILURES_PER_ACCOUNT": "3", "LOGIN_FAILURE_WINDOW_MINUTES": "1"])
+        try await fixture.withClient { client in
+            for _ in 0..<3 {
+                #expect(try await login(client, email: "ada.admin@regulator.example", password: "Wrong-Password-99").status == .unauthorized)
+            }
+            // Locked: even the right password is refused.
+            let locked = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password)
+            #expect(locked.status == .tooManyRequests)
+            let retryAfter = try #require(locked.headers[.retryAfter].flatMap(Int.init))
+            #expect((1...60).contains(retryAfter))
+            #expect(try problem(locked).type == "urn:governance:problem:rate-limited")
+            // Another account from the same address is not locked.
+            #expect(try await login(client, email: "other@regulator.example", password: "Wrong-Password-99").status == .unauthorized)
+            // The window expires.
+            let key = "\(fixture.platform.configuration.queuePrefix):auth:failures:account:ada.admin@regulator.example"
+            try await fixture.platform.redis.send("PEXPIRE", key, "50")
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password).status == .ok)
+        }
+        await fixture.platform.shutdown()
+    }
+
+    @Test("an enrolled user needs the TOTP code: missing, wrong, right")
+    func totp() async throws {
+        let fixture = try await AuthFixture()
+        let secret = TOTP.newSecret()
+        try await fixture.platform.postgres.query("UPDATE users SET totp_secret = $2, totp_enabled_at = now() WHERE id = $1", fixture.admin.id, secret)
+        try await fixture.withClient { client in
+            let missing = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password)
+            #expect(missing.status == .unauthorized)
+            #expect(try problem(missing).type == "urn:governance:problem:totp-required")
+            let code = TOTP.code(secret: secret, at: Date())
+            let wrongCode = String(code.reversed()) == code ? "000000" : String(code.reversed())
+            let wrong = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: wrongCode == code ? "123456" : wrongCode)
+            #expect(wrong.status == .unauthorized)
+            let right = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: code)
+            #expect(right.status == .ok)
+        }
+        await fixture.platform.shutdown()
+    }
+
+    @Test("sessions end after the idle timeout, slide while used, and never outlive their lifetime")
+    func sessionLifetimes() async throws {
+        let fixture = try await AuthFixture(overrides: ["SESSION_IDLE_MINUTES": "10", "SESSION_LIFETIME_HOURS": "1"])
+        let auth = fixture.platform.auth
+        let start = Date()
+        let session = try await auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system, now: start)
+        #expect(abs(session.idleExpiresAt.timeIntervalSince(start) - 600) < 1)
+        // Used after 9 minutes: still valid, and the idle deadline moves to 19 minutes.
+        _ = try await auth.authenticate(token: session.token, now: start.addingTimeInterval(540))
+        _ = try await auth.authenticate(token: session.token, now: start.addingTimeInterval(1_080))
+        // Idle for more than 10 minutes after that: refused.
+        await #expect(throws: DomainError.self) { try await auth.authenticate(token: session.token, now: start.addingTimeInterval(1_800)) }
+        // A session kept busy still ends after its lifetime.
+        let busy = try await auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system, now: start)
+        for minute in stride(from: 5, through: 55, by: 5) {
+            _ = try await auth.authenticate(token: busy.token, now: start.addingTimeInterval(Double(minute * 60)))
+        }
+        await #expect(throws: DomainError.self) { try await auth.authenticate(token: busy.token, now: start.addingTimeInterval(3_601)) }
+        await fixture.platform.shutdown()
+    }
+
+    @Test("a deactivated user can neither log in nor use an earlier token")
+    func deactivated() async throws {
+        let fixture = try await AuthFixture()
+        let session = try await fixture.platform.auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
+        try await fixture.platform.postgres.query("UPDATE users SET is_active = false WHERE id = $1", fixture.admin.id)
+        await #expect(throws: DomainError.self) { try await fixture.platform.auth.authenticate(token: session.token) }
+        await #expect(throws: DomainError.self) {
+            try await fixture.platform.auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
+        }
+        await fixture.platform.shutdown()
+    }
+
+    @Test("the audit log refuses updates and deletes")
+    func auditAppendOnly() async throws {
+        let fixture = try await AuthFixture()
+        await #expect(throws: (any Error).self) { try await fixture.platform.postgres.query("UPDATE audit_events SET action = 'x'") }
+        await #expect(throws: (any Error).self) { try await fixture.platform.postgres.query("DELETE FROM audit_events") }
+        #expect(try await fixture.auditActions() == ["user.created"])
+        await fixture.platform.shutdown()
+    }
+
+    @Test("a login body missing a field is a 400 problem naming it")
+    func malformedLogin() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            let response = try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"], body: json(["email": "a@b.example"]))
+            #expect(response.status == .badRequest)
+            #expect(try problem(response).detail?.contains("password") == true)
+            let notJSON = try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{oops"))
+            #expect(notJSON.status == .badRequest)
+            #expect(try problem(notJSON).type == "urn:governance:problem:malformed-body")
+        }
+        await fixture.platform.shutdown()
+    }
+}
