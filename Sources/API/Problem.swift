@@ -67,6 +67,9 @@ struct Problem: Error, Sendable {
             return problem
         case .conflict(let detail):
             return Problem(status: .conflict, slug: "conflict", title: "Conflict", detail: detail)
+        case .termsNotAccepted:
+            return Problem(status: .forbidden, slug: "terms-not-accepted", title: "Terms of use not accepted",
+                           detail: "Accept the terms of use with POST /api/v1/users/me/terms before using the platform.")
         case .rateLimited(let seconds):
             var problem = Problem(status: .tooManyRequests, slug: "rate-limited", title: "Too many attempts",
                                   detail: "Too many failed attempts; retry in \(seconds) seconds.")

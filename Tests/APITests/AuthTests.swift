@@ -56,6 +56,12 @@ struct AuthTests {
             #expect(session["token_type"] as? String == "Bearer")
             #expect((session["user"] as? [String: Any])?["role"] as? String == "platformAdmin")
 
+            // The terms of use come first.
+            let gated = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token))
+            #expect(gated.status == .forbidden)
+            #expect(try problem(gated).type == "urn:governance:problem:terms-not-accepted")
+            #expect(try await client.execute(uri: "/api/v1/users/me/terms", method: .post, headers: bearer(token)).status == .noContent)
+
             let me = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token))
             #expect(me.status == .ok)
             #expect(String(buffer: me.body).contains(#""email":"ada.admin@regulator.example""#))
@@ -69,7 +75,7 @@ struct AuthTests {
         // Only the token's hash is stored.
         let stored = try await fixture.platform.postgres.query("SELECT token_hash FROM access_tokens").map { try $0.decode("token_hash", as: String.self) }
         #expect(stored.count == 1 && stored[0].count == 64)
-        #expect(try await fixture.auditActions() == ["user.created", "auth.login", "auth.logout"])
+        #expect(try await fixture.auditActions() == ["user.created", "auth.login", "user.terms_accepted", "auth.logout"])
         await fixture.platform.shutdown()
     }
 
@@ -189,6 +195,154 @@ struct AuthTests {
             let notJSON = try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{oops"))
             #expect(notJSON.status == .badRequest)
             #expect(try problem(notJSON).type == "urn:governance:problem:malformed-body")
+        }
+        await fixture.platform.shutdown()
+    }
+}
+
+/// Logs the fixture's administrator in and accepts the terms; returns the session token.
+func sessionToken(_ client: any TestClientProtocol, totp: String? = nil) async throws -> String {
+    let response = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: totp)
+    let token = try #require((try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["token"] as? String)
+    _ = try await client.execute(uri: "/api/v1/users/me/terms", method: .post, headers: bearer(token))
+    return token
+}
+
+func object(_ response: TestResponse) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+}
+
+func jsonBody(_ object: [String: Any]) -> ByteBuffer {
+    ByteBuffer(data: try! JSONSerialization.data(withJSONObject: object))
+}
+
+@Suite("Personal access tokens and second factor")
+struct AccountTests {
+    @Test("create a token once, use it, list it with its last use, revoke it")
+    func personalTokens() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            let session = try await sessionToken(client)
+            var headers = bearer(session)
+            headers[.contentType] = "application/json"
+            // RFC 3339 with fractional seconds and an offset is accepted.
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            formatter.timeZone = TimeZone(secondsFromGMT: 3600)
+            let expiry = formatter.string(from: Date().addingTimeInterval(30 * 86_400))
+            let created = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
+                                                   body: jsonBody(["name": "nightly export", "scopes": ["incidents:read"], "expires_at": expiry]))
+            #expect(created.status == .created)
+            let token = try #require(try object(created)["token"] as? String)
+            #expect(token.hasPrefix("gpp_"))
+            let id = try #require((try object(created)["details"] as? [String: Any])?["id"] as? String)
+
+            // The token works where it has the scope's module... (checked in Domain) and authenticates.
+            let me = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token))
+            #expect(me.status == .ok)
+            // A token cannot mint tokens.
+            var tokenHeaders = bearer(token)
+            tokenHeaders[.contentType] = "application/json"
+            let minted = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: tokenHeaders,
+                                                  body: jsonBody(["name": "x", "scopes": ["incidents:read"], "expires_at": expiry]))
+            #expect(minted.status == .forbidden)
+
+            let listed = try await client.execute(uri: "/api/v1/users/me/tokens", method: .get, headers: bearer(session))
+            let items = try #require(try object(listed)["items"] as? [[String: Any]])
+            #expect(items.count == 1)
+            #expect(items.first?["name"] as? String == "nightly export")
+            #expect(items.first?["last_used_at"] != nil)
+            #expect(!String(buffer: listed.body).contains(token))
+
+            #expect(try await client.execute(uri: "/api/v1/users/me/tokens/\(id)", method: .delete, headers: bearer(session)).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token)).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/v1/users/me/tokens/\(id)", method: .delete, headers: bearer(session)).status == .notFound)
+        }
+        await fixture.platform.shutdown()
+    }
+
+    @Test("token requests are validated: name, scopes, expiry in the future and within a year")
+    func tokenValidation() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            var headers = bearer(try await sessionToken(client))
+            headers[.contentType] = "application/json"
+            let past = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60))
+            let response = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
+                                                    body: jsonBody(["name": " ", "scopes": [String](), "expires_at": past]))
+            #expect(response.status == .unprocessableContent)
+            let fields = try #require(try object(response)["errors"] as? [[String: Any]]).compactMap { $0["field"] as? String }
+            #expect(Set(fields) == ["name", "scopes", "expires_at"])
+            let far = ISO8601DateFormatter().string(from: Date().addingTimeInterval(400 * 86_400))
+            let tooFar = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
+                                                  body: jsonBody(["name": "x", "scopes": ["reporting:write"], "expires_at": far]))
+            #expect(tooFar.status == .unprocessableContent)
+            let unknownScope = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
+                                                        body: jsonBody(["name": "x", "scopes": ["root"], "expires_at": past]))
+            #expect(unknownScope.status == .badRequest)
+        }
+        await fixture.platform.shutdown()
+    }
+
+    @Test("scopes: write implies read of the same module only; sessions carry every scope")
+    func scopes() {
+        let token = Principal(userID: UUID(), email: "a@b.example", isPlatformAdmin: false, tokenID: UUID(), tokenKind: .personal,
+                              scopes: ["incidents:write"], hasAcceptedTerms: true)
+        #expect(token.allows(.incidentsRead))
+        #expect(token.allows(.incidentsWrite))
+        #expect(!token.allows(.reportingRead))
+        #expect(throws: DomainError.self) { try token.require(.governanceWrite) }
+        let session = Principal(userID: UUID(), email: "a@b.example", isPlatformAdmin: false, tokenID: UUID(), tokenKind: .session,
+                                scopes: [], hasAcceptedTerms: true)
+        #expect(Scope.allCases.allSatisfy(session.allows))
+    }
+
+    @Test("enrol TOTP, log in with a code, use a recovery code once, regenerate, disable")
+    func totpLifecycle() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            let session = try await sessionToken(client)
+            var headers = bearer(session)
+            headers[.contentType] = "application/json"
+            let enrolment = try await client.execute(uri: "/api/v1/users/me/totp", method: .post, headers: bearer(session))
+            #expect(enrolment.status == .ok)
+            let secretText = try #require(try object(enrolment)["secret"] as? String)
+            #expect((try object(enrolment)["otpauth_uri"] as? String)?.hasPrefix("otpauth://totp/") == true)
+            let secret = try #require(try await fixture.platform.postgres.query("SELECT totp_secret FROM users").first?.decode("totp_secret", as: Data.self))
+            #expect(TOTP.base32(secret) == secretText)
+
+            let wrong = try await client.execute(uri: "/api/v1/users/me/totp/confirm", method: .post, headers: headers, body: jsonBody(["code": "000000"]))
+            #expect(wrong.status == .unprocessableContent || TOTP.code(secret: secret, at: Date()) == "000000")
+            let confirmed = try await client.execute(uri: "/api/v1/users/me/totp/confirm", method: .post, headers: headers,
+                                                     body: jsonBody(["code": TOTP.code(secret: secret, at: Date())]))
+            #expect(confirmed.status == .ok)
+            let codes = try #require(try object(confirmed)["recovery_codes"] as? [String])
+            #expect(codes.count == 10)
+            #expect(Set(codes).count == 10)
+
+            // Login now needs the second factor; a recovery code works once.
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password).status == .unauthorized)
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: codes[0].uppercased()).status == .ok)
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: codes[0]).status == .unauthorized)
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: TOTP.code(secret: secret, at: Date())).status == .ok)
+
+            // Regenerating asks for the password and invalidates the old codes.
+            let refused = try await client.execute(uri: "/api/v1/users/me/totp/recovery-codes", method: .post, headers: headers, body: jsonBody(["password": "nope"]))
+            #expect(refused.status == .unprocessableContent)
+            let regenerated = try await client.execute(uri: "/api/v1/users/me/totp/recovery-codes", method: .post, headers: headers,
+                                                       body: jsonBody(["password": AuthFixture.password]))
+            let fresh = try #require(try object(regenerated)["recovery_codes"] as? [String])
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: codes[1]).status == .unauthorized)
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: fresh[0]).status == .ok)
+
+            // Disabling: password again; then the password alone logs in.
+            #expect(try await client.execute(uri: "/api/v1/users/me/totp/disable", method: .post, headers: headers,
+                                             body: jsonBody(["password": AuthFixture.password])).status == .noContent)
+            #expect(try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password).status == .ok)
+        }
+        let actions = try await fixture.auditActions()
+        for action in ["user.totp_enabled", "auth.recovery_code_used", "user.recovery_codes_regenerated", "user.totp_disabled"] {
+            #expect(actions.contains(action))
         }
         await fixture.platform.shutdown()
     }

@@ -25,7 +25,9 @@ extension APIService {
     }
 
     func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
-        let user = try await platform.auth.user(try await principal())
+        let principal = try await principal()
+        try principal.requireAcceptedTerms()
+        let user = try await platform.auth.user(principal)
         return .ok(.init(body: .json(.init(user))))
     }
 }

@@ -14,6 +14,10 @@ public struct AuthSettings: Sendable, Equatable {
     public var maximumFailuresPerAddress = 30
     public var failureWindow: Duration = .seconds(15 * 60)
     public var passwordHashIterations = 600_000
+    /// An acceptance of the terms of use counts this long; then they must be accepted again.
+    public var termsValidity: Duration = .seconds(365 * 86_400)
+    /// Personal access tokens live at most this long.
+    public var maximumPersonalTokenLifetime: Duration = .seconds(366 * 86_400)
 
     public init() {}
 }
@@ -26,6 +30,23 @@ public struct Principal: Sendable, Equatable {
     public let tokenID: UUID
     public let tokenKind: BearerToken.Kind
     public let scopes: [String]
+    /// Whether the user accepted the terms of use within their validity.
+    public let hasAcceptedTerms: Bool
+
+    public init(userID: UUID, email: String, isPlatformAdmin: Bool, tokenID: UUID, tokenKind: BearerToken.Kind, scopes: [String], hasAcceptedTerms: Bool) {
+        self.userID = userID
+        self.email = email
+        self.isPlatformAdmin = isPlatformAdmin
+        self.tokenID = tokenID
+        self.tokenKind = tokenKind
+        self.scopes = scopes
+        self.hasAcceptedTerms = hasAcceptedTerms
+    }
+
+    /// - Throws: ``DomainError/termsNotAccepted`` until the user accepts the terms of use.
+    public func requireAcceptedTerms() throws {
+        guard hasAcceptedTerms else { throw DomainError.termsNotAccepted }
+    }
 }
 
 /// What a successful login returns: the token, shown once, and its limits.
@@ -84,7 +105,9 @@ public struct AuthService: Sendable {
             guard let totpCode, !totpCode.isEmpty else {
                 throw DomainError.unauthenticated("totp_required")
             }
-            guard TOTP.verify(totpCode, secret: secret, at: now) else {
+            var accepted = TOTP.verify(totpCode, secret: secret, at: now)
+            if !accepted { accepted = try await useRecoveryCode(totpCode, userID: user.id, client: client) }
+            guard accepted else {
                 try await recordFailure(accountKey: accountKey, addressKey: addressKey, userID: user.id, email: email, reason: "totp", client: client)
                 throw DomainError.unauthenticated("The one-time code is wrong.")
             }
@@ -125,7 +148,8 @@ public struct AuthService: Sendable {
     public func authenticate(token: String, now: Date = Date()) async throws -> Principal {
         guard token.hasPrefix("gps_") || token.hasPrefix("gpp_") else { throw DomainError.unauthenticated("Unknown token.") }
         guard let row = try await postgres.query("""
-            SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, u.id AS user_id, u.email, u.is_active, u.is_platform_admin
+            SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, t.last_used_at,
+                   u.id AS user_id, u.email, u.is_active, u.is_platform_admin, u.terms_accepted_at
             FROM access_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = $1
             """, BearerToken.digest(token)).first
@@ -141,11 +165,15 @@ public struct AuthService: Sendable {
             if renewed.timeIntervalSince(idleExpiresAt) >= min(60, settings.sessionIdleTimeout.seconds / 4) {
                 try await postgres.query("UPDATE access_tokens SET idle_expires_at = $2, last_used_at = $3 WHERE id = $1", tokenID, renewed, now)
             }
+        } else if now.timeIntervalSince(try row.decode("last_used_at", as: Date?.self) ?? .distantPast) >= 60 {
+            try await postgres.query("UPDATE access_tokens SET last_used_at = $2 WHERE id = $1", tokenID, now)
         }
+        let termsAcceptedAt: Date? = try row.decode("terms_accepted_at")
         return Principal(
             userID: try row.decode("user_id"), email: try row.decode("email"), isPlatformAdmin: try row.decode("is_platform_admin"),
             tokenID: tokenID, tokenKind: try row.decode("kind", as: String.self) == "session" ? .session : .personal,
-            scopes: try row.decode("scopes"))
+            scopes: try row.decode("scopes"),
+            hasAcceptedTerms: termsAcceptedAt.map { now.timeIntervalSince($0) < settings.termsValidity.seconds } ?? false)
     }
 
     /// The user behind `principal`.
@@ -154,6 +182,17 @@ public struct AuthService: Sendable {
             throw DomainError.notFound("No such user.")
         }
         return try User(row: row)
+    }
+
+    /// Consumes a recovery code of the user; `false` when it is unknown or already used.
+    private func useRecoveryCode(_ code: String, userID: UUID, client: ClientInfo) async throws -> Bool {
+        let used = try await postgres.query(
+            "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id",
+            userID, RecoveryCodes.digest(code))
+        guard used.count == 1 else { return false }
+        try await AuditLog.record(AuditEvent(action: "auth.recovery_code_used", actorID: userID, objectType: "user", objectID: userID.postgresText, client: client),
+                                  using: postgres)
+        return true
     }
 
     private func refuseIfLimited(_ key: String, limit: Int) async throws {

@@ -89,6 +89,7 @@ public struct AppConfiguration: Sendable {
         auth.maximumFailuresPerAccount = reader.integer("LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 5, in: 1...1000)
         auth.maximumFailuresPerAddress = reader.integer("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 30, in: 1...100_000)
         auth.failureWindow = .seconds(60 * reader.integer("LOGIN_FAILURE_WINDOW_MINUTES", default: 15, in: 1...1440))
+        auth.termsValidity = .seconds(86_400 * reader.integer("TERMS_VALIDITY_DAYS", default: 365, in: 1...3650))
         auth.passwordHashIterations = reader.integer("PASSWORD_HASH_ITERATIONS", default: 600_000, in: 1_000...10_000_000)
         let trustProxy = reader.string("TRUST_PROXY_HEADERS", default: "false").lowercased()
         if !["true", "false"].contains(trustProxy) { reader.fail("TRUST_PROXY_HEADERS", "must be true or false") }

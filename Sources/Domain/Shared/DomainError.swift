@@ -25,4 +25,6 @@ public enum DomainError: Error, Sendable, Equatable {
     case conflict(String)
     /// Too many attempts; retry after this many seconds.
     case rateLimited(retryAfterSeconds: Int)
+    /// The user must accept the terms of use (again) before anything else.
+    case termsNotAccepted
 }

@@ -18,6 +18,7 @@ public struct Platform: Sendable {
     public let emailDelivery: EmailDelivery
     public let auth: AuthService
     public let users: UserAdministration
+    public let accounts: AccountService
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -36,6 +37,7 @@ public struct Platform: Sendable {
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         auth = AuthService(postgres: postgres, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth, logger: logger)
         users = UserAdministration(postgres: postgres, settings: configuration.auth)
+        accounts = AccountService(postgres: postgres, settings: configuration.auth, issuer: configuration.mailFrom.name ?? "Governance Platform")
     }
 
     /// Applies pending schema migrations.

@@ -1,0 +1,25 @@
+import Foundation
+import OpenAPIRuntime
+
+/// RFC 3339 timestamps: accepted with or without fractional seconds and with any offset;
+/// written in UTC without fractional seconds.
+struct RFC3339DateTranscoder: DateTranscoder, @unchecked Sendable {
+    // ISO8601DateFormatter is thread-safe for reading once configured.
+    private let plain: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter
+    }()
+    private let fractional: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
+    func encode(_ date: Date) throws -> String { plain.string(from: date) }
+
+    func decode(_ text: String) throws -> Date {
+        if let date = plain.date(from: text) ?? fractional.date(from: text) { return date }
+        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Expected an RFC 3339 timestamp, got '\(text)'."))
+    }
+}
