@@ -107,6 +107,20 @@ struct APITests {
         }
     }
 
+    @Test("a JSON body carrying a NUL character is a 400 problem, an escaped backslash is not")
+    func nulCharacters() async throws {
+        #expect(BodyLimitMiddleware<AppRequestContext>.containsEscapedNUL(Array(#"{"a":"x\u0000"}"#.utf8)))
+        #expect(BodyLimitMiddleware<AppRequestContext>.containsEscapedNUL(Array(#"{"a":"\U0000"}"#.utf8)))
+        #expect(!BodyLimitMiddleware<AppRequestContext>.containsEscapedNUL(Array(#"{"a":"\\u0000"}"#.utf8)))
+        #expect(!BodyLimitMiddleware<AppRequestContext>.containsEscapedNUL(Array(#"{"a":"\u00e9"}"#.utf8)))
+        try await withApp { client in
+            let response = try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                                    body: ByteBuffer(string: #"{"email":"a\u0000@b.example","password":"x"}"#))
+            #expect(response.status == .badRequest)
+            #expect(try problem(response).detail?.contains("NUL") == true)
+        }
+    }
+
     @Test("GET /ready reports both dependencies")
     func ready() async throws {
         try await withApp { client in

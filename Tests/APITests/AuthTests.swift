@@ -185,6 +185,33 @@ struct AuthTests {
         await fixture.platform.shutdown()
     }
 
+    @Test("password reset and registration answer 202 without revealing accounts; bad input is 422, an unknown link 404")
+    func accountRequests() async throws {
+        let fixture = try await AuthFixture()
+        try await fixture.withClient { client in
+            let headers: HTTPFields = [.contentType: "application/json"]
+            for email in ["ada.admin@regulator.example", "nobody@regulator.example"] {
+                let response = try await client.execute(uri: "/api/v1/auth/password-reset", method: .post, headers: headers, body: json(["email": email]))
+                #expect(response.status == .accepted)
+            }
+            let existing = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: headers,
+                                                    body: jsonBody(["email": "ada.admin@regulator.example", "first_name": "A", "last_name": "B", "accept_terms": true]))
+            #expect(existing.status == .accepted)
+            let invalid = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: headers,
+                                                   body: jsonBody(["email": "not-an-address", "first_name": "A", "last_name": "B", "accept_terms": false]))
+            #expect(invalid.status == .unprocessableContent)
+            let fields = try #require(try object(invalid)["errors"] as? [[String: Any]]).compactMap { $0["field"] as? String }
+            #expect(Set(fields) == ["email", "accept_terms"])
+            let bogus = try await client.execute(uri: "/api/v1/auth/set-password", method: .post, headers: headers,
+                                                 body: json(["token": "made-up", "new_password": "Fresh-Meadow-Lantern-8"]))
+            #expect(bogus.status == .notFound)
+        }
+        // One reset link for the real account, none for the unknown one, no new account.
+        #expect(try await fixture.platform.postgres.query("SELECT count(*) AS n FROM action_tokens").first?.decode("n", as: Int.self) == 1)
+        #expect(try await fixture.platform.postgres.query("SELECT count(*) AS n FROM users").first?.decode("n", as: Int.self) == 1)
+        await fixture.platform.shutdown()
+    }
+
     @Test("a login body missing a field is a 400 problem naming it")
     func malformedLogin() async throws {
         let fixture = try await AuthFixture()

@@ -1,6 +1,8 @@
 import Hummingbird
+import NIOCore
 
-/// Rejects request bodies larger than the configured limit with 413, before any handler reads them.
+/// Rejects request bodies larger than the configured limit (413) and JSON bodies carrying a NUL
+/// character (400: PostgreSQL text cannot hold it), before any handler reads them.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 
@@ -10,11 +12,36 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         // Chunked bodies have no declared length: collect up to the limit, failing past it.
         var request = request
+        let body: ByteBuffer
         do {
-            _ = try await request.collectBody(upTo: limit)
+            body = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw Problem.bodyTooLarge(limit: limit)
         }
+        if body.readableBytes >= 6, Self.containsEscapedNUL(body.readableBytesView) {
+            throw Problem.malformedBody("Text values must not contain the NUL character (\\u0000).")
+        }
         return try await next(request, context)
+    }
+
+    /// Whether JSON text holds the escape `\u0000` (not an escaped backslash followed by `u0000`).
+    static func containsEscapedNUL<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+        let backslash = UInt8(ascii: "\\")
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard bytes[index] == backslash else {
+                index += 1
+                continue
+            }
+            // An escape: look at what it escapes, then skip it whole.
+            let next = index + 1
+            if next + 4 < bytes.endIndex, bytes[next] | 0x20 == UInt8(ascii: "u"),
+                bytes[(next + 1)...(next + 4)].allSatisfy({ $0 == UInt8(ascii: "0") })
+            {
+                return true
+            }
+            index += 2
+        }
+        return false
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 
-/// The password rules: at least 12 characters, not a common password, not all digits, not
+/// The password rules: 12 to 1024 characters, not a common password, not all digits, not
 /// close to the user's name or e-mail, and not the current or any previous password.
 public struct PasswordPolicy: Sendable {
     public static let minimumLength = 12
+    public static let maximumLength = 1024
 
     /// Frequent passwords of 12 characters or more, and the stems that make most weak ones.
     static let common: Set<String> = [
@@ -27,6 +28,9 @@ public struct PasswordPolicy: Sendable {
         func add(_ code: String, _ message: String) { errors.append(FieldError(field: "password", code: code, message: message)) }
         if password.count < Self.minimumLength {
             add("too_short", "The password must have at least \(Self.minimumLength) characters.")
+        }
+        if password.count > Self.maximumLength {
+            add("too_long", "The password must have at most \(Self.maximumLength) characters.")
         }
         let lowered = password.lowercased()
         if Self.common.contains(lowered) || Self.isRepetitive(lowered) {

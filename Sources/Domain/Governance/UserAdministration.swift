@@ -20,8 +20,7 @@ public struct UserAdministration: Sendable {
         let email = User.normalize(email: rawEmail)
         var errors: [FieldError] = []
         if !Self.isPlausibleEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
-        if firstName.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(FieldError(field: "first_name", code: "required", message: "The first name is required.")) }
-        if lastName.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(FieldError(field: "last_name", code: "required", message: "The last name is required.")) }
+        errors += Self.nameErrors(firstName: firstName, lastName: lastName)
         errors += policy.violations(of: password, personal: [email, firstName, lastName], isReused: false)
         guard errors.isEmpty else { throw DomainError.validation(errors) }
         let hash = hasher.hash(password)
@@ -38,6 +37,16 @@ public struct UserAdministration: Sendable {
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw DomainError.conflict("An account with this e-mail address already exists.")
+        }
+    }
+
+    /// Names are required (not only spaces) and at most 150 characters.
+    static func nameErrors(firstName: String, lastName: String) -> [FieldError] {
+        [("first_name", "first name", firstName), ("last_name", "last name", lastName)].compactMap { field, label, value in
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { return FieldError(field: field, code: "required", message: "The \(label) is required.") }
+            if trimmed.count > 150 { return FieldError(field: field, code: "too_long", message: "The \(label) has at most 150 characters.") }
+            return nil
         }
     }
 

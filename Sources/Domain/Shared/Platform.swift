@@ -19,6 +19,7 @@ public struct Platform: Sendable {
     public let auth: AuthService
     public let users: UserAdministration
     public let accounts: AccountService
+    public let passwords: PasswordService
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -37,6 +38,8 @@ public struct Platform: Sendable {
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         auth = AuthService(postgres: postgres, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth, logger: logger)
         users = UserAdministration(postgres: postgres, settings: configuration.auth)
+        passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth,
+                                    sender: configuration.mailFrom, publicURL: configuration.publicURL)
         accounts = AccountService(postgres: postgres, settings: configuration.auth, issuer: configuration.mailFrom.name ?? "Governance Platform")
     }
 
