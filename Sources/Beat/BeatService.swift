@@ -96,6 +96,12 @@ extension PeriodicTask {
                     graceSeconds: configuration.outboxDispatchGraceSeconds,
                     redispatchAfterSeconds: configuration.outboxRedispatchAfterSeconds)
             },
+            PeriodicTask(name: "purge_unactivated_registrations", interval: .seconds(3600)) { _ in
+                try await platform.retention.purgeUnactivatedRegistrations()
+            },
+            PeriodicTask(name: "purge_audit_events", interval: .seconds(86_400)) { _ in
+                try await platform.retention.purgeAuditEvents()
+            },
         ]
     }
 }

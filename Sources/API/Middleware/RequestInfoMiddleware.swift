@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// What handlers need to know about the request they serve, which generated operations do not
 /// receive: its id, its bearer token, and the client's address.
@@ -9,6 +10,9 @@ struct RequestInfo: Sendable {
     var id: String
     var bearerToken: String?
     var clientAddress: String?
+    /// Headers a handler adds verbatim: the generated code percent-encodes header values,
+    /// which would break a `Link` header's `<...>; rel="next"` syntax.
+    var responseHeaders = ResponseHeaderBag()
 
     @TaskLocal static var current = RequestInfo(id: "-", bearerToken: nil, clientAddress: nil)
 
@@ -52,11 +56,21 @@ struct RequestInfoMiddleware: RouterMiddleware {
             try await next(request, context)
         }
         response.headers[.xRequestID] = id
+        for (name, value) in info.responseHeaders.fields { response.headers.append(HTTPField(name: name, value: value)) }
         return response
     }
+}
+
+/// Response headers set by a handler, applied by ``RequestInfoMiddleware``.
+final class ResponseHeaderBag: Sendable {
+    private let storage = Mutex<[(HTTPField.Name, String)]>([])
+
+    func add(_ name: HTTPField.Name, _ value: String) { storage.withLock { $0.append((name, value)) } }
+    var fields: [(HTTPField.Name, String)] { storage.withLock { $0 } }
 }
 
 extension HTTPField.Name {
     static let xRequestID = Self("X-Request-Id")!
     static let xForwardedFor = Self("X-Forwarded-For")!
+    static let link = Self("Link")!
 }

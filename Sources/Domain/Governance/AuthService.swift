@@ -16,6 +16,8 @@ public struct AuthSettings: Sendable, Equatable {
     public var passwordHashIterations = 600_000
     /// An acceptance of the terms of use counts this long; then they must be accepted again.
     public var termsValidity: Duration = .seconds(365 * 86_400)
+    /// A self-registration never activated is deleted after this long.
+    public var unactivatedRegistrationLifetime: Duration = .seconds(7 * 86_400)
     /// Personal access tokens live at most this long.
     public var maximumPersonalTokenLifetime: Duration = .seconds(366 * 86_400)
 

@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var outboxRedispatchAfterSeconds: Int
     public var shutdownGraceSeconds: Int
     public var auth: AuthSettings
+    /// How long audit entries are kept.
+    public var auditRetention: Duration
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxyHeaders: Bool
     /// Where `governance-worker` serves `GET /metrics` (and `GET /health`); `nil`: not at all.
@@ -89,6 +91,7 @@ public struct AppConfiguration: Sendable {
         auth.maximumFailuresPerAccount = reader.integer("LOGIN_MAX_FAILURES_PER_ACCOUNT", default: 5, in: 1...1000)
         auth.maximumFailuresPerAddress = reader.integer("LOGIN_MAX_FAILURES_PER_ADDRESS", default: 30, in: 1...100_000)
         auth.failureWindow = .seconds(60 * reader.integer("LOGIN_FAILURE_WINDOW_MINUTES", default: 15, in: 1...1440))
+        auth.unactivatedRegistrationLifetime = .seconds(3600 * reader.integer("UNACTIVATED_REGISTRATION_HOURS", default: 168, in: 73...8760))
         auth.termsValidity = .seconds(86_400 * reader.integer("TERMS_VALIDITY_DAYS", default: 365, in: 1...3650))
         auth.passwordHashIterations = reader.integer("PASSWORD_HASH_ITERATIONS", default: 600_000, in: 1_000...10_000_000)
         let trustProxy = reader.string("TRUST_PROXY_HEADERS", default: "false").lowercased()
@@ -119,6 +122,7 @@ public struct AppConfiguration: Sendable {
             outboxRedispatchAfterSeconds: reader.integer("OUTBOX_REDISPATCH_AFTER_SECONDS", default: 900, in: 1...86_400),
             shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600),
             auth: auth,
+            auditRetention: .seconds(86_400 * reader.integer("AUDIT_RETENTION_DAYS", default: 1825, in: 30...36_500)),
             trustProxyHeaders: trustProxy == "true",
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }

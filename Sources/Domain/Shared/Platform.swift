@@ -20,6 +20,8 @@ public struct Platform: Sendable {
     public let users: UserAdministration
     public let accounts: AccountService
     public let passwords: PasswordService
+    public let audit: AuditQuery
+    public let retention: RetentionService
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -40,6 +42,9 @@ public struct Platform: Sendable {
         users = UserAdministration(postgres: postgres, settings: configuration.auth)
         passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth,
                                     sender: configuration.mailFrom, publicURL: configuration.publicURL)
+        audit = AuditQuery(postgres: postgres)
+        retention = RetentionService(postgres: postgres, logger: logger, unactivatedRegistrationLifetime: configuration.auth.unactivatedRegistrationLifetime,
+                                     auditRetention: configuration.auditRetention)
         accounts = AccountService(postgres: postgres, settings: configuration.auth, issuer: configuration.mailFrom.name ?? "Governance Platform")
     }
 

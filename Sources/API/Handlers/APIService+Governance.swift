@@ -1,0 +1,31 @@
+import Domain
+import Foundation
+import OpenAPIRuntime
+
+extension APIService {
+    func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
+        let query = input.query
+        let filter = AuditFilter(
+            action: query.action, actorID: try query.actorId.map(Self.uuid(field: "actor_id")), since: query.since, until: query.until)
+        let limit = query.limit ?? 50
+        let page = try await platform.audit.page(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
+        let items = try page.entries.map(Components.Schemas.AuditEvent.init)
+        if let next = page.nextCursor {
+            var components = URLComponents()
+            components.path = "/api/v1/audit-events"
+            components.queryItems = [URLQueryItem(name: "limit", value: String(limit)), URLQueryItem(name: "cursor", value: next)]
+                + [("action", query.action), ("actor_id", query.actorId)].compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+            RequestInfo.current.responseHeaders.add(.link, "<\(components.string ?? "")>; rel=\"next\"")
+        }
+        return .ok(.init(body: .json(.init(items: items, nextCursor: page.nextCursor))))
+    }
+
+    static func uuid(field: String) -> (String) throws -> UUID {
+        { text in
+            guard let id = UUID(uuidString: text) else {
+                throw DomainError.validation([FieldError(field: field, code: "invalid", message: "\(field) must be a UUID.")])
+            }
+            return id
+        }
+    }
+}
