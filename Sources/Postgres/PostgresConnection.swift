@@ -72,11 +72,58 @@ public final class PostgresConnection: PooledResource, @unchecked Sendable {
         PQfinish(handle)
     }
 
+    /// Statement names of this session's prepared statements, by SQL text.
+    private var prepared: [String: String] = [:]
+    /// The most statements kept prepared per connection; past it the cache starts over.
+    static let preparedLimit = 512
+
     /// Runs one statement with text-format parameters and returns its rows; blocking.
+    ///
+    /// Statements with parameters are prepared once per connection and then executed by name,
+    /// so the server parses and plans each distinct statement once, not on every call.
     public func execute(_ sql: String, _ parameters: [String?]) throws -> PostgresRows {
-        let result: OpaquePointer? = withCStrings(parameters) { values in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        if parameters.isEmpty { return try executeSimple(sql) }
+        do {
+            return try executePrepared(sql, parameters)
+        } catch let error as PostgresError where error.sqlState == "0A000" && PQtransactionStatus(handle) == PQTRANS_IDLE {
+            // "cached plan must not change result type": a migration changed a table under a
+            // prepared statement. Forget them all and prepare again, once.
+            _ = try executeSimple("DEALLOCATE ALL")
+            prepared.removeAll()
+            return try executePrepared(sql, parameters)
         }
+    }
+
+    private func executePrepared(_ sql: String, _ parameters: [String?]) throws -> PostgresRows {
+        let name = try statementName(for: sql, parameterCount: parameters.count)
+        let result: OpaquePointer? = withCStrings(parameters) { values in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        return try rows(from: result)
+    }
+
+    private func statementName(for sql: String, parameterCount: Int) throws -> String {
+        if let name = prepared[sql] { return name }
+        if prepared.count >= Self.preparedLimit {
+            _ = try executeSimple("DEALLOCATE ALL")
+            prepared.removeAll()
+        }
+        let name = "gp\(prepared.count)"
+        guard let result = PQprepare(handle, name, sql, Int32(parameterCount), nil) else {
+            throw PostgresError(kind: .connection, message: Self.message(of: handle))
+        }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else { throw error(from: result) }
+        prepared[sql] = name
+        return name
+    }
+
+    /// A statement without parameters, through the simple query protocol (one round trip).
+    private func executeSimple(_ sql: String) throws -> PostgresRows {
+        try rows(from: PQexec(handle, sql))
+    }
+
+    private func rows(from result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {
             throw PostgresError(kind: .connection, message: Self.message(of: handle))
         }

@@ -212,6 +212,20 @@ struct AuthTests {
         await fixture.platform.shutdown()
     }
 
+    @Test("the client address comes from X-Forwarded-For only when proxy headers are trusted", arguments: [true, false])
+    func clientAddress(trusted: Bool) async throws {
+        let fixture = try await AuthFixture(overrides: ["TRUST_PROXY_HEADERS": String(trusted)])
+        try await fixture.withClient { client in
+            _ = try await client.execute(uri: "/api/v1/auth/login", method: .post,
+                                         headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: "203.0.113.9, 10.0.0.1"],
+                                         body: json(["email": "ada.admin@regulator.example", "password": "Wrong-Password-99"]))
+        }
+        let address = try await fixture.platform.postgres.query(
+            "SELECT client_address FROM audit_events WHERE action = 'auth.login_failed'").first?.decode("client_address", as: String?.self)
+        #expect((address == "203.0.113.9") == trusted)
+        await fixture.platform.shutdown()
+    }
+
     @Test("a login body missing a field is a 400 problem naming it")
     func malformedLogin() async throws {
         let fixture = try await AuthFixture()

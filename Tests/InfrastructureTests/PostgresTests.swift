@@ -135,6 +135,21 @@ struct PostgresTests {
         await db.shutdown()
     }
 
+    @Test("statements with parameters are prepared once per connection and survive a table change")
+    func preparedStatements() async throws {
+        let db = try await client(poolSize: 1)
+        try await db.query("CREATE TABLE things (id int)")
+        try await db.query("INSERT INTO things VALUES ($1)", 1)
+        for _ in 0..<3 { try await db.query("SELECT * FROM things WHERE id = $1", 1) }
+        let statements = try await db.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT * FROM things%'")
+        #expect(try statements.first?.decode("n", as: Int.self) == 1)
+        // A migration changes the row type under the prepared statement: it is prepared again.
+        try await db.query("ALTER TABLE things ADD COLUMN label text DEFAULT 'x'")
+        let row = try #require(try await db.query("SELECT * FROM things WHERE id = $1", 1).first)
+        #expect(try row.decode("label", as: String.self) == "x")
+        await db.shutdown()
+    }
+
     @Test("advisory locks exclude other sessions until released")
     func advisoryLocks() async throws {
         let db = try await client(poolSize: 2)
