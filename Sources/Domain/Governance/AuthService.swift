@@ -148,7 +148,7 @@ public struct AuthService: Sendable {
     /// - Throws: ``DomainError/unauthenticated(_:)`` for unknown, expired, revoked or idle tokens
     ///   and for deactivated users.
     public func authenticate(token: String, now: Date = Date()) async throws -> Principal {
-        guard token.hasPrefix("gps_") || token.hasPrefix("gpp_") else { throw DomainError.unauthenticated("Unknown token.") }
+        guard BearerToken.kind(of: token) != nil else { throw DomainError.unauthenticated("Unknown token.") }
         guard let row = try await postgres.query("""
             SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, t.last_used_at,
                    u.id AS user_id, u.email, u.is_active, u.is_platform_admin, u.terms_accepted_at

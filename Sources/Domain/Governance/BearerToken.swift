@@ -4,7 +4,7 @@ import Foundation
 /// Bearer tokens: a recognisable prefix and 32 random bytes; stored only as their SHA-256.
 public enum BearerToken {
     /// Session tokens (from login) start with `gps_`, personal access tokens with `gpp_`.
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         case session
         case personal
 
@@ -13,11 +13,20 @@ public enum BearerToken {
 
     /// A new token of `kind`.
     public static func generate(_ kind: Kind) -> String {
+        kind.prefix + randomValue()
+    }
+
+    /// The kind a token claims by its prefix; `nil` for anything else.
+    public static func kind(of token: String) -> Kind? {
+        Kind.allCases.first { token.hasPrefix($0.prefix) }
+    }
+
+    /// 32 random bytes as unpadded base64url: the secret part of tokens and e-mailed links.
+    public static func randomValue() -> String {
         var bytes = [UInt8](repeating: 0, count: 32)
         _ = RAND_bytes(&bytes, Int32(bytes.count))
-        let text = Data(bytes).base64EncodedString()
+        return Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return kind.prefix + text
     }
 
     /// The stored form of a token.

@@ -128,7 +128,7 @@ public struct PasswordService: Sendable {
     private func issue(_ purpose: Purpose, userID: UUID, lifetime: TimeInterval, unit: UnitOfWork) async throws -> String {
         // A new link replaces the unused ones of the same purpose.
         try await unit.session.query("UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", userID, purpose.rawValue)
-        let token = BearerToken.generate(.session).replacingOccurrences(of: "gps_", with: "")
+        let token = BearerToken.randomValue()
         try await unit.session.query("""
             INSERT INTO action_tokens (id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))
             """, UUID(), userID, purpose.rawValue, BearerToken.digest(token), Int(lifetime))
