@@ -79,6 +79,25 @@ struct AuthTests {
         await fixture.platform.shutdown()
     }
 
+    @Test("logging out everywhere ends every session of the account but not its personal tokens")
+    func logoutEverywhere() async throws {
+        let fixture = try await AuthFixture()
+        let auth = fixture.platform.auth
+        let phone = try await auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
+        try await fixture.platform.accounts.acceptTerms(try await auth.authenticate(token: phone.token), client: .system)
+        let (pat, _) = try await fixture.platform.accounts.createToken(
+            try await auth.authenticate(token: phone.token), name: "script", scopes: [.governanceRead], expiresAt: Date().addingTimeInterval(3600), client: .system)
+        try await fixture.withClient { client in
+            let laptop = try await sessionToken(client)
+            #expect(try await client.execute(uri: "/api/v1/auth/logout-all", method: .post, headers: bearer(laptop)).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(laptop)).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(phone.token)).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(pat)).status == .ok)
+        }
+        #expect(try await fixture.auditActions().contains("auth.logout_all"))
+        await fixture.platform.shutdown()
+    }
+
     @Test("wrong password and unknown account get the same 401; each failure is audited")
     func wrongCredentials() async throws {
         let fixture = try await AuthFixture()

@@ -24,6 +24,11 @@ extension APIService {
         return .noContent(.init())
     }
 
+    func logoutEverywhere(_ input: Operations.LogoutEverywhere.Input) async throws -> Operations.LogoutEverywhere.Output {
+        try await platform.auth.logoutEverywhere(try await principal(), client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
     func getCurrentUser(_ input: Operations.GetCurrentUser.Input) async throws -> Operations.GetCurrentUser.Output {
         let principal = try await principal()
         try principal.requireAcceptedTerms()

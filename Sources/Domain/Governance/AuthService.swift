@@ -141,6 +141,20 @@ public struct AuthService: Sendable {
         }
     }
 
+    /// Ends every session of the caller's user, the current one included (personal access tokens
+    /// stay: they are revoked one by one). Returns how many sessions ended.
+    @discardableResult
+    public func logoutEverywhere(_ principal: Principal, client: ClientInfo) async throws -> Int {
+        try await postgres.withTransaction { session in
+            let ended = try await session.query(
+                "UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL RETURNING id",
+                principal.userID).count
+            try await AuditLog.record(AuditEvent(action: "auth.logout_all", actorID: principal.userID, objectType: "user", objectID: principal.userID.postgresText,
+                                                 client: client, details: "{\"sessions\": \(ended)}"), in: session)
+            return ended
+        }
+    }
+
     /// The caller of a request bearing `token`: one indexed lookup; a session's idle deadline
     /// slides forward at most once a minute (or a quarter of the idle timeout, if shorter), so
     /// reads do not become writes.
