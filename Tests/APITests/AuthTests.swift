@@ -153,8 +153,8 @@ struct AuthTests {
             #expect(missing.status == .unauthorized)
             #expect(try problem(missing).type == "urn:governance:problem:totp-required")
             let code = TOTP.code(secret: secret, at: Date())
-            let wrongCode = String(code.reversed()) == code ? "000000" : String(code.reversed())
-            let wrong = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: wrongCode == code ? "123456" : wrongCode)
+            let wrongCode = String(code.dropLast()) + (code.last == "0" ? "1" : "0")
+            let wrong = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: wrongCode)
             #expect(wrong.status == .unauthorized)
             let right = try await login(client, email: "ada.admin@regulator.example", password: AuthFixture.password, totp: code)
             #expect(right.status == .ok)
@@ -340,6 +340,10 @@ struct AccountTests {
             let unknownScope = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
                                                         body: jsonBody(["name": "x", "scopes": ["root"], "expires_at": past]))
             #expect(unknownScope.status == .badRequest)
+            let notATime = try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
+                                                    body: jsonBody(["name": "x", "scopes": ["reporting:read"], "expires_at": "tomorrow"]))
+            #expect(notATime.status == .badRequest)
+            #expect(try problem(notATime).detail?.contains("RFC 3339") == true)
         }
         await fixture.platform.shutdown()
     }
@@ -371,8 +375,10 @@ struct AccountTests {
             let secret = try #require(try await fixture.platform.postgres.query("SELECT totp_secret FROM users").first?.decode("totp_secret", as: Data.self))
             #expect(TOTP.base32(secret) == secretText)
 
-            let wrong = try await client.execute(uri: "/api/v1/users/me/totp/confirm", method: .post, headers: headers, body: jsonBody(["code": "000000"]))
-            #expect(wrong.status == .unprocessableContent || TOTP.code(secret: secret, at: Date()) == "000000")
+            let current = TOTP.code(secret: secret, at: Date())
+            let wrongCode = String(current.dropLast()) + (current.last == "0" ? "1" : "0")
+            let wrong = try await client.execute(uri: "/api/v1/users/me/totp/confirm", method: .post, headers: headers, body: jsonBody(["code": wrongCode]))
+            #expect(wrong.status == .unprocessableContent)
             let confirmed = try await client.execute(uri: "/api/v1/users/me/totp/confirm", method: .post, headers: headers,
                                                      body: jsonBody(["code": TOTP.code(secret: secret, at: Date())]))
             #expect(confirmed.status == .ok)

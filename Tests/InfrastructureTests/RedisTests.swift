@@ -107,7 +107,8 @@ struct RedisTests {
     @Test("one holder leads; renewal keeps the lease; release hands it over")
     func leaderLock() async throws {
         let key = "\(queue.prefix):leader"
-        let a = LeaderLock(client: redis, key: key, holder: "a", ttlMilliseconds: 300)
+        // A long lease for the exclusivity checks, so a slow, loaded machine cannot let it lapse.
+        let a = LeaderLock(client: redis, key: key, holder: "a", ttlMilliseconds: 10_000)
         let b = LeaderLock(client: redis, key: key, holder: "b", ttlMilliseconds: 300)
         #expect(try await a.acquireOrRenew())
         #expect(try await !b.acquireOrRenew())

@@ -20,6 +20,7 @@ struct RFC3339DateTranscoder: DateTranscoder, @unchecked Sendable {
 
     func decode(_ text: String) throws -> Date {
         if let date = plain.date(from: text) ?? fractional.date(from: text) { return date }
-        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Expected an RFC 3339 timestamp, got '\(text)'."))
+        // Thrown as is through the generated decoding, so the client gets this 400, not a 500.
+        throw Problem.malformedBody("Expected an RFC 3339 timestamp such as 2026-11-27T08:00:00Z, got '\(text)'.")
     }
 }

@@ -65,9 +65,6 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         switch error {
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty, context.underlyingError == nil, context.debugDescription.hasPrefix("Expected") {
-                return context.debugDescription
-            }
             return context.codingPath.isEmpty ? "The body is not valid JSON." : "Invalid value at \(path(context))."
         case .keyNotFound(let key, let context):
             return "Missing required field '\(key.stringValue)' in \(path(context))."

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import Redis
+import Synchronization
 
 /// Limits and lifetimes of authentication.
 public struct AuthSettings: Sendable, Equatable {
@@ -67,8 +68,6 @@ public struct AuthService: Sendable {
     let settings: AuthSettings
     let hasher: PasswordHasher
     let logger: Logger
-    /// A valid hash of a random password, verified when the account does not exist.
-    private let dummyHash: String
 
     public init(postgres: PostgresClient, redis: RedisClient, keyPrefix: String, settings: AuthSettings, logger: Logger) {
         self.postgres = postgres
@@ -77,7 +76,6 @@ public struct AuthService: Sendable {
         self.settings = settings
         self.hasher = PasswordHasher(iterations: settings.passwordHashIterations)
         self.logger = logger
-        dummyHash = hasher.hash(UUID().uuidString)
     }
 
     /// Checks the e-mail (case-insensitive), password and, for users who enrolled, the TOTP code;
@@ -98,7 +96,7 @@ public struct AuthService: Sendable {
         let user = try row.map(User.init(row:))
         let storedHash = try row?.decode("password_hash", as: String?.self)
         // Verify against a dummy hash when there is no account, so timing reveals nothing.
-        let passwordMatches = hasher.verify(password, against: storedHash ?? dummyHash)
+        let passwordMatches = hasher.verify(password, against: storedHash ?? Self.dummyHash(hasher))
         guard let user, storedHash != nil, passwordMatches, user.isActive else {
             try await recordFailure(accountKey: accountKey, addressKey: addressKey, userID: user?.id, email: email, reason: "credentials", client: client)
             throw DomainError.unauthenticated("The e-mail address or password is wrong.")
@@ -146,9 +144,7 @@ public struct AuthService: Sendable {
     @discardableResult
     public func logoutEverywhere(_ principal: Principal, client: ClientInfo) async throws -> Int {
         try await postgres.withTransaction { session in
-            let ended = try await session.query(
-                "UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL RETURNING id",
-                principal.userID).count
+            let ended = try await BearerToken.revokeSessions(of: principal.userID, in: session)
             try await AuditLog.record(AuditEvent(action: "auth.logout_all", actorID: principal.userID, objectType: "user", objectID: principal.userID.postgresText,
                                                  client: client, details: "{\"sessions\": \(ended)}"), in: session)
             return ended
@@ -198,6 +194,17 @@ public struct AuthService: Sendable {
             throw DomainError.notFound("No such user.")
         }
         return try User(row: row)
+    }
+
+    private static let dummyHashes = Mutex<[Int: String]>([:])
+
+    /// A valid hash of a random password with the configured cost, verified when the account does
+    /// not exist; made on the first such login rather than when every process (worker included) starts.
+    private static func dummyHash(_ hasher: PasswordHasher) -> String {
+        if let hash = dummyHashes.withLock({ $0[hasher.iterations] }) { return hash }
+        let hash = hasher.hash(UUID().uuidString)
+        dummyHashes.withLock { $0[hasher.iterations] = hash }
+        return hash
     }
 
     /// Consumes a recovery code of the user; `false` when it is unknown or already used.

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Postgres
 
 /// Bearer tokens: a recognisable prefix and 32 random bytes; stored only as their SHA-256.
 public enum BearerToken {
@@ -27,6 +28,16 @@ public enum BearerToken {
         _ = RAND_bytes(&bytes, Int32(bytes.count))
         return Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Ends the login sessions of `userID` (personal tokens stay), except `keeping`; returns how many.
+    @discardableResult
+    public static func revokeSessions(of userID: UUID, keeping kept: UUID? = nil, in session: PostgresSession) async throws -> Int {
+        try await session.query("""
+            UPDATE access_tokens SET revoked_at = now()
+            WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)
+            RETURNING id
+            """, userID, kept).count
     }
 
     /// The stored form of a token.

@@ -95,7 +95,7 @@ public struct PasswordService: Sendable {
                                   currentHash: try row.decode("password_hash"), session: session)
             try await session.query("UPDATE action_tokens SET used_at = now() WHERE id = $1", try row.decode("id", as: UUID.self))
             try await session.query("UPDATE users SET email_verified = true WHERE id = $1", userID)
-            try await session.query("UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL", userID)
+            try await BearerToken.revokeSessions(of: userID, in: session)
             let purpose: String = try row.decode("purpose")
             try await AuditLog.record(AuditEvent(action: purpose == "activation" ? "user.activated" : "auth.password_reset", actorID: userID,
                                                  objectType: "user", objectID: userID.postgresText, client: client), in: session)
@@ -113,9 +113,7 @@ public struct PasswordService: Sendable {
             }
             try await setPassword(newPassword, userID: principal.userID, personal: [try row.decode("email"), try row.decode("first_name"), try row.decode("last_name")],
                                   currentHash: currentHash, session: session)
-            try await session.query("""
-                UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL AND id <> $2
-                """, principal.userID, principal.tokenID)
+            try await BearerToken.revokeSessions(of: principal.userID, keeping: principal.tokenID, in: session)
             try await AuditLog.record(AuditEvent(action: "user.password_changed", actorID: principal.userID, objectType: "user",
                                                  objectID: principal.userID.postgresText, client: client), in: session)
         }

@@ -53,6 +53,8 @@ public struct Outbox: Sendable {
         self.logger = logger
     }
 
+    static let markDispatched = "UPDATE outbox SET dispatched_at = now(), dispatch_count = dispatch_count + 1 WHERE id = ANY($1::uuid[])"
+
     /// Runs `body` in a transaction; after commit, pushes the jobs it recorded.
     ///
     /// A failed push does not fail the call: the rows stay undispatched and the beat sweep
@@ -77,9 +79,7 @@ public struct Outbox: Sendable {
             return
         }
         do {
-            try await postgres.query(
-                "UPDATE outbox SET dispatched_at = now(), dispatch_count = dispatch_count + 1 WHERE id = ANY($1::uuid[])",
-                messages.map(\.id))
+            try await postgres.query(Self.markDispatched, messages.map(\.id))
         } catch {
             // The jobs are queued; the sweep may push them again later, which handlers tolerate.
             logger.warning("could not mark jobs dispatched", metadata: ["error": "\(error)"])
@@ -103,9 +103,7 @@ public struct Outbox: Sendable {
             }
             guard !messages.isEmpty else { return 0 }
             try await queue.enqueue(messages.map(\.envelope))
-            try await session.query(
-                "UPDATE outbox SET dispatched_at = now(), dispatch_count = dispatch_count + 1 WHERE id = ANY($1::uuid[])",
-                messages.map(\.id))
+            try await session.query(Self.markDispatched, messages.map(\.id))
             logger.info("outbox sweep dispatched jobs", metadata: ["jobs": "\(messages.count)"])
             return messages.count
         }
