@@ -70,6 +70,9 @@ struct Problem: Error, Sendable {
         case .termsNotAccepted:
             return Problem(status: .forbidden, slug: "terms-not-accepted", title: "Terms of use not accepted",
                            detail: "Accept the terms of use with POST /api/v1/users/me/terms before using the platform.")
+        case .secondFactorRequired:
+            return Problem(status: .forbidden, slug: "totp-enrolment-required", title: "Second factor required",
+                           detail: "Enrol a second factor first: POST /api/v1/users/me/totp, then /api/v1/users/me/totp/confirm.")
         case .rateLimited(let seconds):
             var problem = Problem(status: .tooManyRequests, slug: "rate-limited", title: "Too many attempts",
                                   detail: "Too many failed attempts; retry in \(seconds) seconds.")

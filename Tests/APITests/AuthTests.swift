@@ -350,13 +350,13 @@ struct AccountTests {
 
     @Test("scopes: write implies read of the same module only; sessions carry every scope")
     func scopes() {
-        let token = Principal(userID: UUID(), email: "a@b.example", isPlatformAdmin: false, tokenID: UUID(), tokenKind: .personal,
+        let token = Principal(userID: UUID(), email: "a@b.example", tokenID: UUID(), tokenKind: .personal,
                               scopes: ["incidents:write"], hasAcceptedTerms: true)
         #expect(token.allows(.incidentsRead))
         #expect(token.allows(.incidentsWrite))
         #expect(!token.allows(.reportingRead))
         #expect(throws: DomainError.self) { try token.require(.governanceWrite) }
-        let session = Principal(userID: UUID(), email: "a@b.example", isPlatformAdmin: false, tokenID: UUID(), tokenKind: .session,
+        let session = Principal(userID: UUID(), email: "a@b.example", tokenID: UUID(), tokenKind: .session,
                                 scopes: [], hasAcceptedTerms: true)
         #expect(Scope.allCases.allSatisfy(session.allows))
     }

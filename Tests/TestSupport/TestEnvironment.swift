@@ -64,6 +64,8 @@ public enum TestEnvironment {
             "LOG_LEVEL": "warning",
             // Fast hashes in tests; production keeps the 600,000 default.
             "PASSWORD_HASH_ITERATIONS": "1000",
+            // Most tests log in with a password only; the second-factor tests turn it back on.
+            "REQUIRE_TOTP": "false",
         ]
         environment.merge(overrides) { $1 }
         return try AppConfiguration.fromEnvironment(environment)

@@ -10,13 +10,7 @@ extension APIService {
         let limit = query.limit ?? 50
         let page = try await platform.audit.page(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
         let items = try page.entries.map(Components.Schemas.AuditEvent.init)
-        if let next = page.nextCursor {
-            var components = URLComponents()
-            components.path = "/api/v1/audit-events"
-            components.queryItems = [URLQueryItem(name: "limit", value: String(limit)), URLQueryItem(name: "cursor", value: next)]
-                + [("action", query.action), ("actor_id", query.actorId)].compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
-            RequestInfo.current.responseHeaders.add(.link, "<\(components.string ?? "")>; rel=\"next\"")
-        }
+        linkNext("/api/v1/audit-events", limit: limit, cursor: page.nextCursor, query: [("action", query.action), ("actor_id", query.actorId)])
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.nextCursor))))
     }
 

@@ -10,6 +10,8 @@ struct RequestInfo: Sendable {
     var id: String
     var bearerToken: String?
     var clientAddress: String?
+    /// The language of translated texts in the response, from `Accept-Language`.
+    var language: Language = .en
     /// Headers a handler adds verbatim: the generated code percent-encodes header values,
     /// which would break a `Link` header's `<...>; rel="next"` syntax.
     var responseHeaders = ResponseHeaderBag()
@@ -51,7 +53,8 @@ struct RequestInfoMiddleware: RouterMiddleware {
         if trustProxyHeaders, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
             address = forwarded.trimmingCharacters(in: .whitespaces)
         }
-        let info = RequestInfo(id: id, bearerToken: RequestInfo.bearerToken(request.headers[.authorization]), clientAddress: address)
+        let info = RequestInfo(id: id, bearerToken: RequestInfo.bearerToken(request.headers[.authorization]), clientAddress: address,
+                               language: Language.preferred(acceptLanguage: request.headers[.acceptLanguage]))
         var response = try await RequestInfo.$current.withValue(info) {
             try await next(request, context)
         }

@@ -41,7 +41,7 @@ public struct AccountService: Sendable {
     ///
     /// - Returns: the token (shown once) and its listing.
     public func createToken(_ principal: Principal, name: String, scopes: [Scope], expiresAt: Date, client: ClientInfo, now: Date = Date()) async throws -> (String, PersonalToken) {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         guard principal.tokenKind == .session else {
             throw DomainError.forbidden("Personal access tokens are created from a login session, not with another token.")
         }
@@ -71,7 +71,7 @@ public struct AccountService: Sendable {
 
     /// The caller's live personal tokens, newest first.
     public func tokens(_ principal: Principal) async throws -> [PersonalToken] {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         return try await postgres.query("""
             SELECT id, name, scopes, created_at, expires_at, last_used_at FROM access_tokens
             WHERE user_id = $1 AND kind = 'personal' AND revoked_at IS NULL AND expires_at > now()
@@ -85,7 +85,7 @@ public struct AccountService: Sendable {
 
     /// Revokes one of the caller's personal tokens; another user's token is "not found".
     public func revokeToken(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         try await postgres.withTransaction { session in
             let revoked = try await session.query("""
                 UPDATE access_tokens SET revoked_at = now()
@@ -134,7 +134,7 @@ public struct AccountService: Sendable {
 
     /// New recovery codes (the old ones stop working), after re-entering the password.
     public func regenerateRecoveryCodes(_ principal: Principal, password: String, client: ClientInfo) async throws -> [String] {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         return try await postgres.withTransaction { session in
             try await reauthenticate(principal, password: password, session: session)
             guard try await session.query("SELECT 1 FROM users WHERE id = $1 AND totp_enabled_at IS NOT NULL", principal.userID).count == 1 else {
@@ -149,7 +149,7 @@ public struct AccountService: Sendable {
 
     /// Turns the second factor off, after re-entering the password.
     public func disableTOTP(_ principal: Principal, password: String, client: ClientInfo) async throws {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         try await postgres.withTransaction { session in
             try await reauthenticate(principal, password: password, session: session)
             try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1", principal.userID)

@@ -60,3 +60,18 @@ public enum AuditLog {
         try await postgres.query(insert, bindings: bindings(event))
     }
 }
+
+extension AuditEvent {
+    /// An event of a change `principal` made to an object, attributed to the organisation the
+    /// object belongs to (or, for platform-wide objects, the caller's own regulator or observer).
+    init(_ action: String, by principal: Principal, objectType: String, objectID: UUID, organisation: OrganisationRef = .platform,
+         client: ClientInfo, details: String = "{}") {
+        let organisationID: UUID?
+        switch organisation {
+        case .regulator(let id), .observer(let id), .operator(let id): organisationID = id
+        case .platform: organisationID = principal.affiliations.regulator?.regulatorID ?? principal.affiliations.observer?.observerID
+        }
+        self.init(action: action, actorID: principal.userID, actorRole: principal.role.rawValue, organisationID: organisationID,
+                  objectType: objectType, objectID: objectID.postgresText, client: client, details: details)
+    }
+}

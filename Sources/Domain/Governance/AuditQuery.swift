@@ -41,7 +41,8 @@ public struct AuditFilter: Sendable {
     }
 }
 
-/// Reading the audit log: platform administrators see all of it.
+/// Reading the audit log: platform administrators see all of it; regulator administrators the
+/// events about their regulator and its objects, and those of their regulator's staff.
 public struct AuditQuery: Sendable {
     public static let maximumPageSize = 200
     let postgres: PostgresClient
@@ -53,10 +54,11 @@ public struct AuditQuery: Sendable {
     /// - Throws: ``DomainError/forbidden(_:)`` for callers who may not read the log;
     ///   ``DomainError/validation(_:)`` for a bad cursor or page size.
     public func page(_ principal: Principal, filter: AuditFilter, limit: Int, cursor: String?) async throws -> AuditPage {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         try principal.require(.governanceRead)
-        // Regulator administrators will read their regulator's scope once memberships exist.
-        guard principal.isPlatformAdmin else { throw DomainError.forbidden("Only platform administrators read the whole audit log.") }
+        try principal.affiliations.authorize(.readAuditLog, object: "audit log")
+        // .all for platform administrators; .own (their regulator) for regulator administrators.
+        let regulatorScope = GovernancePolicy.reach(principal.role, .readAuditLog) == .all ? nil : principal.affiliations.regulator?.regulatorID
         guard (1...Self.maximumPageSize).contains(limit) else {
             throw DomainError.validation([FieldError(field: "limit", code: "out_of_range", message: "limit must be between 1 and \(Self.maximumPageSize).")])
         }
@@ -74,9 +76,11 @@ public struct AuditQuery: Sendable {
               AND ($2::text IS NULL OR action = $2) AND ($3::uuid IS NULL OR actor_id = $3)
               AND ($4::text IS NULL OR object_type = $4) AND ($5::text IS NULL OR object_id = $5)
               AND ($6::timestamptz IS NULL OR occurred_at >= $6) AND ($7::timestamptz IS NULL OR occurred_at < $7)
+              AND ($9::uuid IS NULL OR organisation_id = $9
+                   OR actor_id IN (SELECT user_id FROM regulator_memberships WHERE regulator_id = $9))
             ORDER BY id DESC
             LIMIT $8::int
-            """, before, filter.action, filter.actorID, filter.objectType, filter.objectID, filter.since, filter.until, limit + 1)
+            """, before, filter.action, filter.actorID, filter.objectType, filter.objectID, filter.since, filter.until, limit + 1, regulatorScope)
         let entries = try rows.prefix(limit).map { row in
             AuditPage.Entry(
                 id: try row.decode("id"), occurredAt: try row.decode("occurred_at"), action: try row.decode("action"),

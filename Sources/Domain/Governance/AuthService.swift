@@ -19,6 +19,10 @@ public struct AuthSettings: Sendable, Equatable {
     public var termsValidity: Duration = .seconds(365 * 86_400)
     /// A self-registration never activated is deleted after this long.
     public var unactivatedRegistrationLifetime: Duration = .seconds(7 * 86_400)
+    /// Every user must enrol a second factor (TOTP) before using anything but the account set-up calls.
+    public var requireSecondFactor = true
+    /// An independent user with no incident who has not logged in for this long is deleted.
+    public var idleIndependentUserLifetime: Duration = .seconds(90 * 86_400)
     /// Personal access tokens live at most this long.
     public var maximumPersonalTokenLifetime: Duration = .seconds(366 * 86_400)
 
@@ -29,26 +33,45 @@ public struct AuthSettings: Sendable, Equatable {
 public struct Principal: Sendable, Equatable {
     public let userID: UUID
     public let email: String
-    public let isPlatformAdmin: Bool
     public let tokenID: UUID
     public let tokenKind: BearerToken.Kind
     public let scopes: [String]
     /// Whether the user accepted the terms of use within their validity.
     public let hasAcceptedTerms: Bool
+    /// The second factor is required and the user has not enrolled yet: until they do, only
+    /// the account set-up calls work.
+    public let isSecondFactorPending: Bool
+    /// The memberships the caller's role derives from, as of this request.
+    public let affiliations: Affiliations
 
-    public init(userID: UUID, email: String, isPlatformAdmin: Bool, tokenID: UUID, tokenKind: BearerToken.Kind, scopes: [String], hasAcceptedTerms: Bool) {
+    public init(userID: UUID, email: String, tokenID: UUID, tokenKind: BearerToken.Kind, scopes: [String], hasAcceptedTerms: Bool,
+                isSecondFactorPending: Bool = false, affiliations: Affiliations = Affiliations()) {
         self.userID = userID
         self.email = email
-        self.isPlatformAdmin = isPlatformAdmin
         self.tokenID = tokenID
         self.tokenKind = tokenKind
         self.scopes = scopes
         self.hasAcceptedTerms = hasAcceptedTerms
+        self.isSecondFactorPending = isSecondFactorPending
+        self.affiliations = affiliations
     }
 
+    public var isPlatformAdmin: Bool { affiliations.isPlatformAdmin }
+    public var role: Role { affiliations.role }
+
+    /// For the account set-up calls (profile, terms, second-factor enrolment).
+    ///
     /// - Throws: ``DomainError/termsNotAccepted`` until the user accepts the terms of use.
     public func requireAcceptedTerms() throws {
         guard hasAcceptedTerms else { throw DomainError.termsNotAccepted }
+    }
+
+    /// For every other call: the terms are accepted and, where required, the second factor enrolled.
+    ///
+    /// - Throws: ``DomainError/termsNotAccepted``, then ``DomainError/secondFactorRequired``.
+    public func requireFullAccess() throws {
+        try requireAcceptedTerms()
+        guard !isSecondFactorPending else { throw DomainError.secondFactorRequired }
     }
 }
 
@@ -92,7 +115,7 @@ public struct AuthService: Sendable {
         try await refuseIfLimited(addressKey, limit: settings.maximumFailuresPerAddress)
 
         let row = try await postgres.query(
-            "SELECT \(User.columns), password_hash, totp_secret FROM users WHERE email = $1", email).first
+            "SELECT \(User.columns), u.password_hash, u.totp_secret FROM \(User.source) WHERE u.email = $1", email).first
         let user = try row.map(User.init(row:))
         let storedHash = try row?.decode("password_hash", as: String?.self)
         // Verify against a dummy hash when there is no account, so timing reveals nothing.
@@ -161,8 +184,8 @@ public struct AuthService: Sendable {
         guard BearerToken.kind(of: token) != nil else { throw DomainError.unauthenticated("Unknown token.") }
         guard let row = try await postgres.query("""
             SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, t.last_used_at,
-                   u.id AS user_id, u.email, u.is_active, u.is_platform_admin, u.terms_accepted_at
-            FROM access_tokens t JOIN users u ON u.id = t.user_id
+                   u.id AS user_id, u.email, u.is_active, u.terms_accepted_at, u.totp_enabled_at IS NOT NULL AS has_totp, \(Affiliations.columns)
+            FROM access_tokens t JOIN users u ON u.id = t.user_id \(Affiliations.joins)
             WHERE t.token_hash = $1
             """, BearerToken.digest(token)).first
         else { throw DomainError.unauthenticated("Unknown token.") }
@@ -181,16 +204,19 @@ public struct AuthService: Sendable {
             try await postgres.query("UPDATE access_tokens SET last_used_at = $2 WHERE id = $1", tokenID, now)
         }
         let termsAcceptedAt: Date? = try row.decode("terms_accepted_at")
+        let hasSecondFactor: Bool = try row.decode("has_totp")
         return Principal(
-            userID: try row.decode("user_id"), email: try row.decode("email"), isPlatformAdmin: try row.decode("is_platform_admin"),
+            userID: try row.decode("user_id"), email: try row.decode("email"),
             tokenID: tokenID, tokenKind: try row.decode("kind", as: String.self) == "session" ? .session : .personal,
             scopes: try row.decode("scopes"),
-            hasAcceptedTerms: termsAcceptedAt.map { now.timeIntervalSince($0) < settings.termsValidity.seconds } ?? false)
+            hasAcceptedTerms: termsAcceptedAt.map { now.timeIntervalSince($0) < settings.termsValidity.seconds } ?? false,
+            isSecondFactorPending: settings.requireSecondFactor && !hasSecondFactor,
+            affiliations: try Affiliations(row: row))
     }
 
     /// The user behind `principal`.
     public func user(_ principal: Principal) async throws -> User {
-        guard let row = try await postgres.query("SELECT \(User.columns) FROM users WHERE id = $1", principal.userID).first else {
+        guard let row = try await postgres.query("SELECT \(User.columns) FROM \(User.source) WHERE u.id = $1", principal.userID).first else {
             throw DomainError.notFound("No such user.")
         }
         return try User(row: row)

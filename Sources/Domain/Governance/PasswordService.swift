@@ -45,7 +45,7 @@ public struct PasswordService: Sendable {
             guard let row = try await unit.session.query(
                 "SELECT id, first_name FROM users WHERE email = $1 AND is_active", email).first else { return }
             let userID: UUID = try row.decode("id")
-            let token = try await issue(.passwordReset, userID: userID, lifetime: Self.resetLifetime, unit: unit)
+            let token = try await Self.issue(.passwordReset, userID: userID, lifetime: Self.resetLifetime, unit: unit)
             let values = ["first_name": try row.decode("first_name", as: String.self), "link": "\(publicURL)/reset-password?token=\(token)"]
             try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: AccountEmails.passwordReset, values: values), from: sender)
             try await AuditLog.record(AuditEvent(action: "auth.password_reset_requested", actorID: userID, objectType: "user",
@@ -69,7 +69,7 @@ public struct PasswordService: Sendable {
                 VALUES ($1, $2, $3, $4, now()) ON CONFLICT (email) DO NOTHING RETURNING id
                 """, UUID(), email, firstName.trimmingCharacters(in: .whitespaces), lastName.trimmingCharacters(in: .whitespaces))
             guard let userID = try inserted.first?.decode("id", as: UUID.self) else { return }
-            let token = try await issue(.activation, userID: userID, lifetime: Self.activationLifetime, unit: unit)
+            let token = try await Self.issue(.activation, userID: userID, lifetime: Self.activationLifetime, unit: unit)
             let values = ["first_name": firstName, "link": "\(publicURL)/activate?token=\(token)", "hours": String(Int(Self.activationLifetime / 3600))]
             try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: AccountEmails.activation, values: values), from: sender)
             try await AuditLog.record(AuditEvent(action: "user.registered", actorID: userID, actorRole: "independentUser", objectType: "user",
@@ -104,7 +104,7 @@ public struct PasswordService: Sendable {
 
     /// Changes the caller's password after checking the current one; other sessions end.
     public func change(_ principal: Principal, currentPassword: String, newPassword: String, client: ClientInfo) async throws {
-        try principal.requireAcceptedTerms()
+        try principal.requireFullAccess()
         try await postgres.withTransaction { session in
             let row = try await session.query("SELECT email, first_name, last_name, password_hash FROM users WHERE id = $1 FOR UPDATE", principal.userID).first!
             let currentHash: String? = try row.decode("password_hash")
@@ -123,7 +123,8 @@ public struct PasswordService: Sendable {
 
     enum Purpose: String { case passwordReset = "password_reset", activation }
 
-    private func issue(_ purpose: Purpose, userID: UUID, lifetime: TimeInterval, unit: UnitOfWork) async throws -> String {
+    /// A new single-use link token for `userID`; stored as its SHA-256.
+    static func issue(_ purpose: Purpose, userID: UUID, lifetime: TimeInterval, unit: UnitOfWork) async throws -> String {
         // A new link replaces the unused ones of the same purpose.
         try await unit.session.query("UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", userID, purpose.rawValue)
         let token = BearerToken.randomValue()

@@ -1,16 +1,173 @@
 import Foundation
+import Mail
 import Postgres
 
-/// Creating and changing user accounts.
+/// Filters of the user list.
+public struct UserFilter: Sendable {
+    /// Part of the name, e-mail or phone number.
+    public var search: String?
+    public var role: Role?
+    public var regulatorID: UUID?
+    public var observerID: UUID?
+    public var operatorID: UUID?
+    public var isActive: Bool?
+
+    public init(search: String? = nil, role: Role? = nil, regulatorID: UUID? = nil, observerID: UUID? = nil, operatorID: UUID? = nil, isActive: Bool? = nil) {
+        self.search = search
+        self.role = role
+        self.regulatorID = regulatorID
+        self.observerID = observerID
+        self.operatorID = operatorID
+        self.isActive = isActive
+    }
+}
+
+/// A user to create; the creator's role decides the membership when none is named.
+public struct NewUser: Sendable {
+    public var email: String
+    public var firstName: String
+    public var lastName: String
+    public var phone: String?
+    public var membership: (organisation: OrganisationRef, input: MembershipInput)?
+
+    public init(email: String, firstName: String, lastName: String, phone: String? = nil, membership: (organisation: OrganisationRef, input: MembershipInput)? = nil) {
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.phone = phone
+        self.membership = membership
+    }
+}
+
+/// Creating, finding and changing user accounts, within the caller's reach.
 public struct UserAdministration: Sendable {
-    let postgres: PostgresClient
+    let outbox: Outbox
+    let memberships: MembershipService
     let hasher: PasswordHasher
     let policy = PasswordPolicy()
+    let sender: MailAddress
+    let publicURL: String
 
-    public init(postgres: PostgresClient, settings: AuthSettings) {
-        self.postgres = postgres
+    /// How long an invitation link works.
+    public static let invitationLifetime: TimeInterval = 72 * 3600
+
+    public init(outbox: Outbox, memberships: MembershipService, settings: AuthSettings, sender: MailAddress, publicURL: String) {
+        self.outbox = outbox
+        self.memberships = memberships
         hasher = PasswordHasher(iterations: settings.passwordHashIterations)
+        self.sender = sender
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
+
+    var postgres: PostgresClient { outbox.postgres }
+
+    // MARK: Reading
+
+    /// A page of the users the caller administers (and themselves), by e-mail.
+    public func list(_ principal: Principal, filter: UserFilter, limit: Int, cursor: String?) async throws -> Page<User> {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        try principal.affiliations.authorize(.listUsers, object: "user")
+        try PageCursor.check(limit: limit)
+        let after = try PageCursor.decode(cursor)
+        let scope = principal.affiliations.administeredUsersCondition()
+        let next = scope.bindings.count + 2
+        let pattern = filter.search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let parameters = (next..<(next + 9)).map { "$\($0)" }
+        let rows = try await postgres.query("""
+            SELECT \(User.columns) FROM \(User.source)
+            WHERE \(scope.sql)
+              AND (\(parameters[0])::text IS NULL OR u.email ILIKE \(parameters[0]) OR (u.first_name || ' ' || u.last_name) ILIKE \(parameters[0]) OR u.phone ILIKE \(parameters[0]))
+              AND (\(parameters[1])::text IS NULL OR \(Affiliations.roleExpression) = \(parameters[1]))
+              AND (\(parameters[2])::uuid IS NULL OR rm.regulator_id = \(parameters[2]))
+              AND (\(parameters[3])::uuid IS NULL OR om.observer_id = \(parameters[3]))
+              AND (\(parameters[4])::uuid IS NULL OR EXISTS (SELECT 1 FROM operator_memberships x WHERE x.user_id = u.id AND x.operator_id = \(parameters[4])))
+              AND (\(parameters[5])::boolean IS NULL OR u.is_active = \(parameters[5]))
+              AND (\(parameters[6])::text IS NULL OR (u.email, u.id) > (\(parameters[6]), \(parameters[7])::uuid))
+            ORDER BY u.email, u.id
+            LIMIT \(parameters[8])::int
+            """, bindings: [principal.userID] + scope.bindings + [
+                pattern, filter.role?.rawValue, filter.regulatorID, filter.observerID, filter.operatorID, filter.isActive, after?.0, after?.1, limit + 1,
+            ])
+        return Page(fetched: try rows.map(User.init(row:)), limit: limit) { ($0.email, $0.id) }
+    }
+
+    /// A user the caller administers (or themselves); anyone else is "not found".
+    public func get(_ principal: Principal, id: UUID) async throws -> User {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        return try await postgres.withSession { session in
+            try await visibleUser(principal, id, session: session, lock: false)
+        }
+    }
+
+    // MARK: Creating
+
+    /// Creates a user with the membership the creator's role implies, and e-mails them a
+    /// single-use link to choose a password.
+    ///
+    /// Platform administrators create platform administrators, or administrators of a regulator
+    /// or observer they name; regulator and observer administrators add staff to their own
+    /// organisation unless they name an operator; regulator users and operator administrators
+    /// create operator members.
+    public func create(_ principal: Principal, _ new: NewUser, client: ClientInfo) async throws -> User {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try principal.affiliations.authorize(.createUser, object: "user")
+        var validator = Validator()
+        let email = validator.email(new.email, "email")
+        validator.check(email != nil, "email", "required", "The e-mail address is required.")
+        validator.add(Self.nameErrors(firstName: new.firstName, lastName: new.lastName))
+        let phone = validator.phone(new.phone)
+        let membership = new.membership ?? defaultMembership(principal.affiliations)
+        if membership == nil, !principal.isPlatformAdmin {
+            validator.check(false, "membership", "required", "Name the organisation the new user joins.")
+        }
+        try validator.throwIfInvalid()
+        do {
+            return try await outbox.transaction { unit in
+                let id = UUID()
+                try await unit.session.query("""
+                    INSERT INTO users (id, email, first_name, last_name, phone, is_platform_admin) VALUES ($1, $2, $3, $4, $5, $6)
+                    """, id, email!, new.firstName.trimmingCharacters(in: .whitespaces), new.lastName.trimmingCharacters(in: .whitespaces), phone,
+                    membership == nil)
+                if let membership {
+                    _ = try await memberships.add(principal, to: membership.organisation, userID: id, membership.input, client: client, unit: unit, isNewUser: true)
+                }
+                let user = try await User.load(id, in: unit.session)!
+                let token = try await PasswordService.issue(.activation, userID: id, lifetime: Self.invitationLifetime, unit: unit)
+                let inviter = try await unit.session.query("SELECT first_name || ' ' || last_name AS name FROM users WHERE id = $1", principal.userID)
+                    .first?.decode("name", as: String.self) ?? "An administrator"
+                let values = ["first_name": user.firstName, "inviter": inviter, "role": Self.roleNames[user.role] ?? user.role.rawValue,
+                              "link": "\(publicURL)/activate?token=\(token)", "hours": String(Int(Self.invitationLifetime / 3600))]
+                try await unit.sendEmail(OutgoingEmail(to: [MailAddress(user.email)], template: AccountEmails.invitation, values: values), from: sender)
+                try await AuditLog.record(AuditEvent("user.created", by: principal, objectType: "user", objectID: id,
+                                                     organisation: membership?.organisation ?? .platform, client: client,
+                                                     details: try JobPayloadCoding.encode(["role": user.role.rawValue])), in: unit.session)
+                return user
+            }
+        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "users_email_key" {
+            throw DomainError.conflict("An account with this e-mail address already exists.")
+        }
+    }
+
+    /// The organisation a new user joins when the creator names none.
+    private func defaultMembership(_ creator: Affiliations) -> (organisation: OrganisationRef, input: MembershipInput)? {
+        switch creator.role {
+        case .regulatorAdmin: return creator.regulator.map { (.regulator($0.regulatorID), MembershipInput()) }
+        case .observerAdmin: return creator.observer.map { (.observer($0.observerID), MembershipInput()) }
+        case .operatorAdmin:
+            let administered = creator.administeredOperatorIDs
+            return administered.count == 1 ? (.operator(administered[0]), MembershipInput()) : nil
+        default: return nil
+        }
+    }
+
+    static let roleNames: [Role: String] = [
+        .platformAdmin: "platform administrator", .regulatorAdmin: "regulator administrator", .regulatorUser: "regulator user",
+        .observerAdmin: "observer administrator", .observerUser: "observer user", .operatorAdmin: "operator administrator",
+        .operatorUser: "operator user", .independentUser: "independent user",
+    ]
 
     /// Creates the first (or another) platform administrator, as `governance-api create-admin` does.
     ///
@@ -26,11 +183,12 @@ public struct UserAdministration: Sendable {
         let hash = hasher.hash(password)
         do {
             return try await postgres.withTransaction { session in
-                let row = try await session.query("""
+                let id = UUID()
+                try await session.query("""
                     INSERT INTO users (id, email, first_name, last_name, password_hash, is_platform_admin, email_verified)
-                    VALUES ($1, $2, $3, $4, $5, true, true) RETURNING \(User.columns)
-                    """, UUID(), email, firstName.trimmingCharacters(in: .whitespaces), lastName.trimmingCharacters(in: .whitespaces), hash).first!
-                let user = try User(row: row)
+                    VALUES ($1, $2, $3, $4, $5, true, true)
+                    """, id, email, firstName.trimmingCharacters(in: .whitespaces), lastName.trimmingCharacters(in: .whitespaces), hash)
+                let user = try await User.load(id, in: session)!
                 try await AuditLog.record(AuditEvent(action: "user.created", actorRole: "system", objectType: "user", objectID: user.id.postgresText,
                                                      client: client, details: #"{"role":"platformAdmin"}"#), in: session)
                 return user
@@ -38,6 +196,122 @@ public struct UserAdministration: Sendable {
         } catch let error as PostgresError where error.isUniqueViolation {
             throw DomainError.conflict("An account with this e-mail address already exists.")
         }
+    }
+
+    // MARK: Changing
+
+    /// Changes names and phone number; `nil` leaves a field as it is, an empty phone clears it.
+    public func update(_ principal: Principal, id: UUID, firstName: String?, lastName: String?, phone: String?, client: ClientInfo) async throws -> User {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        var validator = Validator()
+        let first = firstName.map { validator.text($0, "first_name", required: true, maximumLength: 150) ?? "" }
+        let last = lastName.map { validator.text($0, "last_name", required: true, maximumLength: 150) ?? "" }
+        let phoneNumber = phone.map { validator.phone($0) ?? "" }
+        try validator.throwIfInvalid()
+        return try await postgres.withTransaction { session in
+            _ = try await target(principal, .updateUser, id, session: session)
+            try await session.query("""
+                UPDATE users SET first_name = coalesce($2, first_name), last_name = coalesce($3, last_name),
+                    phone = CASE WHEN $4::text IS NULL THEN phone ELSE nullif($4, '') END
+                WHERE id = $1
+                """, id, first, last, phoneNumber)
+            try await AuditLog.record(AuditEvent("user.updated", by: principal, objectType: "user", objectID: id, client: client), in: session)
+            return try await User.load(id, in: session)!
+        }
+    }
+
+    /// Deactivates (every session and token stops working) or reactivates an account.
+    public func setActive(_ principal: Principal, id: UUID, active: Bool, client: ClientInfo) async throws -> User {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        return try await postgres.withTransaction { session in
+            _ = try await target(principal, .deactivateUser, id, session: session)
+            try await session.query("UPDATE users SET is_active = $2 WHERE id = $1", id, active)
+            if !active { try await revokeEverything(id, session: session) }
+            try await AuditLog.record(AuditEvent(active ? "user.reactivated" : "user.deactivated", by: principal, objectType: "user", objectID: id, client: client), in: session)
+            return try await User.load(id, in: session)!
+        }
+    }
+
+    /// Deletes an account. Platform administrators and regulator staff are deactivated instead,
+    /// and so are operator administrators with audited activity, to keep the audit trail whole.
+    public func delete(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try await postgres.withTransaction { session in
+            let user = try await target(principal, .deleteUser, id, session: session)
+            if user.isPlatformAdmin || user.affiliations.isRegulatorStaff {
+                throw DomainError.conflict("Platform administrators and regulator staff are deactivated, not deleted: POST /api/v1/users/\(id.postgresText)/deactivate.")
+            }
+            if !user.affiliations.administeredOperatorIDs.isEmpty,
+               try await session.query("SELECT 1 FROM audit_events WHERE actor_id = $1 AND action NOT LIKE 'auth.%' LIMIT 1", id).count > 0 {
+                throw DomainError.conflict("This operator administrator has audited activity; deactivate the account instead.")
+            }
+            for operatorID in user.affiliations.administeredOperatorIDs {
+                let remaining = try await session.query("""
+                    SELECT bool_or(is_administrator) AS admins, count(*) AS n FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2
+                    """, operatorID, id).first!
+                if try remaining.decode("n", as: Int.self) > 0, try remaining.decode("admins", as: Bool?.self) != true {
+                    throw DomainError.conflict("The user is the last administrator of an operator with other members; appoint another administrator first.")
+                }
+            }
+            try await session.query("DELETE FROM users WHERE id = $1", id)
+            try await AuditLog.record(AuditEvent("user.deleted", by: principal, objectType: "user", objectID: id, client: client,
+                                                 details: try JobPayloadCoding.encode(["email": user.email, "role": user.role.rawValue])), in: session)
+        }
+    }
+
+    /// Removes a user's second factor and recovery codes (a lost phone); their sessions end.
+    public func resetTOTP(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try await postgres.withTransaction { session in
+            _ = try await target(principal, .resetUserTOTP, id, session: session)
+            try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1", id)
+            try await session.query("DELETE FROM recovery_codes WHERE user_id = $1", id)
+            try await BearerToken.revokeSessions(of: id, in: session)
+            try await AuditLog.record(AuditEvent("user.totp_reset", by: principal, objectType: "user", objectID: id, client: client), in: session)
+        }
+    }
+
+    /// Ends every session and revokes every personal access token of a user; returns how many.
+    @discardableResult
+    public func revokeCredentials(_ principal: Principal, id: UUID, client: ClientInfo) async throws -> Int {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        return try await postgres.withTransaction { session in
+            _ = try await target(principal, .revokeUserSessions, id, session: session)
+            let revoked = try await revokeEverything(id, session: session)
+            try await AuditLog.record(AuditEvent("user.credentials_revoked", by: principal, objectType: "user", objectID: id, client: client,
+                                                 details: "{\"revoked\": \(revoked)}"), in: session)
+            return revoked
+        }
+    }
+
+    // MARK: Internals
+
+    @discardableResult
+    private func revokeEverything(_ id: UUID, session: PostgresSession) async throws -> Int {
+        try await session.query("UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id", id).count
+    }
+
+    /// The user `id`, locked, if the caller may see them (else 404) and do `action` (else 403).
+    private func target(_ principal: Principal, _ action: GovernanceAction, _ id: UUID, session: PostgresSession) async throws -> User {
+        let user = try await visibleUser(principal, id, session: session, lock: true)
+        guard principal.affiliations.mayAct(action, onUser: user.affiliations, id, callerID: principal.userID) else {
+            throw DomainError.forbidden(id == principal.userID
+                ? "Use the /api/v1/users/me endpoints for your own account."
+                : "Your role (\(principal.role.rawValue)) may not do this to this user (\(action.rawValue)).")
+        }
+        return user
+    }
+
+    private func visibleUser(_ principal: Principal, _ id: UUID, session: PostgresSession, lock: Bool) async throws -> User {
+        guard let user = try await User.load(id, in: session, lock: lock),
+              user.id == principal.userID || (principal.affiliations.allows(.listUsers) && principal.affiliations.administers(user.affiliations))
+        else { throw DomainError.notFound("No such user.") }
+        return user
     }
 
     /// Names are required (not only spaces) and at most 150 characters.

@@ -94,8 +94,9 @@ public struct AppConfiguration: Sendable {
         auth.unactivatedRegistrationLifetime = .seconds(3600 * reader.integer("UNACTIVATED_REGISTRATION_HOURS", default: 168, in: 73...8760))
         auth.termsValidity = .seconds(86_400 * reader.integer("TERMS_VALIDITY_DAYS", default: 365, in: 1...3650))
         auth.passwordHashIterations = reader.integer("PASSWORD_HASH_ITERATIONS", default: 600_000, in: 1_000...10_000_000)
-        let trustProxy = reader.string("TRUST_PROXY_HEADERS", default: "false").lowercased()
-        if !["true", "false"].contains(trustProxy) { reader.fail("TRUST_PROXY_HEADERS", "must be true or false") }
+        auth.requireSecondFactor = reader.boolean("REQUIRE_TOTP", default: true)
+        auth.idleIndependentUserLifetime = .seconds(86_400 * reader.integer("IDLE_INDEPENDENT_USER_DAYS", default: 90, in: 1...36_500))
+        let trustProxy = reader.boolean("TRUST_PROXY_HEADERS", default: false)
 
         let configuration = AppConfiguration(
             postgres: postgres,
@@ -123,7 +124,7 @@ public struct AppConfiguration: Sendable {
             shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600),
             auth: auth,
             auditRetention: .seconds(86_400 * reader.integer("AUDIT_RETENTION_DAYS", default: 1825, in: 30...36_500)),
-            trustProxyHeaders: trustProxy == "true",
+            trustProxyHeaders: trustProxy,
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return configuration
@@ -178,6 +179,15 @@ struct EnvironmentReader {
     }
 
     func string(_ variable: String, default value: String) -> String { optional(variable) ?? value }
+
+    mutating func boolean(_ variable: String, default value: Bool) -> Bool {
+        guard let text = optional(variable)?.lowercased() else { return value }
+        guard text == "true" || text == "false" else {
+            fail(variable, "must be true or false")
+            return value
+        }
+        return text == "true"
+    }
 
     mutating func integer(_ variable: String, default value: Int, in range: ClosedRange<Int>) -> Int {
         guard let text = optional(variable) else { return value }

@@ -27,4 +27,6 @@ public enum DomainError: Error, Sendable, Equatable {
     case rateLimited(retryAfterSeconds: Int)
     /// The user must accept the terms of use (again) before anything else.
     case termsNotAccepted
+    /// The platform requires a second factor and the user has not enrolled one yet.
+    case secondFactorRequired
 }

@@ -18,6 +18,10 @@ public struct Platform: Sendable {
     public let emailDelivery: EmailDelivery
     public let auth: AuthService
     public let users: UserAdministration
+    public let memberships: MembershipService
+    public let referenceData: ReferenceDataService
+    public let authorities: AuthorityService
+    public let operators: OperatorService
     public let accounts: AccountService
     public let passwords: PasswordService
     public let audit: AuditQuery
@@ -39,7 +43,12 @@ public struct Platform: Sendable {
         }
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         auth = AuthService(postgres: postgres, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth, logger: logger)
-        users = UserAdministration(postgres: postgres, settings: configuration.auth)
+        memberships = MembershipService(outbox: outbox, sender: configuration.mailFrom)
+        users = UserAdministration(outbox: outbox, memberships: memberships, settings: configuration.auth,
+                                   sender: configuration.mailFrom, publicURL: configuration.publicURL)
+        referenceData = ReferenceDataService(postgres: postgres)
+        authorities = AuthorityService(postgres: postgres)
+        operators = OperatorService(postgres: postgres)
         passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth,
                                     sender: configuration.mailFrom, publicURL: configuration.publicURL)
         audit = AuditQuery(postgres: postgres)

@@ -1,0 +1,225 @@
+import Foundation
+import Postgres
+
+/// How far a role reaches for an action: nowhere, its own organisation (or its own users), or
+/// everything.
+public enum Reach: Sendable, Equatable {
+    case none, own, all
+}
+
+/// Every governance operation the permission matrix decides.
+public enum GovernanceAction: String, Sendable, CaseIterable {
+    /// Sectors, regulations, entity categories and regulators: reference data every role reads.
+    case readReferenceData
+    case manageRegulations, manageEntityCategories
+    case createSector
+    /// Update or delete: a regulator administrator changes the sectors their regulator created.
+    case changeSector
+    case createRegulator, updateRegulator, deleteRegulator
+    /// Modules of regulators and observers, and an observer's "receives all incidents" flag.
+    case setPrivileges
+    case readObserver, createObserver, updateObserver, deleteObserver
+    case readRoutingRules, manageRoutingRules
+    case readOperator, createOperator, updateOperator
+    /// An operator's identifier, sectors and entity categories: set by regulators.
+    case classifyOperator
+    case deleteOperator
+    case readRegulatorMembers, manageRegulatorMembers
+    case readObserverMembers, manageObserverMembers
+    case readOperatorMembers, manageOperatorMembers
+    /// The export right on regulator and observer memberships.
+    case grantExportRight
+    case listUsers, createUser, updateUser, deactivateUser, deleteUser, resetUserTOTP, revokeUserSessions
+    case readAuditLog
+
+    /// The action that decides whether the caller may know the object exists: without it an
+    /// object answers 404, with it 403.
+    var visibility: GovernanceAction {
+        switch self {
+        case .manageRegulations, .manageEntityCategories, .createSector, .changeSector, .createRegulator, .updateRegulator, .deleteRegulator:
+            return .readReferenceData
+        case .setPrivileges, .createObserver, .updateObserver, .deleteObserver: return .readObserver
+        case .manageRoutingRules: return .readRoutingRules
+        case .createOperator, .updateOperator, .classifyOperator, .deleteOperator: return .readOperator
+        case .manageRegulatorMembers: return .readRegulatorMembers
+        case .manageObserverMembers: return .readObserverMembers
+        case .manageOperatorMembers: return .readOperatorMembers
+        case .createUser, .updateUser, .deactivateUser, .deleteUser, .resetUserTOTP, .revokeUserSessions: return .listUsers
+        default: return self
+        }
+    }
+}
+
+/// An organisation an action is aimed at; `platform` for platform-wide objects.
+public enum OrganisationRef: Sendable, Equatable {
+    case platform, regulator(UUID), observer(UUID), `operator`(UUID)
+}
+
+/// The role × action matrix of the governance module, in one place. Object scoping ("own") is
+/// decided by ``Affiliations/authorize(_:at:)``; user targets by ``Affiliations/mayAct(_:onUser:_:callerID:)``.
+public enum GovernancePolicy {
+    private static let everyone: [Role: Reach] = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0, .all) })
+
+    public static let matrix: [GovernanceAction: [Role: Reach]] = [
+        .readReferenceData: everyone,
+        .manageRegulations: [.platformAdmin: .all],
+        .manageEntityCategories: [.platformAdmin: .all],
+        .createSector: [.platformAdmin: .all, .regulatorAdmin: .all],
+        .changeSector: [.platformAdmin: .all, .regulatorAdmin: .own],
+        .createRegulator: [.platformAdmin: .all],
+        .updateRegulator: [.platformAdmin: .all, .regulatorAdmin: .own],
+        .deleteRegulator: [.platformAdmin: .all],
+        .setPrivileges: [.platformAdmin: .all],
+        .readObserver: [.platformAdmin: .all, .regulatorAdmin: .all, .regulatorUser: .all, .observerAdmin: .own, .observerUser: .own],
+        .createObserver: [.platformAdmin: .all],
+        .updateObserver: [.platformAdmin: .all, .observerAdmin: .own],
+        .deleteObserver: [.platformAdmin: .all],
+        .readRoutingRules: [.platformAdmin: .all, .regulatorAdmin: .all, .observerAdmin: .own, .observerUser: .own],
+        .manageRoutingRules: [.platformAdmin: .all],
+        .readOperator: [.regulatorAdmin: .all, .regulatorUser: .all, .operatorAdmin: .own, .operatorUser: .own],
+        .createOperator: [.regulatorAdmin: .all, .regulatorUser: .all],
+        .updateOperator: [.regulatorAdmin: .all, .regulatorUser: .all, .operatorAdmin: .own],
+        .classifyOperator: [.regulatorAdmin: .all, .regulatorUser: .all],
+        .deleteOperator: [.regulatorAdmin: .all],
+        .readRegulatorMembers: [.platformAdmin: .all, .regulatorAdmin: .own, .regulatorUser: .own],
+        .manageRegulatorMembers: [.platformAdmin: .all, .regulatorAdmin: .own],
+        .readObserverMembers: [.platformAdmin: .all, .observerAdmin: .own, .observerUser: .own],
+        .manageObserverMembers: [.platformAdmin: .all, .observerAdmin: .own],
+        .readOperatorMembers: [.regulatorAdmin: .all, .regulatorUser: .all, .operatorAdmin: .own, .operatorUser: .own],
+        .manageOperatorMembers: [.regulatorAdmin: .all, .regulatorUser: .all, .operatorAdmin: .own],
+        .grantExportRight: [.platformAdmin: .all],
+        .listUsers: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
+        .createUser: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
+        .updateUser: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
+        .deactivateUser: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own],
+        .deleteUser: [.platformAdmin: .own, .regulatorAdmin: .own, .observerAdmin: .own],
+        .resetUserTOTP: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
+        .revokeUserSessions: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
+        .readAuditLog: [.platformAdmin: .all, .regulatorAdmin: .own],
+    ]
+
+    public static func reach(_ role: Role, _ action: GovernanceAction) -> Reach {
+        matrix[action]?[role] ?? .none
+    }
+}
+
+extension Affiliations {
+    /// The role that counts for an object of `organisation` (per operator for operators).
+    public func role(at organisation: OrganisationRef) -> Role {
+        if case .operator(let id) = organisation { return role(for: id) }
+        return role
+    }
+
+    /// Whether the user belongs to `organisation` (approved, for operators).
+    public func belongs(to organisation: OrganisationRef) -> Bool {
+        switch organisation {
+        case .platform: return false
+        case .regulator(let id): return regulator?.regulatorID == id
+        case .observer(let id): return observer?.observerID == id
+        case .operator(let id): return operators.contains { $0.operatorID == id && $0.isApproved }
+        }
+    }
+
+    /// Whether the matrix lets the user do `action` to an object of `organisation`; with no
+    /// organisation, whether it lets them do it anywhere (for lists and creation).
+    public func allows(_ action: GovernanceAction, at organisation: OrganisationRef? = nil) -> Bool {
+        guard let organisation else {
+            if GovernancePolicy.reach(role, action) != .none { return true }
+            // An operator user's reach can come from another membership than the general role's.
+            return operators.contains { $0.isApproved && GovernancePolicy.reach(role(for: $0.operatorID), action) != .none }
+        }
+        switch GovernancePolicy.reach(role(at: organisation), action) {
+        case .all: return true
+        case .own: return belongs(to: organisation)
+        case .none: return false
+        }
+    }
+
+    /// - Throws: ``DomainError/notFound(_:)`` when the user may not even see the object,
+    ///   ``DomainError/forbidden(_:)`` when they see it but may not do this, or when the action
+    ///   aims at no particular object (lists, creation).
+    public func authorize(_ action: GovernanceAction, at organisation: OrganisationRef? = nil, object: String = "object") throws {
+        guard !allows(action, at: organisation) else { return }
+        if organisation == nil || (action.visibility != action && allows(action.visibility, at: organisation)) {
+            throw DomainError.forbidden("Your role (\(organisation.map { role(at: $0) } ?? role)) may not do this (\(action.rawValue)).")
+        }
+        throw DomainError.notFound("No such \(object).")
+    }
+
+    // MARK: Users as targets
+
+    /// Whether `target` is among the users the caller administers: the "own" of user actions.
+    func administers(_ target: Affiliations) -> Bool {
+        let isOutsider = !target.isPlatformAdmin && target.regulator == nil && target.observer == nil
+        switch role {
+        case .platformAdmin:
+            return target.isPlatformAdmin || target.regulator?.isAdministrator == true || target.observer?.isAdministrator == true || !target.hasMemberships
+        case .regulatorAdmin:
+            return isOutsider || (target.regulator != nil && target.regulator?.regulatorID == regulator?.regulatorID)
+        case .regulatorUser:
+            return isOutsider || (target.regulator?.regulatorID == regulator?.regulatorID && target.regulator?.isAdministrator == false)
+        case .observerAdmin:
+            return target.observer != nil && target.observer?.observerID == observer?.observerID
+        case .operatorAdmin:
+            return target.operators.contains { administeredOperatorIDs.contains($0.operatorID) }
+        case .observerUser, .operatorUser, .independentUser:
+            return false
+        }
+    }
+
+    /// Whether the caller may do the user `action` to `target` (who is `targetID`). Users always
+    /// see themselves; the administrative actions never apply to oneself (the account endpoints
+    /// under /users/me do).
+    public func mayAct(_ action: GovernanceAction, onUser target: Affiliations, _ targetID: UUID, callerID: UUID) -> Bool {
+        if targetID == callerID { return action == .listUsers || action == .updateUser }
+        guard GovernancePolicy.reach(role, action) != .none, administers(target) else { return false }
+        let isOperatorSide = !target.isPlatformAdmin && target.regulator == nil && target.observer == nil
+        switch (action, role) {
+        case (.updateUser, .regulatorUser), (.revokeUserSessions, .regulatorUser):
+            return isOperatorSide
+        case (.deactivateUser, .platformAdmin):
+            return target.isPlatformAdmin || target.regulator?.isAdministrator == true
+        case (.deactivateUser, _):
+            return !target.isPlatformAdmin
+        case (.resetUserTOTP, .regulatorAdmin):
+            return target.regulator != nil
+        case (.resetUserTOTP, .regulatorUser):
+            return isOperatorSide
+        default:
+            return true
+        }
+    }
+}
+
+extension Affiliations {
+    /// ``administers(_:)`` as a condition over `users u` joined as in ``Affiliations/joins``,
+    /// for lists and lookups (`$1` is the caller's id and always matches: users see themselves).
+    /// Returns the condition and its bindings after `$1`, numbered from `$2`.
+    func administeredUsersCondition() -> (sql: String, bindings: [(any PostgresEncodable)?]) {
+        let outsider = "(NOT u.is_platform_admin AND rm.user_id IS NULL AND om.user_id IS NULL)"
+        let condition: String
+        var bindings: [(any PostgresEncodable)?] = []
+        switch role {
+        case .platformAdmin:
+            condition = """
+                u.is_platform_admin OR rm.is_administrator OR om.is_administrator
+                OR (\(outsider) AND NOT EXISTS (SELECT 1 FROM operator_memberships x WHERE x.user_id = u.id))
+                """
+        case .regulatorAdmin:
+            condition = "\(outsider) OR rm.regulator_id = $2"
+            bindings = [regulator?.regulatorID]
+        case .regulatorUser:
+            condition = "\(outsider) OR (rm.regulator_id = $2 AND NOT rm.is_administrator)"
+            bindings = [regulator?.regulatorID]
+        case .observerAdmin:
+            condition = "om.observer_id = $2"
+            bindings = [observer?.observerID]
+        case .operatorAdmin:
+            condition = "EXISTS (SELECT 1 FROM operator_memberships x WHERE x.user_id = u.id AND x.operator_id = ANY($2::uuid[]))"
+            bindings = [administeredOperatorIDs]
+        case .observerUser, .operatorUser, .independentUser:
+            condition = "false"
+        }
+        return ("(u.id = $1 OR \(condition))", bindings)
+    }
+}

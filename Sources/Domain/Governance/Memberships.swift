@@ -1,0 +1,382 @@
+import Foundation
+import Mail
+import Postgres
+
+/// A user's link to a regulator, observer or operator, with its flags.
+public struct Membership: Sendable, Equatable {
+    public let organisation: OrganisationRef
+    public let userID: UUID
+    public var email: String
+    public var firstName: String
+    public var lastName: String
+    public var isActive: Bool
+    public var isAdministrator: Bool
+    /// Operator memberships grant nothing until approved; the others always are.
+    public var isApproved: Bool
+    /// Regulator and observer memberships: the right to export incidents (regulators: with the administrator flag).
+    public var canExportIncidents: Bool
+    /// Regulator users: the sectors they are limited to.
+    public var sectorIDs: [UUID]
+    public var createdAt: Date
+}
+
+/// Changes to a membership; `nil` leaves a flag as it is (or takes its default when adding).
+public struct MembershipInput: Sendable {
+    public var isAdministrator: Bool?
+    public var canExportIncidents: Bool?
+    public var sectorIDs: [UUID]?
+
+    public init(isAdministrator: Bool? = nil, canExportIncidents: Bool? = nil, sectorIDs: [UUID]? = nil) {
+        self.isAdministrator = isAdministrator
+        self.canExportIncidents = canExportIncidents
+        self.sectorIDs = sectorIDs
+    }
+}
+
+extension OrganisationRef {
+    /// The membership table, organisation column and name of this kind of organisation.
+    var membershipStorage: (table: String, column: String, organisations: String, noun: String)? {
+        switch self {
+        case .regulator: return ("regulator_memberships", "regulator_id", "regulators", "regulator")
+        case .observer: return ("observer_memberships", "observer_id", "observers", "observer")
+        case .operator: return ("operator_memberships", "operator_id", "operators", "operator")
+        case .platform: return nil
+        }
+    }
+
+    var id: UUID? {
+        switch self {
+        case .regulator(let id), .observer(let id), .operator(let id): return id
+        case .platform: return nil
+        }
+    }
+
+    var readMembers: GovernanceAction {
+        switch self {
+        case .regulator: return .readRegulatorMembers
+        case .observer: return .readObserverMembers
+        default: return .readOperatorMembers
+        }
+    }
+
+    var manageMembers: GovernanceAction {
+        switch self {
+        case .regulator: return .manageRegulatorMembers
+        case .observer: return .manageObserverMembers
+        default: return .manageOperatorMembers
+        }
+    }
+}
+
+/// Memberships and their rules: the role they derive, the first operator member made
+/// administrator, approval, at least one operator administrator, no one changing their own
+/// memberships, and the side effects of every change (sessions end; losing the last regulator
+/// or observer membership deactivates the account).
+public struct MembershipService: Sendable {
+    let outbox: Outbox
+    let sender: MailAddress
+
+    public init(outbox: Outbox, sender: MailAddress) {
+        self.outbox = outbox
+        self.sender = sender
+    }
+
+    var postgres: PostgresClient { outbox.postgres }
+
+    /// The members of an organisation. Platform administrators manage the administrators of
+    /// regulators and observers, so they see only those.
+    public func members(_ principal: Principal, of organisation: OrganisationRef) async throws -> [Membership] {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        let noun = organisation.membershipStorage?.noun ?? "organisation"
+        try principal.affiliations.authorize(organisation.readMembers, at: organisation, object: noun)
+        return try await postgres.withSession { session in
+            try await requireOrganisation(organisation, session: session)
+            return try await Self.select(organisation, userID: nil, session: session).filter { isVisible($0, to: principal) }
+        }
+    }
+
+    /// Adds an existing user to an organisation.
+    public func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        return try await outbox.transaction { unit in
+            try await add(principal, to: organisation, userID: userID, input, client: client, unit: unit)
+        }
+    }
+
+    /// ``add(_:to:userID:_:client:)`` inside a unit of work; user creation passes `isNewUser`
+    /// (the account was just made for this membership, so it needs no approval).
+    func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo, unit: UnitOfWork,
+             isNewUser: Bool = false) async throws -> Membership {
+        let session = unit.session
+        let storage = organisation.membershipStorage!
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
+        try refuseSelf(principal, userID)
+        try await lockOrganisation(organisation, session: session)
+        guard let target = try await User.load(userID, in: session, lock: true) else {
+            throw DomainError.validation([FieldError(field: "user_id", code: "not_found", message: "No such user.")])
+        }
+        try checkExclusive(target.affiliations, joining: organisation)
+        if principal.role == .operatorAdmin, !isNewUser {
+            // Operator administrators add people who already work with one of their operators.
+            guard target.affiliations.operators.contains(where: { principal.affiliations.administeredOperatorIDs.contains($0.operatorID) }) else {
+                throw DomainError.validation([FieldError(field: "user_id", code: "not_selectable", message: "Add users of your own operators, or create the user.")])
+            }
+        }
+        try authorizePrivileges(principal, organisation, input)
+        var validator = Validator()
+        let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
+        try validator.throwIfInvalid()
+
+        switch organisation {
+        case .regulator(let id), .observer(let id):
+            let isAdministrator = principal.isPlatformAdmin ? true : (input.isAdministrator ?? false)
+            if principal.isPlatformAdmin, input.isAdministrator == false {
+                throw DomainError.validation([FieldError(field: "is_administrator", code: "administrators_only",
+                                                         message: "Platform administrators add administrators; these add their staff.")])
+            }
+            try await session.query("""
+                INSERT INTO \(storage.table) (user_id, \(storage.column), is_administrator, can_export_incidents) VALUES ($1, $2, $3, $4)
+                """, userID, id, isAdministrator, input.canExportIncidents ?? false)
+            if let sectors {
+                try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
+            }
+            // A regulator or observer membership (re)activates the account.
+            try await session.query("UPDATE users SET is_active = true WHERE id = $1", userID)
+        case .operator(let id):
+            let memberCount = try await session.query("SELECT count(*) AS n FROM operator_memberships WHERE operator_id = $1", id).first!.decode("n", as: Int.self)
+            let isFirst = memberCount == 0
+            // An independent user linked by a regulator waits for the operator's approval.
+            let needsApproval = !isFirst && !isNewUser && target.role == .independentUser && principal.affiliations.isRegulatorStaff
+            let isAdministrator = isFirst || (input.isAdministrator ?? false)
+            if isAdministrator, needsApproval {
+                throw DomainError.validation([FieldError(field: "is_administrator", code: "not_approved",
+                                                         message: "An independent user becomes administrator only after the operator approves the membership.")])
+            }
+            try await session.query("""
+                INSERT INTO operator_memberships (user_id, operator_id, is_administrator, approved_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
+                """, userID, id, isAdministrator, !needsApproval)
+            if needsApproval { try await suggestLink(userID: userID, operatorID: id, unit: unit) }
+        case .platform:
+            break
+        }
+        try await BearerToken.revokeSessions(of: userID, in: session)
+        let membership = try await Self.select(organisation, userID: userID, session: session).first!
+        try await AuditLog.record(AuditEvent("membership.created", by: principal, objectType: "user", objectID: userID, organisation: organisation,
+                                             client: client, details: Self.details(membership)), in: session)
+        return membership
+    }
+
+    /// Changes the flags of a membership.
+    public func update(_ principal: Principal, in organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        let storage = organisation.membershipStorage!
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
+        try refuseSelf(principal, userID)
+        try authorizePrivileges(principal, organisation, input)
+        return try await postgres.withTransaction { session in
+            try await lockOrganisation(organisation, session: session)
+            let current = try await existing(principal, organisation, userID, session: session)
+            var validator = Validator()
+            let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
+            if principal.isPlatformAdmin, input.isAdministrator == false, organisation.membershipStorage?.noun != "operator" {
+                validator.check(false, "is_administrator", "administrators_only", "Platform administrators manage administrators; the regulator or observer manages its staff.")
+            }
+            if input.isAdministrator == true, !current.isApproved {
+                validator.check(false, "is_administrator", "not_approved", "Approve the membership before making the user an administrator.")
+            }
+            try validator.throwIfInvalid()
+            if input.isAdministrator == false, current.isAdministrator, case .operator = organisation {
+                try await requireAnotherAdministrator(organisation, besides: userID, session: session)
+            }
+            let exportColumn = storage.noun == "operator" ? "" : ", can_export_incidents = coalesce($4, can_export_incidents)"
+            var bindings: [(any PostgresEncodable)?] = [userID, organisation.id!, input.isAdministrator]
+            if !exportColumn.isEmpty { bindings.append(input.canExportIncidents) }
+            try await session.query("""
+                UPDATE \(storage.table) SET is_administrator = coalesce($3, is_administrator)\(exportColumn) WHERE user_id = $1 AND \(storage.column) = $2
+                """, bindings: bindings)
+            if let sectors {
+                try await session.query("DELETE FROM regulator_membership_sectors WHERE user_id = $1", userID)
+                try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
+            }
+            try await BearerToken.revokeSessions(of: userID, in: session)
+            let membership = try await Self.select(organisation, userID: userID, session: session).first!
+            try await AuditLog.record(AuditEvent("membership.updated", by: principal, objectType: "user", objectID: userID, organisation: organisation,
+                                                 client: client, details: Self.details(membership)), in: session)
+            return membership
+        }
+    }
+
+    /// Approves a pending operator membership.
+    public func approve(_ principal: Principal, operatorID: UUID, userID: UUID, client: ClientInfo) async throws -> Membership {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        let organisation = OrganisationRef.operator(operatorID)
+        try principal.affiliations.authorize(.manageOperatorMembers, at: organisation, object: "operator")
+        try refuseSelf(principal, userID)
+        return try await postgres.withTransaction { session in
+            let current = try await existing(principal, organisation, userID, session: session)
+            guard !current.isApproved else { return current }
+            try await session.query("UPDATE operator_memberships SET approved_at = now() WHERE user_id = $1 AND operator_id = $2", userID, operatorID)
+            try await BearerToken.revokeSessions(of: userID, in: session)
+            let membership = try await Self.select(organisation, userID: userID, session: session).first!
+            try await AuditLog.record(AuditEvent("membership.approved", by: principal, objectType: "user", objectID: userID, organisation: organisation,
+                                                 client: client, details: Self.details(membership)), in: session)
+            return membership
+        }
+    }
+
+    /// Removes a membership. Losing one's regulator or observer membership deactivates the
+    /// account; losing the last operator membership makes an independent user again.
+    public func remove(_ principal: Principal, from organisation: OrganisationRef, userID: UUID, client: ClientInfo) async throws {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        let storage = organisation.membershipStorage!
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
+        try refuseSelf(principal, userID)
+        try await postgres.withTransaction { session in
+            try await lockOrganisation(organisation, session: session)
+            let current = try await existing(principal, organisation, userID, session: session)
+            if case .operator = organisation, current.isAdministrator {
+                let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2", organisation.id!, userID).count
+                if others > 0 { try await requireAnotherAdministrator(organisation, besides: userID, session: session) }
+            }
+            try await session.query("DELETE FROM \(storage.table) WHERE user_id = $1 AND \(storage.column) = $2", userID, organisation.id!)
+            var deactivated = false
+            if storage.noun != "operator" {
+                try await session.query("UPDATE users SET is_active = false WHERE id = $1", userID)
+                deactivated = true
+            }
+            try await BearerToken.revokeSessions(of: userID, in: session)
+            try await AuditLog.record(AuditEvent("membership.deleted", by: principal, objectType: "user", objectID: userID, organisation: organisation, client: client,
+                                                 details: try JobPayloadCoding.encode(["deactivated": deactivated ? "true" : "false"])), in: session)
+        }
+    }
+
+    // MARK: Rules
+
+    private func isVisible(_ membership: Membership, to principal: Principal) -> Bool {
+        !(principal.isPlatformAdmin && !membership.isAdministrator)
+    }
+
+    private func refuseSelf(_ principal: Principal, _ userID: UUID) throws {
+        guard principal.userID != userID else { throw DomainError.forbidden("Nobody changes their own memberships; ask another administrator.") }
+    }
+
+    /// The export right is the platform administrator's to give.
+    private func authorizePrivileges(_ principal: Principal, _ organisation: OrganisationRef, _ input: MembershipInput) throws {
+        if input.canExportIncidents != nil {
+            if case .operator = organisation {
+                throw DomainError.validation([FieldError(field: "can_export_incidents", code: "not_applicable", message: "Operator memberships have no export right.")])
+            }
+            try principal.affiliations.authorize(.grantExportRight, at: organisation)
+        }
+        if input.sectorIDs != nil, organisation.membershipStorage?.noun != "regulator" {
+            throw DomainError.validation([FieldError(field: "sector_ids", code: "not_applicable", message: "Only regulator memberships have sectors.")])
+        }
+    }
+
+    /// Regulators, observers and operators are separate worlds: one regulator or one observer,
+    /// or any number of operators; platform administrators have no memberships.
+    private func checkExclusive(_ target: Affiliations, joining organisation: OrganisationRef) throws {
+        let conflict: String?
+        switch organisation {
+        case .regulator(let id):
+            conflict = target.regulator?.regulatorID == id ? "The user is already a member." : (target.hasMemberships ? "The user already belongs to another organisation." : nil)
+        case .observer(let id):
+            conflict = target.observer?.observerID == id ? "The user is already a member." : (target.hasMemberships ? "The user already belongs to another organisation." : nil)
+        case .operator(let id):
+            conflict = target.operators.contains { $0.operatorID == id } ? "The user is already a member."
+                : (target.regulator != nil || target.observer != nil ? "Regulator and observer staff cannot join operators." : nil)
+        case .platform:
+            conflict = nil
+        }
+        if target.isPlatformAdmin { throw DomainError.conflict("Platform administrators do not join organisations.") }
+        if let conflict { throw DomainError.conflict(conflict) }
+    }
+
+    private func checkedSectors(_ sectorIDs: [UUID]?, organisation: OrganisationRef, session: PostgresSession, _ validator: inout Validator) async throws -> [UUID]? {
+        guard let sectorIDs else { return nil }
+        let unique = Array(Set(sectorIDs))
+        let selectable = try await session.query("""
+            SELECT s.id FROM sectors s WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM sectors c WHERE c.parent_id = s.id)
+            """, unique).count
+        validator.check(selectable == unique.count, "sector_ids", "not_selectable", "Choose existing sub-sectors (or root sectors without sub-sectors).")
+        return unique
+    }
+
+    private func requireAnotherAdministrator(_ organisation: OrganisationRef, besides userID: UUID, session: PostgresSession) async throws {
+        let admins = try await session.query("""
+            SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2 AND is_administrator
+            """, organisation.id!, userID).count
+        guard admins > 0 else { throw DomainError.conflict("An operator keeps at least one administrator; appoint another one first.") }
+    }
+
+    /// The membership, which the caller must be able to see (404 otherwise).
+    private func existing(_ principal: Principal, _ organisation: OrganisationRef, _ userID: UUID, session: PostgresSession) async throws -> Membership {
+        guard let membership = try await Self.select(organisation, userID: userID, session: session).first, isVisible(membership, to: principal) else {
+            throw DomainError.notFound("No such membership.")
+        }
+        return membership
+    }
+
+    private func requireOrganisation(_ organisation: OrganisationRef, session: PostgresSession) async throws {
+        let storage = organisation.membershipStorage!
+        guard try await session.query("SELECT 1 FROM \(storage.organisations) WHERE id = $1", organisation.id!).count == 1 else {
+            throw DomainError.notFound("No such \(storage.noun).")
+        }
+    }
+
+    /// Serialises membership changes of one organisation (the administrator count stays true).
+    private func lockOrganisation(_ organisation: OrganisationRef, session: PostgresSession) async throws {
+        let storage = organisation.membershipStorage!
+        guard try await session.query("SELECT 1 FROM \(storage.organisations) WHERE id = $1 FOR UPDATE", organisation.id!).count == 1 else {
+            throw DomainError.notFound("No such \(storage.noun).")
+        }
+    }
+
+    /// E-mails the operator and its administrators that a regulator linked a user to it.
+    private func suggestLink(userID: UUID, operatorID: UUID, unit: UnitOfWork) async throws {
+        let row = try await unit.session.query("""
+            SELECT o.name, o.email, u.email AS user_email, u.first_name, u.last_name,
+                   ARRAY(SELECT a.email FROM operator_memberships m JOIN users a ON a.id = m.user_id
+                         WHERE m.operator_id = o.id AND m.is_administrator AND a.is_active ORDER BY a.email) AS admins
+            FROM operators o, users u WHERE o.id = $1 AND u.id = $2
+            """, operatorID, userID).first!
+        let recipients = ([try row.decode("email", as: String?.self)].compactMap { $0 } + (try row.decode("admins", as: [String].self)))
+        guard !recipients.isEmpty else { return }
+        let values = ["operator": try row.decode("name", as: String.self), "user_email": try row.decode("user_email", as: String.self),
+                      "user_name": "\(try row.decode("first_name", as: String.self)) \(try row.decode("last_name", as: String.self))"]
+        try await unit.sendEmail(OutgoingEmail(to: Array(Set(recipients)).sorted().map { MailAddress($0) }, template: AccountEmails.linkSuggestion, values: values),
+                                 from: sender)
+    }
+
+    static func details(_ membership: Membership) -> String {
+        (try? JobPayloadCoding.encode([
+            "is_administrator": String(membership.isAdministrator), "is_approved": String(membership.isApproved),
+            "can_export_incidents": String(membership.canExportIncidents),
+        ])) ?? "{}"
+    }
+
+    static func select(_ organisation: OrganisationRef, userID: UUID?, session: PostgresSession) async throws -> [Membership] {
+        let storage = organisation.membershipStorage!
+        let export = storage.noun == "operator" ? "false" : "m.can_export_incidents"
+        let approved = storage.noun == "operator" ? "m.approved_at IS NOT NULL" : "true"
+        let sectors = storage.noun == "regulator"
+            ? "ARRAY(SELECT s.sector_id FROM regulator_membership_sectors s WHERE s.user_id = m.user_id ORDER BY s.sector_id)" : "'{}'::uuid[]"
+        return try await session.query("""
+            SELECT m.user_id, u.email, u.first_name, u.last_name, u.is_active, m.is_administrator, m.created_at,
+                   \(export) AS can_export_incidents, \(approved) AS is_approved, \(sectors) AS sector_ids
+            FROM \(storage.table) m JOIN users u ON u.id = m.user_id
+            WHERE m.\(storage.column) = $1 AND ($2::uuid IS NULL OR m.user_id = $2)
+            ORDER BY u.email
+            """, organisation.id!, userID).map { row in
+            Membership(organisation: organisation, userID: try row.decode("user_id"), email: try row.decode("email"), firstName: try row.decode("first_name"),
+                       lastName: try row.decode("last_name"), isActive: try row.decode("is_active"), isAdministrator: try row.decode("is_administrator"),
+                       isApproved: try row.decode("is_approved"), canExportIncidents: try row.decode("can_export_incidents"),
+                       sectorIDs: try row.decode("sector_ids"), createdAt: try row.decode("created_at"))
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Postgres
+
+/// A regulated entity (company).
+public struct Operator: Sendable, Equatable {
+    public let id: UUID
+    /// Unique, upper-case, at most 10 characters: the prefix of incident references.
+    public var identifier: String
+    public var name: String
+    public var country: String?
+    public var address: String?
+    public var email: String?
+    public var phone: String?
+    public var sectorIDs: [UUID]
+    public var entityCategoryIDs: [UUID]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    static let columns = """
+        o.id, o.identifier, o.name, o.country, o.address, o.email, o.phone, o.created_at, o.updated_at,
+        ARRAY(SELECT x.sector_id FROM operator_sectors x WHERE x.operator_id = o.id ORDER BY x.sector_id) AS sector_ids,
+        ARRAY(SELECT x.entity_category_id FROM operator_entity_categories x WHERE x.operator_id = o.id ORDER BY x.entity_category_id) AS entity_category_ids
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        identifier = try row.decode("identifier")
+        name = try row.decode("name")
+        country = try row.decode("country")
+        address = try row.decode("address")
+        email = try row.decode("email")
+        phone = try row.decode("phone")
+        sectorIDs = try row.decode("sector_ids")
+        entityCategoryIDs = try row.decode("entity_category_ids")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// Changes to an operator; `nil` leaves a field as it is, an empty text clears an optional one.
+public struct OperatorInput: Sendable {
+    public var identifier: String?
+    public var name: String?
+    public var country: String?
+    public var address: String?
+    public var email: String?
+    public var phone: String?
+    public var sectorIDs: [UUID]?
+    public var entityCategoryIDs: [UUID]?
+
+    public init(identifier: String? = nil, name: String? = nil, country: String? = nil, address: String? = nil, email: String? = nil, phone: String? = nil,
+                sectorIDs: [UUID]? = nil, entityCategoryIDs: [UUID]? = nil) {
+        self.identifier = identifier
+        self.name = name
+        self.country = country
+        self.address = address
+        self.email = email
+        self.phone = phone
+        self.sectorIDs = sectorIDs
+        self.entityCategoryIDs = entityCategoryIDs
+    }
+}
+
+/// Operators: regulators see and create them all; operator members see theirs.
+public struct OperatorService: Sendable {
+    let postgres: PostgresClient
+
+    public init(postgres: PostgresClient) {
+        self.postgres = postgres
+    }
+
+    /// A page of the operators the caller may see, by name; `search` matches name or identifier.
+    public func list(_ principal: Principal, search: String?, sectorID: UUID?, limit: Int, cursor: String?) async throws -> Page<Operator> {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        try principal.affiliations.authorize(.readOperator, object: "operator")
+        try PageCursor.check(limit: limit)
+        let after = try PageCursor.decode(cursor)
+        let all = GovernancePolicy.reach(principal.role, .readOperator) == .all
+        let own = principal.affiliations.operators.filter(\.isApproved).map(\.operatorID)
+        let pattern = search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let rows = try await postgres.query("""
+            SELECT \(Operator.columns) FROM operators o
+            WHERE ($1::boolean OR o.id = ANY($2::uuid[]))
+              AND ($3::text IS NULL OR o.name ILIKE $3 OR o.identifier ILIKE $3)
+              AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM operator_sectors x WHERE x.operator_id = o.id AND x.sector_id = $4))
+              AND ($5::text IS NULL OR (lower(o.name), o.id) > ($5, $6::uuid))
+            ORDER BY lower(o.name), o.id
+            LIMIT $7::int
+            """, all, own, pattern, sectorID, after?.0, after?.1, limit + 1)
+        return Page(fetched: try rows.map(Operator.init(row:)), limit: limit) { ($0.name.lowercased(), $0.id) }
+    }
+
+    public func get(_ principal: Principal, id: UUID) async throws -> Operator {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        try principal.affiliations.authorize(.readOperator, at: .operator(id), object: "operator")
+        guard let row = try await postgres.query("SELECT \(Operator.columns) FROM operators o WHERE o.id = $1", id).first else {
+            throw DomainError.notFound("No such operator.")
+        }
+        return try Operator(row: row)
+    }
+
+    /// Creates (`id == nil`) or updates an operator. The identifier, sectors and entity categories
+    /// are set by regulators only.
+    public func save(_ principal: Principal, id: UUID?, _ input: OperatorInput, client: ClientInfo) async throws -> Operator {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        if let id {
+            try principal.affiliations.authorize(.updateOperator, at: .operator(id), object: "operator")
+            if input.identifier != nil || input.sectorIDs != nil || input.entityCategoryIDs != nil {
+                try principal.affiliations.authorize(.classifyOperator, at: .operator(id), object: "operator")
+            }
+        } else {
+            try principal.affiliations.authorize(.createOperator, object: "operator")
+        }
+        var validator = Validator()
+        var identifier: String?
+        if let raw = input.identifier {
+            let value = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            validator.check((1...10).contains(value.count) && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) },
+                            "identifier", "invalid", "The identifier has 1 to 10 letters or digits.")
+            identifier = value
+        }
+        let name = input.name.map { validator.text($0, "name", required: true, maximumLength: 64) ?? "" }
+        let country = input.country.map { validator.country($0) ?? "" }
+        let address = input.address.map { validator.text($0, "address", required: false, maximumLength: 255) ?? "" }
+        let email = input.email.map { validator.email($0, "email") ?? "" }
+        let phone = input.phone.map { validator.phone($0) ?? "" }
+        if id == nil {
+            validator.check(identifier != nil, "identifier", "required", "The identifier is required.")
+            validator.check(name != nil, "name", "required", "The name is required.")
+        }
+        try validator.throwIfInvalid()
+        let operatorID = id ?? UUID()
+        do {
+            return try await postgres.withTransaction { session in
+                if id == nil {
+                    try await session.query("INSERT INTO operators (id, identifier, name) VALUES ($1, $2, $3)", operatorID, identifier!, name!)
+                }
+                let updated = try await session.query("""
+                    UPDATE operators SET identifier = coalesce($2, identifier), name = coalesce($3, name),
+                        country = CASE WHEN $4::text IS NULL THEN country ELSE nullif($4, '') END,
+                        address = CASE WHEN $5::text IS NULL THEN address ELSE nullif($5, '') END,
+                        email = CASE WHEN $6::text IS NULL THEN email ELSE nullif($6, '') END,
+                        phone = CASE WHEN $7::text IS NULL THEN phone ELSE nullif($7, '') END, updated_at = now()
+                    WHERE id = $1 RETURNING id
+                    """, operatorID, identifier, name, country, address, email, phone)
+                guard updated.count == 1 else { throw DomainError.notFound("No such operator.") }
+                if let sectorIDs = input.sectorIDs {
+                    let unique = Array(Set(sectorIDs))
+                    let selectable = try await session.query("""
+                        SELECT s.id FROM sectors s WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM sectors c WHERE c.parent_id = s.id)
+                        """, unique).count
+                    guard selectable == unique.count else {
+                        throw DomainError.validation([FieldError(field: "sector_ids", code: "not_selectable",
+                                                                 message: "Choose existing sub-sectors (or root sectors without sub-sectors).")])
+                    }
+                    try await session.query("DELETE FROM operator_sectors WHERE operator_id = $1", operatorID)
+                    try await session.query("INSERT INTO operator_sectors (operator_id, sector_id) SELECT $1, unnest($2::uuid[])", operatorID, unique)
+                }
+                if let categoryIDs = input.entityCategoryIDs {
+                    let unique = Array(Set(categoryIDs))
+                    try await session.query("DELETE FROM operator_entity_categories WHERE operator_id = $1", operatorID)
+                    let inserted = try await session.query("""
+                        INSERT INTO operator_entity_categories (operator_id, entity_category_id)
+                        SELECT $1, c.id FROM entity_categories c WHERE c.id = ANY($2::uuid[]) RETURNING entity_category_id
+                        """, operatorID, unique)
+                    guard inserted.count == unique.count else {
+                        throw DomainError.validation([FieldError(field: "entity_category_ids", code: "not_found", message: "Some entity categories do not exist.")])
+                    }
+                }
+                try await AuditLog.record(AuditEvent("operator.\(id == nil ? "created" : "updated")", by: principal, objectType: "operator",
+                                                     objectID: operatorID, organisation: .operator(operatorID), client: client), in: session)
+                return try Operator(row: try await session.query("SELECT \(Operator.columns) FROM operators o WHERE o.id = $1", operatorID).first!)
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            let field = error.constraint == "operators_identifier_key" ? "identifier" : "name"
+            throw DomainError.conflict("Another operator has this \(field).")
+        }
+    }
+
+    /// Deletes an operator without members.
+    public func delete(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try principal.affiliations.authorize(.deleteOperator, at: .operator(id), object: "operator")
+        try await postgres.withTransaction { session in
+            do {
+                guard try await session.query("DELETE FROM operators WHERE id = $1 RETURNING id", id).count == 1 else { throw DomainError.notFound("No such operator.") }
+            } catch let error as PostgresError where error.isForeignKeyViolation {
+                throw DomainError.conflict("The operator still has members; remove them first.")
+            }
+            try await AuditLog.record(AuditEvent("operator.deleted", by: principal, objectType: "operator", objectID: id, organisation: .operator(id), client: client), in: session)
+        }
+    }
+}

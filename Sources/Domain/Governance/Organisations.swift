@@ -1,0 +1,331 @@
+import Foundation
+import Postgres
+
+/// An optional module of the platform, enabled per regulator and observer.
+public enum Module: String, Sendable, CaseIterable, Codable {
+    case securityObjectives, reporting
+}
+
+/// What regulators and observers have in common.
+public struct AuthorityProfile: Sendable, Equatable {
+    public var name: LanguageMap
+    public var fullName: LanguageMap
+    public var description: LanguageMap
+    public var country: String?
+    public var address: String
+    public var notificationEmail: String?
+    public var modules: [Module]
+
+    static let columns = "id, name::text AS name, full_name::text AS full_name, description::text AS description, country, address, notification_email, modules, created_at, updated_at"
+
+    init(row: PostgresRow) throws {
+        name = try LanguageMap.parse(try row.decode("name"))
+        fullName = try LanguageMap.parse(try row.decode("full_name"))
+        description = try LanguageMap.parse(try row.decode("description"))
+        country = try row.decode("country")
+        address = try row.decode("address")
+        notificationEmail = try row.decode("notification_email")
+        modules = try row.decode("modules", as: [String].self).compactMap(Module.init(rawValue:))
+    }
+}
+
+/// A competent authority.
+public struct Regulator: Sendable, Equatable {
+    public let id: UUID
+    public var profile: AuthorityProfile
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        profile = try AuthorityProfile(row: row)
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// A CSIRT or single point of contact: a read-only recipient of incidents.
+public struct Observer: Sendable, Equatable {
+    public let id: UUID
+    public var profile: AuthorityProfile
+    public var receivesAllIncidents: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        profile = try AuthorityProfile(row: row)
+        receivesAllIncidents = try row.decode("receives_all_incidents")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// Changes to a regulator or observer; `nil` leaves a field as it is, an empty text clears an
+/// optional one.
+public struct AuthorityInput: Sendable {
+    public var name: LanguageMap?
+    public var fullName: LanguageMap?
+    public var description: LanguageMap?
+    public var country: String?
+    public var address: String?
+    public var notificationEmail: String?
+    /// Platform administrators only.
+    public var modules: [Module]?
+    /// Observers only; platform administrators only.
+    public var receivesAllIncidents: Bool?
+
+    public init(name: LanguageMap? = nil, fullName: LanguageMap? = nil, description: LanguageMap? = nil, country: String? = nil, address: String? = nil,
+                notificationEmail: String? = nil, modules: [Module]? = nil, receivesAllIncidents: Bool? = nil) {
+        self.name = name
+        self.fullName = fullName
+        self.description = description
+        self.country = country
+        self.address = address
+        self.notificationEmail = notificationEmail
+        self.modules = modules
+        self.receivesAllIncidents = receivesAllIncidents
+    }
+}
+
+/// Which incidents of a regulation an observer receives.
+public struct ObserverRoutingRule: Sendable, Equatable {
+    /// Matches an operator holding every `include` code and none of the `exclude` codes.
+    public struct Condition: Sendable, Equatable, Codable {
+        public var include: [String]
+        public var exclude: [String]
+
+        public init(include: [String] = [], exclude: [String] = []) {
+            self.include = include
+            self.exclude = exclude
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            include = try container.decodeIfPresent([String].self, forKey: .include) ?? []
+            exclude = try container.decodeIfPresent([String].self, forKey: .exclude) ?? []
+        }
+
+        func matches(_ codes: Set<String>) -> Bool {
+            include.allSatisfy(codes.contains) && !exclude.contains(where: codes.contains)
+        }
+    }
+
+    public let observerID: UUID
+    public let regulationID: UUID
+    /// OR between conditions; no condition means every incident of the regulation.
+    public var conditions: [Condition]
+    public var updatedAt: Date
+
+    public init(observerID: UUID, regulationID: UUID, conditions: [Condition], updatedAt: Date = Date()) {
+        self.observerID = observerID
+        self.regulationID = regulationID
+        self.conditions = conditions
+        self.updatedAt = updatedAt
+    }
+
+    /// Whether an incident of an operator with these entity-category codes (none for an incident
+    /// without operator) reaches the observer under this rule.
+    public func matches(operatorCategoryCodes codes: Set<String>) -> Bool {
+        conditions.isEmpty || conditions.contains { $0.matches(codes) }
+    }
+
+    init(row: PostgresRow) throws {
+        observerID = try row.decode("observer_id")
+        regulationID = try row.decode("regulation_id")
+        conditions = try JSONDecoder().decode([Condition].self, from: Data(try row.decode("conditions", as: String.self).utf8))
+        updatedAt = try row.decode("updated_at")
+    }
+}
+
+/// Regulators, observers and their routing rules.
+public struct AuthorityService: Sendable {
+    let postgres: PostgresClient
+
+    public init(postgres: PostgresClient) {
+        self.postgres = postgres
+    }
+
+    // MARK: Regulators
+
+    /// Every regulator (reference data: every role reads them).
+    public func regulators(_ principal: Principal) async throws -> [Regulator] {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        return try await postgres.query("SELECT \(AuthorityProfile.columns) FROM regulators ORDER BY lower(name->>'en'), id").map(Regulator.init(row:))
+    }
+
+    public func regulator(_ principal: Principal, id: UUID) async throws -> Regulator {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        guard let row = try await postgres.query("SELECT \(AuthorityProfile.columns) FROM regulators WHERE id = $1", id).first else {
+            throw DomainError.notFound("No such regulator.")
+        }
+        return try Regulator(row: row)
+    }
+
+    /// Creates (`id == nil`) or updates a regulator.
+    public func saveRegulator(_ principal: Principal, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> Regulator {
+        let row = try await save(principal, table: "regulators", kind: "regulator", id: id, input, client: client)
+        return try Regulator(row: row)
+    }
+
+    public func deleteRegulator(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
+        try await delete(principal, table: "regulators", kind: "regulator", id: id, client: client)
+    }
+
+    // MARK: Observers
+
+    /// The observers the caller may see: all for platform administrators and regulator staff,
+    /// their own for observer members.
+    public func observers(_ principal: Principal) async throws -> [Observer] {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        try principal.affiliations.authorize(.readObserver, object: "observer")
+        return try await postgres.query("SELECT \(AuthorityProfile.columns), receives_all_incidents FROM observers ORDER BY lower(name->>'en'), id")
+            .map(Observer.init(row:)).filter { principal.affiliations.allows(.readObserver, at: .observer($0.id)) }
+    }
+
+    public func observer(_ principal: Principal, id: UUID) async throws -> Observer {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        try principal.affiliations.authorize(.readObserver, at: .observer(id), object: "observer")
+        guard let row = try await postgres.query("SELECT \(AuthorityProfile.columns), receives_all_incidents FROM observers WHERE id = $1", id).first else {
+            throw DomainError.notFound("No such observer.")
+        }
+        return try Observer(row: row)
+    }
+
+    public func saveObserver(_ principal: Principal, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> Observer {
+        let row = try await save(principal, table: "observers", kind: "observer", id: id, input, client: client)
+        return try Observer(row: row)
+    }
+
+    public func deleteObserver(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
+        try await delete(principal, table: "observers", kind: "observer", id: id, client: client)
+    }
+
+    // MARK: Routing rules
+
+    public func routingRules(_ principal: Principal, observerID: UUID) async throws -> [ObserverRoutingRule] {
+        try principal.requireFullAccess()
+        try principal.require(.governanceRead)
+        try principal.affiliations.authorize(.readRoutingRules, at: .observer(observerID), object: "observer")
+        guard try await postgres.query("SELECT 1 FROM observers WHERE id = $1", observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
+        return try await postgres.query("""
+            SELECT observer_id, regulation_id, conditions::text AS conditions, updated_at FROM observer_routing_rules WHERE observer_id = $1 ORDER BY regulation_id
+            """, observerID).map(ObserverRoutingRule.init(row:))
+    }
+
+    /// Sets the observer's rule for a regulation (one per pair); codes must be known entity categories.
+    public func setRoutingRule(_ principal: Principal, _ rule: ObserverRoutingRule, client: ClientInfo) async throws -> ObserverRoutingRule {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try principal.affiliations.authorize(.manageRoutingRules, at: .observer(rule.observerID), object: "observer")
+        let conditions = rule.conditions.map { ObserverRoutingRule.Condition(include: Self.codes($0.include), exclude: Self.codes($0.exclude)) }
+        let codes = Set(conditions.flatMap { $0.include + $0.exclude })
+        return try await postgres.withTransaction { session in
+            guard try await session.query("SELECT 1 FROM observers WHERE id = $1", rule.observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
+            guard try await session.query("SELECT 1 FROM regulations WHERE id = $1", rule.regulationID).count == 1 else { throw DomainError.notFound("No such regulation.") }
+            let known = Set(try await session.query("SELECT code FROM entity_categories WHERE code = ANY($1::text[])", Array(codes))
+                .map { try $0.decode("code", as: String.self) })
+            let unknown = codes.subtracting(known).sorted()
+            guard unknown.isEmpty else {
+                throw DomainError.validation([FieldError(field: "conditions", code: "unknown_code", message: "Unknown entity category codes: \(unknown.joined(separator: ", ")).")])
+            }
+            let encoded = String(decoding: try JSONEncoder().encode(conditions), as: UTF8.self)
+            let row = try await session.query("""
+                INSERT INTO observer_routing_rules (observer_id, regulation_id, conditions) VALUES ($1, $2, $3::jsonb)
+                ON CONFLICT (observer_id, regulation_id) DO UPDATE SET conditions = excluded.conditions, updated_at = now()
+                RETURNING observer_id, regulation_id, conditions::text AS conditions, updated_at
+                """, rule.observerID, rule.regulationID, encoded).first!
+            try await AuditLog.record(AuditEvent("observer.routing_rule_set", by: principal, objectType: "observer", objectID: rule.observerID,
+                                                 organisation: .observer(rule.observerID), client: client,
+                                                 details: try JobPayloadCoding.encode(["regulation_id": rule.regulationID.postgresText])), in: session)
+            return try ObserverRoutingRule(row: row)
+        }
+    }
+
+    public func deleteRoutingRule(_ principal: Principal, observerID: UUID, regulationID: UUID, client: ClientInfo) async throws {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try principal.affiliations.authorize(.manageRoutingRules, at: .observer(observerID), object: "observer")
+        try await postgres.withTransaction { session in
+            guard try await session.query("DELETE FROM observer_routing_rules WHERE observer_id = $1 AND regulation_id = $2 RETURNING observer_id",
+                                          observerID, regulationID).count == 1 else { throw DomainError.notFound("No such routing rule.") }
+            try await AuditLog.record(AuditEvent("observer.routing_rule_deleted", by: principal, objectType: "observer", objectID: observerID,
+                                                 organisation: .observer(observerID), client: client,
+                                                 details: try JobPayloadCoding.encode(["regulation_id": regulationID.postgresText])), in: session)
+        }
+    }
+
+    private static func codes(_ values: [String]) -> [String] {
+        Array(Set(values.map { $0.trimmingCharacters(in: .whitespaces).uppercased() })).sorted()
+    }
+
+    // MARK: Shared
+
+    private func save(_ principal: Principal, table: String, kind: String, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> PostgresRow {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        let isRegulator = kind == "regulator"
+        let organisation: OrganisationRef? = id.map { isRegulator ? .regulator($0) : .observer($0) }
+        if id == nil {
+            try principal.affiliations.authorize(isRegulator ? .createRegulator : .createObserver, object: kind)
+        } else {
+            try principal.affiliations.authorize(isRegulator ? .updateRegulator : .updateObserver, at: organisation, object: kind)
+        }
+        if input.modules != nil || input.receivesAllIncidents != nil {
+            try principal.affiliations.authorize(.setPrivileges, at: organisation, object: kind)
+        }
+        var validator = Validator()
+        let name = input.name.map { validator.languageMap($0, "name", required: true, maximumLength: 64) }
+        let fullName = input.fullName.map { validator.languageMap($0, "full_name", required: false, maximumLength: 1000) }
+        let description = input.description.map { validator.languageMap($0, "description", required: false, maximumLength: 10_000) }
+        let country = input.country.map { validator.country($0) ?? "" }
+        let address = input.address.map { validator.text($0, "address", required: true, maximumLength: 255) ?? "" }
+        let email = input.notificationEmail.map { validator.email($0, "notification_email") ?? "" }
+        if id == nil {
+            validator.check(name != nil, "name", "required", "The name is required.")
+            validator.check(address != nil, "address", "required", "The address is required.")
+        }
+        try validator.throwIfInvalid()
+        let objectID = id ?? UUID()
+        return try await postgres.withTransaction { session in
+            if id == nil {
+                try await session.query("INSERT INTO \(table) (id, name, address) VALUES ($1, $2::jsonb, $3)", objectID, name!.json, address!)
+            }
+            let extra = isRegulator ? "" : ", receives_all_incidents = coalesce($9, receives_all_incidents)"
+            var bindings: [(any PostgresEncodable)?] = [objectID, name?.json, fullName?.json, description?.json, country, address, email,
+                                                         input.modules.map { Array(Set($0.map(\.rawValue))).sorted() }]
+            if !isRegulator { bindings.append(input.receivesAllIncidents) }
+            let updated = try await session.query("""
+                UPDATE \(table) SET name = coalesce($2::jsonb, name), full_name = coalesce($3::jsonb, full_name),
+                    description = coalesce($4::jsonb, description), country = CASE WHEN $5::text IS NULL THEN country ELSE nullif($5, '') END,
+                    address = coalesce($6, address), notification_email = CASE WHEN $7::text IS NULL THEN notification_email ELSE nullif($7, '') END,
+                    modules = coalesce($8::text[], modules), updated_at = now()\(extra)
+                WHERE id = $1
+                RETURNING \(AuthorityProfile.columns)\(isRegulator ? "" : ", receives_all_incidents")
+                """, bindings: bindings)
+            guard let row = updated.first else { throw DomainError.notFound("No such \(kind).") }
+            try await AuditLog.record(AuditEvent("\(kind).\(id == nil ? "created" : "updated")", by: principal, objectType: kind, objectID: objectID,
+                                                 organisation: isRegulator ? .regulator(objectID) : .observer(objectID), client: client), in: session)
+            return row
+        }
+    }
+
+    private func delete(_ principal: Principal, table: String, kind: String, id: UUID, client: ClientInfo) async throws {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        let organisation: OrganisationRef = kind == "regulator" ? .regulator(id) : .observer(id)
+        try principal.affiliations.authorize(kind == "regulator" ? .deleteRegulator : .deleteObserver, at: organisation, object: kind)
+        try await postgres.withTransaction { session in
+            do {
+                guard try await session.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", id).count == 1 else { throw DomainError.notFound("No such \(kind).") }
+            } catch let error as PostgresError where error.isForeignKeyViolation {
+                throw DomainError.conflict("The \(kind) still has members; remove them first.")
+            }
+            try await AuditLog.record(AuditEvent("\(kind).deleted", by: principal, objectType: kind, objectID: id, organisation: organisation, client: client), in: session)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// One page of a list, and where the next one starts.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    /// Pass back as `cursor` for the next page; `nil` on the last page.
+    public let nextCursor: String?
+
+    public static var maximumSize: Int { 200 }
+
+    /// A page from `limit + 1` fetched rows: the extra row only tells that more follow.
+    init(fetched: [Item], limit: Int, key: (Item) -> (String, UUID)) {
+        items = Array(fetched.prefix(limit))
+        nextCursor = fetched.count > limit ? items.last.map { PageCursor.encode(key($0)) } : nil
+    }
+}
+
+/// An opaque keyset cursor: the sort key and id of the last item of a page, base64url.
+enum PageCursor {
+    static func encode(_ position: (String, UUID)) -> String {
+        let data = (try? JSONEncoder().encode([position.0, position.1.uuidString])) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// - Throws: a validation error naming `cursor` for anything not made by ``encode(_:)``.
+    static func decode(_ text: String?) throws -> (String, UUID)? {
+        guard let text else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let parts = try? JSONDecoder().decode([String].self, from: data),
+              parts.count == 2, let id = UUID(uuidString: parts[1]) else {
+            throw DomainError.validation([FieldError(field: "cursor", code: "invalid", message: "Use the next_cursor of a previous page.")])
+        }
+        return (parts[0], id)
+    }
+
+    /// - Throws: a validation error unless 1 ≤ `limit` ≤ ``Page/maximumSize``.
+    static func check(limit: Int) throws {
+        guard (1...Page<Int>.maximumSize).contains(limit) else {
+            throw DomainError.validation([FieldError(field: "limit", code: "out_of_range", message: "limit must be between 1 and \(Page<Int>.maximumSize).")])
+        }
+    }
+}

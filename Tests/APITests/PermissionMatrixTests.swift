@@ -1,0 +1,183 @@
+@testable import API
+@testable import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Every role against the governance operations, through the API: the caller's own
+/// organisation and the other one. 404 means "outside your reach", 403 "visible, not allowed".
+/// Actors: pa = platform administrator; ra/ru = administrator/user of regulator 1; oa/ou = of
+/// observer 1; opa/opu = of operator 1; iu = independent user.
+@Suite("Permission matrix")
+struct PermissionMatrixTests {
+    struct Case: Sendable {
+        let name: String
+        let method: HTTPRequest.Method
+        let path: String
+        let body: [String: any Sendable]?
+        /// "pa:200 ra:403 ..." — every actor must be listed.
+        let expected: String
+    }
+
+    static func cases(_ w: GovernanceWorld) -> [Case] {
+        let r1 = w.regulator1.text, r2 = w.regulator2.text, o1 = w.observer1.text, o2 = w.observer2.text, p1 = w.operator1.text, p2 = w.operator2.text
+        return [
+            // Reference data: everyone reads; platform administrators (and regulator administrators for sectors) write.
+            Case(name: "list regulators", method: .get, path: "/api/v1/regulators", body: nil,
+                 expected: "pa:200 ra:200 ru:200 oa:200 ou:200 opa:200 opu:200 iu:200"),
+            Case(name: "list sectors", method: .get, path: "/api/v1/sectors", body: nil,
+                 expected: "pa:200 ra:200 ru:200 oa:200 ou:200 opa:200 opu:200 iu:200"),
+            Case(name: "create a sector", method: .post, path: "/api/v1/sectors", body: ["name": ["en": "Water"], "acronym": "WAT"],
+                 expected: "pa:201 ra:201 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "change another regulator's sector", method: .patch, path: "/api/v1/sectors/\(w.gas.text)", body: ["acronym": "GAS"],
+                 expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "change one's regulator's sector", method: .patch, path: "/api/v1/sectors/\(w.electricity.text)", body: ["acronym": "ELEC"],
+                 expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "change an entity category", method: .patch, path: "/api/v1/entity-categories/\(w.publicCategory.text)", body: ["code": "PUBLIC"],
+                 expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "create a regulation", method: .post, path: "/api/v1/regulations", body: ["label": ["en": "CER"]],
+                 expected: "pa:201 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            // Regulators.
+            Case(name: "change one's regulator", method: .patch, path: "/api/v1/regulators/\(r1)", body: ["address": "Main street 1"],
+                 expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "change another regulator", method: .patch, path: "/api/v1/regulators/\(r2)", body: ["address": "Main street 1"],
+                 expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "enable modules of a regulator", method: .patch, path: "/api/v1/regulators/\(r1)", body: ["modules": ["reporting"]],
+                 expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "delete a regulator with members", method: .delete, path: "/api/v1/regulators/\(r2)", body: nil,
+                 expected: "pa:409 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            // Observers.
+            Case(name: "list observers", method: .get, path: "/api/v1/observers", body: nil,
+                 expected: "pa:200 ra:200 ru:200 oa:200 ou:200 opa:403 opu:403 iu:403"),
+            Case(name: "read another observer", method: .get, path: "/api/v1/observers/\(o2)", body: nil,
+                 expected: "pa:200 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "change one's observer", method: .patch, path: "/api/v1/observers/\(o1)", body: ["address": "Cyber street 2"],
+                 expected: "pa:200 ra:403 ru:403 oa:200 ou:403 opa:404 opu:404 iu:404"),
+            Case(name: "change another observer", method: .patch, path: "/api/v1/observers/\(o2)", body: ["address": "Cyber street 2"],
+                 expected: "pa:200 ra:403 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "make one's observer receive everything", method: .patch, path: "/api/v1/observers/\(o1)", body: ["receives_all_incidents": false],
+                 expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:404 opu:404 iu:404"),
+            Case(name: "set a routing rule", method: .put, path: "/api/v1/observers/\(o1)/routing-rules/\(w.regulation.text)",
+                 body: ["conditions": [["include": ["PUBLIC"]]]],
+                 expected: "pa:200 ra:403 ru:404 oa:403 ou:403 opa:404 opu:404 iu:404"),
+            Case(name: "read another observer's routing rules", method: .get, path: "/api/v1/observers/\(o2)/routing-rules", body: nil,
+                 expected: "pa:200 ra:200 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // Operators.
+            Case(name: "list operators", method: .get, path: "/api/v1/operators", body: nil,
+                 expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:200 opu:200 iu:403"),
+            Case(name: "read another operator", method: .get, path: "/api/v1/operators/\(p2)", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "change one's operator's contact", method: .patch, path: "/api/v1/operators/\(p1)", body: ["phone": "+352 123 456"],
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:200 opu:403 iu:404"),
+            Case(name: "change another operator's contact", method: .patch, path: "/api/v1/operators/\(p2)", body: ["phone": "+352 123 456"],
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "change one's operator's identifier", method: .patch, path: "/api/v1/operators/\(p1)", body: ["identifier": "OPONE"],
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:403 opu:403 iu:404"),
+            Case(name: "create an operator", method: .post, path: "/api/v1/operators", body: ["identifier": "NEWCO", "name": "New Company"],
+                 expected: "pa:403 ra:201 ru:409 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "delete an operator with members", method: .delete, path: "/api/v1/operators/\(p1)", body: nil,
+                 expected: "pa:404 ra:409 ru:403 oa:404 ou:404 opa:403 opu:403 iu:404"),
+            // Memberships.
+            Case(name: "list one's operator's members", method: .get, path: "/api/v1/operators/\(p1)/members", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:200 opu:200 iu:404"),
+            Case(name: "change a member of another operator", method: .patch, path: "/api/v1/operators/\(p2)/members/\(w.operatorUser2.text)",
+                 body: ["is_administrator": false], expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "change a member of one's operator", method: .patch, path: "/api/v1/operators/\(p1)/members/\(w.operatorVictim.text)",
+                 body: ["is_administrator": false], expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:200 opu:403 iu:404"),
+            Case(name: "list another regulator's staff", method: .get, path: "/api/v1/regulators/\(r2)/members", body: nil,
+                 expected: "pa:200 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "change one's regulator's staff", method: .patch, path: "/api/v1/regulators/\(r1)/members/\(w.regulatorVictim.text)",
+                 body: ["sector_ids": [w.electricity.text]], expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "grant the export right", method: .patch, path: "/api/v1/regulators/\(r2)/members/\(w.regulatorAdmin2.text)",
+                 body: ["can_export_incidents": true], expected: "pa:200 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "list another observer's members", method: .get, path: "/api/v1/observers/\(o2)/members", body: nil,
+                 expected: "pa:200 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // Users.
+            Case(name: "list users", method: .get, path: "/api/v1/users", body: nil,
+                 expected: "pa:200 ra:200 ru:200 oa:200 ou:403 opa:200 opu:403 iu:403"),
+            Case(name: "read another regulator's staff", method: .get, path: "/api/v1/users/\(w.regulatorUser2.text)", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "read another operator's member", method: .get, path: "/api/v1/users/\(w.operatorUser2.text)", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "read another observer's member", method: .get, path: "/api/v1/users/\(w.observerUser2.text)", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "read another regulator's administrator", method: .get, path: "/api/v1/users/\(w.regulatorAdmin2.text)", body: nil,
+                 expected: "pa:200 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "rename an operator member", method: .patch, path: "/api/v1/users/\(w.operatorVictim.text)", body: ["last_name": "Tester"],
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:200 opu:404 iu:404"),
+            Case(name: "rename a fellow regulator user", method: .patch, path: "/api/v1/users/\(w.regulatorVictim.text)", body: ["last_name": "Tester"],
+                 expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "deactivate an operator member", method: .post, path: "/api/v1/users/\(w.operatorVictim.text)/deactivate", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:403 opu:404 iu:404"),
+            Case(name: "deactivate a fellow regulator user", method: .post, path: "/api/v1/users/\(w.regulatorVictim.text)/deactivate", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "delete regulator staff", method: .delete, path: "/api/v1/users/\(w.regulatorVictim.text)", body: nil,
+                 expected: "pa:404 ra:409 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "reset the second factor of an operator member", method: .delete, path: "/api/v1/users/\(w.operatorVictim.text)/totp", body: nil,
+                 expected: "pa:404 ra:403 ru:204 oa:404 ou:404 opa:204 opu:404 iu:404"),
+            Case(name: "reset the second factor of regulator staff", method: .delete, path: "/api/v1/users/\(w.regulatorVictim.text)/totp", body: nil,
+                 expected: "pa:404 ra:204 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "revoke an independent user's credentials", method: .post, path: "/api/v1/users/\(w.independentVictim.text)/revoke-credentials", body: nil,
+                 expected: "pa:200 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // Audit.
+            Case(name: "read the audit log", method: .get, path: "/api/v1/audit-events", body: nil,
+                 expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+        ]
+    }
+
+    @Test("every role against every governance operation, own and other organisations")
+    func matrix() async throws {
+        let world = try await GovernanceWorld()
+        try await world.fixture.withClient { client in
+            let tokens = try await world.sessions(client)
+            for item in Self.cases(world) {
+                let expected = Dictionary(uniqueKeysWithValues: item.expected.split(separator: " ").map { pair in
+                    let parts = pair.split(separator: ":")
+                    return (String(parts[0]), Int(parts[1])!)
+                })
+                #expect(Set(expected.keys) == Set(tokens.keys), "\(item.name): list every actor")
+                for (actor, _) in world.actors {
+                    let response = try await call(client, item.method, item.path, tokens[actor]!, item.body)
+                    #expect(Int(response.status.code) == expected[actor], "\(item.name) as \(actor): \(String(buffer: response.body).prefix(300))")
+                    if response.status.code >= 400 {
+                        #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                    }
+                    // Undo what an allowed call changed, so each row starts from the same world.
+                    try await world.platform.postgres.query("UPDATE users SET is_active = true WHERE NOT is_active")
+                }
+            }
+        }
+        await world.platform.shutdown()
+    }
+
+    @Test("the matrix in Domain: administrators reach their own organisation, others nothing")
+    func policyTable() {
+        let regulator = UUID(), other = UUID(), operatorA = UUID(), operatorB = UUID()
+        let regulatorAdmin = Affiliations(regulator: .init(regulatorID: regulator, isAdministrator: true, canExportIncidents: false, sectorIDs: []))
+        #expect(regulatorAdmin.allows(.updateRegulator, at: .regulator(regulator)))
+        #expect(!regulatorAdmin.allows(.updateRegulator, at: .regulator(other)))
+        #expect(throws: DomainError.forbidden("Your role (regulatorAdmin) may not do this (updateRegulator).")) {
+            try regulatorAdmin.authorize(.updateRegulator, at: .regulator(other))
+        }
+        // Administrator of A, plain member of B, pending at C: the role follows the operator.
+        let mixed = Affiliations(operators: [
+            .init(operatorID: operatorA, isAdministrator: true, isApproved: true), .init(operatorID: operatorB, isAdministrator: false, isApproved: true),
+        ])
+        #expect(mixed.role == .operatorAdmin)
+        #expect(mixed.role(for: operatorB) == .operatorUser)
+        #expect(mixed.allows(.updateOperator, at: .operator(operatorA)))
+        #expect(!mixed.allows(.updateOperator, at: .operator(operatorB)))
+        #expect(throws: DomainError.notFound("No such operator.")) { try mixed.authorize(.readOperator, at: .operator(UUID()), object: "operator") }
+        let pending = Affiliations(operators: [.init(operatorID: operatorA, isAdministrator: false, isApproved: false)])
+        #expect(pending.role == .independentUser)
+        #expect(!pending.allows(.readOperator, at: .operator(operatorA)))
+        // Every action has a row, and only platform administrators manage platform-wide data.
+        for action in GovernanceAction.allCases { #expect(GovernancePolicy.matrix[action] != nil, "\(action) has no row") }
+        for role in Role.allCases where role != .platformAdmin {
+            #expect(GovernancePolicy.reach(role, .manageRegulations) == .none)
+            #expect(GovernancePolicy.reach(role, .grantExportRight) == .none)
+        }
+    }
+}
