@@ -26,6 +26,7 @@ struct ProblemBody: Decodable {
     var detail: String?
     var instance: String?
     var request_id: String
+    var errors: [FieldError]?
 }
 
 /// The process-wide metrics registry (MetricsSystem can be bootstrapped once per process).

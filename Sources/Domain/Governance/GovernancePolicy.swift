@@ -27,7 +27,8 @@ public enum GovernanceAction: String, Sendable, CaseIterable {
     case readRegulatorMembers, manageRegulatorMembers
     case readObserverMembers, manageObserverMembers
     case readOperatorMembers, manageOperatorMembers
-    /// The export right on regulator and observer memberships.
+    /// The export right on regulator and observer memberships (checked after the membership
+    /// management right, so refusals are 403).
     case grantExportRight
     case listUsers, createUser, updateUser, deactivateUser, deleteUser, resetUserTOTP, revokeUserSessions
     case readAuditLog

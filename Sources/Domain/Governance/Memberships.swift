@@ -265,13 +265,16 @@ public struct MembershipService: Sendable {
         guard principal.userID != userID else { throw DomainError.forbidden("Nobody changes their own memberships; ask another administrator.") }
     }
 
-    /// The export right is the platform administrator's to give.
+    /// The export right is the platform administrator's to give (the caller already may manage
+    /// these memberships, so a refusal is 403).
     private func authorizePrivileges(_ principal: Principal, _ organisation: OrganisationRef, _ input: MembershipInput) throws {
         if input.canExportIncidents != nil {
             if case .operator = organisation {
                 throw DomainError.validation([FieldError(field: "can_export_incidents", code: "not_applicable", message: "Operator memberships have no export right.")])
             }
-            try principal.affiliations.authorize(.grantExportRight, at: organisation)
+            guard principal.affiliations.allows(.grantExportRight, at: organisation) else {
+                throw DomainError.forbidden("Only platform administrators grant the export right.")
+            }
         }
         if input.sectorIDs != nil, organisation.membershipStorage?.noun != "regulator" {
             throw DomainError.validation([FieldError(field: "sector_ids", code: "not_applicable", message: "Only regulator memberships have sectors.")])
