@@ -12,7 +12,7 @@ struct GovernanceAPI: AsyncParsableCommand {
         commandName: "governance-api",
         abstract: "The Governance Platform JSON API.",
         discussion: "Configured through environment variables; see README.md.",
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, SeedDemo.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -98,6 +98,36 @@ extension GovernanceAPI {
                 throw ExitCode(65)
             case .failure(let error):
                 logger.critical("create-admin failed", metadata: ["error": "\(error)"])
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct SeedDemo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seed-demo",
+            abstract: "Write the demo data set (once) and print its accounts.",
+            discussion: "A regulator with staff, an observer, two operators with members, sectors, regulations and entity categories. For local trials only: every demo account shares one published password.")
+
+        func run() async throws {
+            let (configuration, logger) = startUp()
+            let platform = Platform(configuration: configuration, logger: logger)
+            let outcome: Result<Bool, any Error>
+            do {
+                outcome = .success(try await DemoData.seed(platform))
+            } catch {
+                outcome = .failure(error)
+            }
+            await platform.shutdown()
+            switch outcome {
+            case .success(let wrote):
+                print(wrote ? "demo data written; accounts:" : "demo data already present; accounts:")
+                for account in DemoData.accounts {
+                    print("  \(account.email.padding(toLength: 40, withPad: " ", startingAt: 0)) \(account.role.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(account.organisation)")
+                }
+                print("  password of every demo account: \(DemoData.password)")
+            case .failure(let error):
+                logger.critical("seed-demo failed", metadata: ["error": "\(error)"])
                 throw ExitCode.failure
             }
         }

@@ -99,6 +99,9 @@ extension PeriodicTask {
             PeriodicTask(name: "purge_unactivated_registrations", interval: .seconds(3600)) { _ in
                 try await platform.retention.purgeUnactivatedRegistrations()
             },
+            PeriodicTask(name: "purge_idle_independent_users", interval: .seconds(86_400)) { _ in
+                try await platform.retention.purgeIdleIndependentUsers()
+            },
             PeriodicTask(name: "purge_audit_events", interval: .seconds(86_400)) { _ in
                 try await platform.retention.purgeAuditEvents()
             },

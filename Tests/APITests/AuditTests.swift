@@ -85,4 +85,33 @@ struct AuditTests {
         await #expect(throws: (any Error).self) { try await postgres.query("DELETE FROM audit_events WHERE action = 'recent'") }
         await fixture.platform.shutdown()
     }
+
+    @Test("retention deletes idle independent users only; invited and staff accounts stay whatever their age")
+    func idleIndependentUsers() async throws {
+        let w = try await GovernanceWorld()
+        let postgres = w.platform.postgres
+        // Everyone in the world is old and idle now.
+        try await postgres.query("UPDATE users SET created_at = now() - interval '200 days', last_login_at = now() - interval '100 days'")
+        let recent = UUID(), pending = UUID(), invited = UUID(), deactivated = UUID()
+        try await postgres.query("""
+            INSERT INTO users (id, email, first_name, last_name, created_at, last_login_at) VALUES
+            ($1, 'recent@example.test', 'R', 'E', now() - interval '200 days', now() - interval '10 days'),
+            ($2, 'pending@example.test', 'P', 'E', now() - interval '200 days', NULL),
+            ($3, 'invited@example.test', 'I', 'N', now() - interval '200 days', NULL)
+            """, recent, pending, invited)
+        try await postgres.query("INSERT INTO users (id, email, first_name, last_name, is_active, created_at) VALUES ($1, 'gone@example.test', 'G', 'O', false, now() - interval '1 year')", deactivated)
+        try await postgres.query("INSERT INTO operator_memberships (user_id, operator_id) VALUES ($1, $2)", pending, w.operator1)
+        try await postgres.query("INSERT INTO operator_memberships (user_id, operator_id, approved_at) VALUES ($1, $2, now())", invited, w.operator2)
+        // Invited members (with a membership) are not unactivated registrations either.
+        #expect(try await w.platform.retention.purgeUnactivatedRegistrations() == 0)
+        // Idle independent users: iu, the independent victim and the one with only a pending membership.
+        #expect(try await w.platform.retention.purgeIdleIndependentUsers() == 3)
+        #expect(try await w.platform.retention.purgeIdleIndependentUsers() == 0)
+        let left = Set(try await postgres.query("SELECT email FROM users").map { try $0.decode("email", as: String.self) })
+        #expect(!left.contains("iu@world.test") && !left.contains("victim-independent@world.test") && !left.contains("pending@example.test"))
+        #expect(left.isSuperset(of: ["recent@example.test", "invited@example.test", "gone@example.test", "ra1@world.test", "opu1@world.test", "ou1@world.test",
+                                     "ada.admin@regulator.example"]))
+        #expect(try await w.fixture.auditActions().contains("retention.idle_independent_users_deleted"))
+        await w.platform.shutdown()
+    }
 }

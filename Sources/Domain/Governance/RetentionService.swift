@@ -11,25 +11,56 @@ public struct RetentionService: Sendable {
     public let unactivatedRegistrationLifetime: Duration
     /// Audit entries are kept this long.
     public let auditRetention: Duration
+    /// An independent user who has not logged in for this long (and has no incident) is deleted.
+    public let idleIndependentUserLifetime: Duration
 
-    public init(postgres: PostgresClient, logger: Logger, unactivatedRegistrationLifetime: Duration, auditRetention: Duration) {
+    public init(postgres: PostgresClient, logger: Logger, unactivatedRegistrationLifetime: Duration, auditRetention: Duration,
+                idleIndependentUserLifetime: Duration) {
         self.postgres = postgres
         self.logger = logger
         self.unactivatedRegistrationLifetime = unactivatedRegistrationLifetime
         self.auditRetention = auditRetention
+        self.idleIndependentUserLifetime = idleIndependentUserLifetime
     }
 
-    /// Deletes self-registered accounts whose activation link was never used in time.
+    /// Active accounts that are independent users: no platform role, no regulator or observer
+    /// membership, no approved operator membership (pending ones go with the account).
+    static let independentUsers = """
+        NOT u.is_platform_admin AND u.is_active
+        AND NOT EXISTS (SELECT 1 FROM regulator_memberships m WHERE m.user_id = u.id)
+        AND NOT EXISTS (SELECT 1 FROM observer_memberships m WHERE m.user_id = u.id)
+        AND NOT EXISTS (SELECT 1 FROM operator_memberships m WHERE m.user_id = u.id AND m.approved_at IS NOT NULL)
+        """
+
+    /// Deletes self-registered accounts whose activation link was never used in time (invited
+    /// users, who have a membership or the platform role, are not touched).
     @discardableResult
     public func purgeUnactivatedRegistrations(now: Date = Date()) async throws -> Int {
         try await postgres.withTransaction { session in
             let deleted = try await session.query("""
-                DELETE FROM users
-                WHERE password_hash IS NULL AND NOT email_verified AND last_login_at IS NULL AND NOT is_platform_admin
-                  AND created_at < $1
+                DELETE FROM users u
+                WHERE u.password_hash IS NULL AND NOT u.email_verified AND u.last_login_at IS NULL AND u.created_at < $1
+                  AND \(Self.independentUsers)
+                  AND NOT EXISTS (SELECT 1 FROM operator_memberships m WHERE m.user_id = u.id)
                 RETURNING id
                 """, now.addingTimeInterval(-unactivatedRegistrationLifetime.seconds)).count
             try await record("retention.unactivated_registrations_deleted", count: deleted, session: session)
+            return deleted
+        }
+    }
+
+    /// Deletes independent users idle for the configured period: last login before it, or never
+    /// logged in and created before it. Incidents will refer to their contact user without
+    /// cascading, so an independent user with incidents can never be deleted here.
+    @discardableResult
+    public func purgeIdleIndependentUsers(now: Date = Date()) async throws -> Int {
+        try await postgres.withTransaction { session in
+            let deleted = try await session.query("""
+                DELETE FROM users u
+                WHERE coalesce(u.last_login_at, u.created_at) < $1 AND \(Self.independentUsers)
+                RETURNING id
+                """, now.addingTimeInterval(-idleIndependentUserLifetime.seconds)).count
+            try await record("retention.idle_independent_users_deleted", count: deleted, session: session)
             return deleted
         }
     }

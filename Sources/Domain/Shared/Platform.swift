@@ -53,7 +53,8 @@ public struct Platform: Sendable {
                                     sender: configuration.mailFrom, publicURL: configuration.publicURL)
         audit = AuditQuery(postgres: postgres)
         retention = RetentionService(postgres: postgres, logger: logger, unactivatedRegistrationLifetime: configuration.auth.unactivatedRegistrationLifetime,
-                                     auditRetention: configuration.auditRetention)
+                                     auditRetention: configuration.auditRetention,
+                                     idleIndependentUserLifetime: configuration.auth.idleIndependentUserLifetime)
         accounts = AccountService(postgres: postgres, settings: configuration.auth, issuer: configuration.mailFrom.name ?? "Governance Platform")
     }
 
