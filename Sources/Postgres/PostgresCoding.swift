@@ -79,10 +79,60 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 }
 
 extension UUID: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { uuidString.lowercased() }
+    public var postgresText: String { lowercasedString }
+
+    /// The canonical lower-case form, formatted by hand (`uuidString` goes through printf).
+    public var lowercasedString: String {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { output in
+                var index = 0
+                for (slot, byte) in bytes.enumerated() {
+                    if slot == 4 || slot == 6 || slot == 8 || slot == 10 {
+                        output[index] = 45
+                        index += 1
+                    }
+                    output[index] = digits.utf8Start[Int(byte >> 4)]
+                    output[index + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                    index += 2
+                }
+                return 36
+            }
+        }
+    }
+    /// Parses the canonical `8-4-4-4-12` hexadecimal form by hand (Foundation's parser showed in
+    /// profiles of list requests).
     public init(postgresText: String) throws {
-        guard let value = UUID(uuidString: postgresText) else { throw PostgresDecodingFailure() }
-        self = value
+        var text = postgresText
+        let parsed: uuid_t? = text.withUTF8 { utf8 -> uuid_t? in
+            guard utf8.count == 36, utf8[8] == 45, utf8[13] == 45, utf8[18] == 45, utf8[23] == 45 else { return nil }
+            var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var index = 0
+            var valid = true
+            withUnsafeMutableBytes(of: &bytes) { output in
+                for slot in 0..<16 {
+                    if index == 8 || index == 13 || index == 18 || index == 23 { index += 1 }
+                    guard let high = Self.nibble(utf8[index]), let low = Self.nibble(utf8[index + 1]) else {
+                        valid = false
+                        return
+                    }
+                    output[slot] = high << 4 | low
+                    index += 2
+                }
+            }
+            return valid ? bytes : nil
+        }
+        guard let parsed else { throw PostgresDecodingFailure() }
+        self = UUID(uuid: parsed)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
     }
 }
 

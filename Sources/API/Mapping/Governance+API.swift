@@ -1,9 +1,10 @@
 import Domain
 import Foundation
+import Postgres
 
 extension UUID {
     /// The lower-case form used in every response.
-    var apiString: String { uuidString.lowercased() }
+    var apiString: String { lowercasedString }
 }
 
 extension LanguageMap {

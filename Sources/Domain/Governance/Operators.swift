@@ -80,7 +80,7 @@ public struct OperatorService: Sendable {
         let own = principal.affiliations.operators.filter(\.isApproved).map(\.operatorID)
         let pattern = search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
         let rows = try await postgres.query("""
-            SELECT \(Operator.columns) FROM operators o
+            SELECT \(Operator.columns), lower(o.name) AS sort_key FROM operators o
             WHERE ($1::boolean OR o.id = ANY($2::uuid[]))
               AND ($3::text IS NULL OR o.name ILIKE $3 OR o.identifier ILIKE $3)
               AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM operator_sectors x WHERE x.operator_id = o.id AND x.sector_id = $4))
@@ -88,7 +88,10 @@ public struct OperatorService: Sendable {
             ORDER BY lower(o.name), o.id
             LIMIT $7::int
             """, all, own, pattern, sectorID, after?.0, after?.1, limit + 1)
-        return Page(fetched: try rows.map(Operator.init(row:)), limit: limit) { ($0.name.lowercased(), $0.id) }
+        return Page(fetched: try rows.map { row in
+            let value = try Operator(row: row)
+            return (value, try row.decode("sort_key"), value.id)
+        }, limit: limit)
     }
 
     public func get(_ principal: Principal, id: UUID) async throws -> Operator {

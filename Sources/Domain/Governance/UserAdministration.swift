@@ -89,7 +89,10 @@ public struct UserAdministration: Sendable {
             """, bindings: [principal.userID] + scope.bindings + [
                 pattern, filter.role?.rawValue, filter.regulatorID, filter.observerID, filter.operatorID, filter.isActive, after?.0, after?.1, limit + 1,
             ])
-        return Page(fetched: try rows.map(User.init(row:)), limit: limit) { ($0.email, $0.id) }
+        return Page(fetched: try rows.map { row in
+            let user = try User(row: row)
+            return (user, user.email, user.id)
+        }, limit: limit)
     }
 
     /// A user the caller administers (or themselves); anyone else is "not found".

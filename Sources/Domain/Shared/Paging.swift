@@ -8,17 +8,20 @@ public struct Page<Item: Sendable>: Sendable {
 
     public static var maximumSize: Int { 200 }
 
-    /// A page from `limit + 1` fetched rows: the extra row only tells that more follow.
-    init(fetched: [Item], limit: Int, key: (Item) -> (String, UUID)) {
-        items = Array(fetched.prefix(limit))
-        nextCursor = fetched.count > limit ? items.last.map { PageCursor.encode(key($0)) } : nil
+    /// A page from `limit + 1` fetched rows, each with its sort key as the database compares it:
+    /// the extra row only tells that more follow.
+    init(fetched: [(item: Item, key: String, id: UUID)], limit: Int) {
+        items = fetched.prefix(limit).map(\.item)
+        nextCursor = fetched.count > limit ? fetched.prefix(limit).last.map { PageCursor.encode(($0.key, $0.id)) } : nil
     }
 }
 
-/// An opaque keyset cursor: the sort key and id of the last item of a page, base64url.
+/// An opaque keyset cursor: the sort key and id of the last item of a page, base64url (made by
+/// hand: a JSONEncoder here cost 5% of a list request).
 enum PageCursor {
     static func encode(_ position: (String, UUID)) -> String {
-        let data = (try? JSONEncoder().encode([position.0, position.1.uuidString])) ?? Data()
+        // The key never holds NUL (requests refuse it), so NUL separates it from the id.
+        let data = Data((position.0 + "\u{0}" + position.1.uuidString).utf8)
         return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -27,11 +30,11 @@ enum PageCursor {
         guard let text else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let parts = try? JSONDecoder().decode([String].self, from: data),
-              parts.count == 2, let id = UUID(uuidString: parts[1]) else {
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+              let separator = text.lastIndex(of: "\u{0}"), let id = UUID(uuidString: String(text[text.index(after: separator)...])) else {
             throw DomainError.validation([FieldError(field: "cursor", code: "invalid", message: "Use the next_cursor of a previous page.")])
         }
-        return (parts[0], id)
+        return (String(text[..<separator]), id)
     }
 
     /// - Throws: a validation error unless 1 ≤ `limit` ≤ ``Page/maximumSize``.
