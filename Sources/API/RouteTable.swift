@@ -18,14 +18,23 @@ final class RouteTable: Sendable {
         routes.withLock { $0.append((segments, method)) }
     }
 
-    /// The methods registered for paths matching `path` (`{parameter}` segments match anything).
+    /// The methods of the path template that matches `path` most specifically (`{parameter}`
+    /// segments match anything; a literal segment beats a parameter, so `/users/me` does not
+    /// advertise the methods of `/users/{user_id}`).
     func methods(forPath path: String) -> [HTTPRequest.Method] {
         let requested = path.split(separator: "/")
         return routes.withLock { routes in
-            routes.filter { route in
+            let matching = routes.filter { route in
                 route.segments.count == requested.count
                     && zip(route.segments, requested).allSatisfy { pattern, value in pattern.hasPrefix("{") || pattern == value }
-            }.map(\.method)
+            }
+            func literals(_ segments: [Substring]) -> Int { segments.filter { !$0.hasPrefix("{") }.count }
+            guard let best = matching.map({ literals($0.segments) }).max() else { return [] }
+            var methods: [HTTPRequest.Method] = []
+            for route in matching where literals(route.segments) == best && !methods.contains(route.method) {
+                methods.append(route.method)
+            }
+            return methods
         }
     }
 }

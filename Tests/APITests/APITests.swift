@@ -93,6 +93,11 @@ struct APITests {
                 #expect(response.headers[.allow] == "GET")
                 #expect(try problem(response).status == 405)
             }
+            // A literal segment beats a parameter: /users/me is not /users/{user_id}.
+            let me = try await client.execute(uri: "/api/v1/users/me", method: .put)
+            #expect(me.headers[.allow] == "GET, PATCH")
+            let user = try await client.execute(uri: "/api/v1/users/\(UUID().uuidString)", method: .put)
+            #expect(user.headers[.allow] == "GET, PATCH, DELETE")
         }
     }
 
