@@ -51,10 +51,15 @@ struct Problem: Error, Sendable {
             return .notFound(detail)
         case .forbidden(let detail):
             return Problem(status: .forbidden, slug: "forbidden", title: "Forbidden", detail: detail)
-        case .unauthenticated(let detail) where detail == "totp_required":
+        case .totpCodeRequired:
             var problem = Problem(status: .unauthorized, slug: "totp-required", title: "One-time code required",
                                   detail: "This account uses a second factor: send totp_code with the e-mail and password.")
             problem.headers[.wwwAuthenticate] = "Bearer"
+            return problem
+        case .sessionExpired:
+            var problem = Problem(status: .unauthorized, slug: "session-expired", title: "Session expired",
+                                  detail: "The session ended after inactivity or at the end of its lifetime; log in again with POST /api/v1/auth/login.")
+            problem.headers[.wwwAuthenticate] = #"Bearer error="invalid_token", error_description="session expired""#
             return problem
         case .unauthenticated(let detail):
             var problem = Problem(status: .unauthorized, slug: "unauthenticated", title: "Unauthorized", detail: detail)

@@ -173,13 +173,21 @@ struct AuthTests {
         _ = try await auth.authenticate(token: session.token, now: start.addingTimeInterval(540))
         _ = try await auth.authenticate(token: session.token, now: start.addingTimeInterval(1_080))
         // Idle for more than 10 minutes after that: refused.
-        await #expect(throws: DomainError.self) { try await auth.authenticate(token: session.token, now: start.addingTimeInterval(1_800)) }
+        await #expect(throws: DomainError.sessionExpired) { try await auth.authenticate(token: session.token, now: start.addingTimeInterval(1_800)) }
         // A session kept busy still ends after its lifetime.
         let busy = try await auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system, now: start)
         for minute in stride(from: 5, through: 55, by: 5) {
             _ = try await auth.authenticate(token: busy.token, now: start.addingTimeInterval(Double(minute * 60)))
         }
-        await #expect(throws: DomainError.self) { try await auth.authenticate(token: busy.token, now: start.addingTimeInterval(3_601)) }
+        await #expect(throws: DomainError.sessionExpired) { try await auth.authenticate(token: busy.token, now: start.addingTimeInterval(3_601)) }
+        // Through the API, an expired session is a problem of its own kind.
+        try await fixture.platform.postgres.query("UPDATE access_tokens SET idle_expires_at = now() - interval '1 second'")
+        try await fixture.withClient { client in
+            let response = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(busy.token))
+            #expect(response.status == .unauthorized)
+            #expect(try problem(response).type == "urn:governance:problem:session-expired")
+            #expect(response.headers[.wwwAuthenticate]?.contains("invalid_token") == true)
+        }
         await fixture.platform.shutdown()
     }
 

@@ -106,7 +106,7 @@ public struct AuthService: Sendable {
     ///
     /// - Throws: ``DomainError/rateLimited(retryAfterSeconds:)`` past the failure limits,
     ///   ``DomainError/unauthenticated(_:)`` for wrong credentials (the same answer whether or not
-    ///   the account exists), `totp_required` when the code is missing.
+    ///   the account exists), ``DomainError/totpCodeRequired`` when the code is missing.
     public func login(email rawEmail: String, password: String, totpCode: String?, client: ClientInfo, now: Date = Date()) async throws -> IssuedSession {
         let email = User.normalize(email: rawEmail)
         let accountKey = "\(keyPrefix):auth:failures:account:\(email)"
@@ -126,7 +126,7 @@ public struct AuthService: Sendable {
         }
         if let secret = try row?.decode("totp_secret", as: Data?.self), user.totpEnabled {
             guard let totpCode, !totpCode.isEmpty else {
-                throw DomainError.unauthenticated("totp_required")
+                throw DomainError.totpCodeRequired
             }
             var accepted = TOTP.verify(totpCode, secret: secret, at: now)
             if !accepted { accepted = try await useRecoveryCode(totpCode, userID: user.id, client: client) }
@@ -178,8 +178,9 @@ public struct AuthService: Sendable {
     /// slides forward at most once a minute (or a quarter of the idle timeout, if shorter), so
     /// reads do not become writes.
     ///
-    /// - Throws: ``DomainError/unauthenticated(_:)`` for unknown, expired, revoked or idle tokens
-    ///   and for deactivated users.
+    /// - Throws: ``DomainError/sessionExpired`` for a session past its idle timeout or lifetime;
+    ///   ``DomainError/unauthenticated(_:)`` for unknown, expired or revoked tokens and for
+    ///   deactivated users.
     public func authenticate(token: String, now: Date = Date()) async throws -> Principal {
         guard BearerToken.kind(of: token) != nil else { throw DomainError.unauthenticated("Unknown token.") }
         guard let row = try await postgres.query("""
@@ -191,9 +192,13 @@ public struct AuthService: Sendable {
         else { throw DomainError.unauthenticated("Unknown token.") }
         let expiresAt: Date = try row.decode("expires_at")
         let idleExpiresAt: Date? = try row.decode("idle_expires_at")
-        guard try row.decode("revoked_at", as: Date?.self) == nil, expiresAt > now, (idleExpiresAt ?? expiresAt) > now,
-            try row.decode("is_active", as: Bool.self)
-        else { throw DomainError.unauthenticated("The token has expired or was revoked.") }
+        guard try row.decode("revoked_at", as: Date?.self) == nil, try row.decode("is_active", as: Bool.self) else {
+            throw DomainError.unauthenticated("The token was revoked.")
+        }
+        guard expiresAt > now, (idleExpiresAt ?? expiresAt) > now else {
+            if idleExpiresAt != nil { throw DomainError.sessionExpired }
+            throw DomainError.unauthenticated("The token has expired.")
+        }
         let tokenID: UUID = try row.decode("id")
         if let idleExpiresAt {
             let renewed = min(now.addingTimeInterval(settings.sessionIdleTimeout.seconds), expiresAt)

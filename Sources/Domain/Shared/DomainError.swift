@@ -19,6 +19,10 @@ public enum DomainError: Error, Sendable, Equatable {
     case forbidden(String)
     /// No valid credentials (401).
     case unauthenticated(String)
+    /// The password was right; the account's one-time code is missing (401).
+    case totpCodeRequired
+    /// The session ended (idle timeout or lifetime): log in again (401).
+    case sessionExpired
     /// The input breaks rules; one entry per field.
     case validation([FieldError])
     /// The change collides with the current state (duplicate, wrong state).
