@@ -294,6 +294,24 @@ struct GovernanceTests {
         await w.platform.shutdown()
     }
 
+    @Test("a platform administrator makes everyone accept the terms of use again; nobody else can")
+    func termsReset() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let ra = try await w.session(client, "ra1@world.test")
+            #expect(try await call(client, .post, "/api/v1/terms/reset", ra).status == .forbidden)
+            let pa = try await sessionToken(client)
+            let reset = try await call(client, .post, "/api/v1/terms/reset", pa)
+            #expect(try object(reset)["users"] as? Int == 17)
+            let gated = try await call(client, .get, "/api/v1/regulators", ra)
+            #expect(try problem(gated).type == "urn:governance:problem:terms-not-accepted")
+            #expect(try await call(client, .post, "/api/v1/users/me/terms", ra).status == .noContent)
+            #expect(try await call(client, .get, "/api/v1/regulators", ra).status == .ok)
+        }
+        #expect(try await w.fixture.auditActions().contains("terms.acceptance_reset"))
+        await w.platform.shutdown()
+    }
+
     @Test("observer routing: OR between conditions, AND within one, exclusions, and the empty rule")
     func routingSemantics() {
         let rule = ObserverRoutingRule(observerID: UUID(), regulationID: UUID(), conditions: [

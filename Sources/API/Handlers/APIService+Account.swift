@@ -7,6 +7,11 @@ extension APIService {
         return .noContent(.init())
     }
 
+    func resetTermsAcceptance(_ input: Operations.ResetTermsAcceptance.Input) async throws -> Operations.ResetTermsAcceptance.Output {
+        let reset = try await platform.accounts.resetTermsAcceptance(try await principal(), client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(users: reset))))
+    }
+
     func listPersonalTokens(_ input: Operations.ListPersonalTokens.Input) async throws -> Operations.ListPersonalTokens.Output {
         let tokens = try await platform.accounts.tokens(try await principal())
         return .ok(.init(body: .json(.init(items: tokens.map(Components.Schemas.PersonalToken.init)))))

@@ -35,6 +35,21 @@ public struct AccountService: Sendable {
         }
     }
 
+    /// Makes every user accept the terms of use again (platform administrators, after the terms
+    /// changed); returns how many acceptances were withdrawn.
+    @discardableResult
+    public func resetTermsAcceptance(_ principal: Principal, client: ClientInfo) async throws -> Int {
+        try principal.requireFullAccess()
+        try principal.require(.governanceWrite)
+        try principal.affiliations.authorize(.resetTermsAcceptance)
+        return try await postgres.withTransaction { session in
+            let reset = try await session.query("UPDATE users SET terms_accepted_at = NULL WHERE terms_accepted_at IS NOT NULL RETURNING id").count
+            try await AuditLog.record(AuditEvent(action: "terms.acceptance_reset", actorID: principal.userID, actorRole: principal.role.rawValue,
+                                                 client: client, details: "{\"users\": \(reset)}"), in: session)
+            return reset
+        }
+    }
+
     // MARK: Personal access tokens
 
     /// Creates a token for scripts; only a login session may create one.

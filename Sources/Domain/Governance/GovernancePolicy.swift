@@ -32,6 +32,8 @@ public enum GovernanceAction: String, Sendable, CaseIterable {
     case grantExportRight
     case listUsers, createUser, updateUser, deactivateUser, deleteUser, resetUserTOTP, revokeUserSessions
     case readAuditLog
+    /// Make every user accept the terms of use again (after a change of the terms).
+    case resetTermsAcceptance
 
     /// The action that decides whether the caller may know the object exists: without it an
     /// object answers 404, with it 403.
@@ -97,6 +99,7 @@ public enum GovernancePolicy {
         .resetUserTOTP: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
         .revokeUserSessions: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
         .readAuditLog: [.platformAdmin: .all, .regulatorAdmin: .own],
+        .resetTermsAcceptance: [.platformAdmin: .all],
     ]
 
     public static func reach(_ role: Role, _ action: GovernanceAction) -> Reach {
