@@ -39,8 +39,7 @@ public struct AccountService: Sendable {
     /// changed); returns how many acceptances were withdrawn.
     @discardableResult
     public func resetTermsAcceptance(_ principal: Principal, client: ClientInfo) async throws -> Int {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.resetTermsAcceptance)
         return try await postgres.withTransaction { session in
             let reset = try await session.query("UPDATE users SET terms_accepted_at = NULL WHERE terms_accepted_at IS NOT NULL RETURNING id").count

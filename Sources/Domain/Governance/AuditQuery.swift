@@ -54,8 +54,7 @@ public struct AuditQuery: Sendable {
     /// - Throws: ``DomainError/forbidden(_:)`` for callers who may not read the log;
     ///   ``DomainError/validation(_:)`` for a bad cursor or page size.
     public func page(_ principal: Principal, filter: AuditFilter, limit: Int, cursor: String?) async throws -> AuditPage {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readAuditLog, object: "audit log")
         // .all for platform administrators; .own (their regulator) for regulator administrators.
         let regulatorScope = GovernancePolicy.reach(principal.role, .readAuditLog) == .all ? nil : principal.affiliations.regulator?.regulatorID

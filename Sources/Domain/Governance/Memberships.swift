@@ -86,8 +86,7 @@ public struct MembershipService: Sendable {
     /// The members of an organisation. Platform administrators manage the administrators of
     /// regulators and observers, so they see only those.
     public func members(_ principal: Principal, of organisation: OrganisationRef) async throws -> [Membership] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         let noun = organisation.membershipStorage?.noun ?? "organisation"
         try principal.affiliations.authorize(organisation.readMembers, at: organisation, object: noun)
         return try await postgres.withSession { session in
@@ -98,8 +97,7 @@ public struct MembershipService: Sendable {
 
     /// Adds an existing user to an organisation.
     public func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         return try await outbox.transaction { unit in
             try await add(principal, to: organisation, userID: userID, input, client: client, unit: unit)
         }
@@ -113,7 +111,7 @@ public struct MembershipService: Sendable {
         let storage = organisation.membershipStorage!
         try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
         try refuseSelf(principal, userID)
-        try await lockOrganisation(organisation, session: session)
+        try await requireOrganisation(organisation, lock: true, session: session)
         guard let target = try await User.load(userID, in: session, lock: true) else {
             throw DomainError.validation([FieldError(field: "user_id", code: "not_found", message: "No such user.")])
         }
@@ -170,14 +168,13 @@ public struct MembershipService: Sendable {
 
     /// Changes the flags of a membership.
     public func update(_ principal: Principal, in organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         let storage = organisation.membershipStorage!
         try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
         try refuseSelf(principal, userID)
         try authorizePrivileges(principal, organisation, input)
         return try await postgres.withTransaction { session in
-            try await lockOrganisation(organisation, session: session)
+            try await requireOrganisation(organisation, lock: true, session: session)
             let current = try await existing(principal, organisation, userID, session: session)
             var validator = Validator()
             let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
@@ -211,8 +208,7 @@ public struct MembershipService: Sendable {
 
     /// Approves a pending operator membership.
     public func approve(_ principal: Principal, operatorID: UUID, userID: UUID, client: ClientInfo) async throws -> Membership {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         let organisation = OrganisationRef.operator(operatorID)
         try principal.affiliations.authorize(.manageOperatorMembers, at: organisation, object: "operator")
         try refuseSelf(principal, userID)
@@ -231,13 +227,12 @@ public struct MembershipService: Sendable {
     /// Removes a membership. Losing one's regulator or observer membership deactivates the
     /// account; losing the last operator membership makes an independent user again.
     public func remove(_ principal: Principal, from organisation: OrganisationRef, userID: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         let storage = organisation.membershipStorage!
         try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
         try refuseSelf(principal, userID)
         try await postgres.withTransaction { session in
-            try await lockOrganisation(organisation, session: session)
+            try await requireOrganisation(organisation, lock: true, session: session)
             let current = try await existing(principal, organisation, userID, session: session)
             if case .operator = organisation, current.isAdministrator {
                 let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2", organisation.id!, userID).count
@@ -284,29 +279,25 @@ public struct MembershipService: Sendable {
     /// Regulators, observers and operators are separate worlds: one regulator or one observer,
     /// or any number of operators; platform administrators have no memberships.
     private func checkExclusive(_ target: Affiliations, joining organisation: OrganisationRef) throws {
-        let conflict: String?
-        switch organisation {
-        case .regulator(let id):
-            conflict = target.regulator?.regulatorID == id ? "The user is already a member." : (target.hasMemberships ? "The user already belongs to another organisation." : nil)
-        case .observer(let id):
-            conflict = target.observer?.observerID == id ? "The user is already a member." : (target.hasMemberships ? "The user already belongs to another organisation." : nil)
-        case .operator(let id):
-            conflict = target.operators.contains { $0.operatorID == id } ? "The user is already a member."
-                : (target.regulator != nil || target.observer != nil ? "Regulator and observer staff cannot join operators." : nil)
-        case .platform:
-            conflict = nil
-        }
         if target.isPlatformAdmin { throw DomainError.conflict("Platform administrators do not join organisations.") }
-        if let conflict { throw DomainError.conflict(conflict) }
+        let alreadyMember = switch organisation {
+        case .regulator(let id): target.regulator?.regulatorID == id
+        case .observer(let id): target.observer?.observerID == id
+        case .operator(let id): target.operators.contains { $0.operatorID == id }
+        case .platform: false
+        }
+        if alreadyMember { throw DomainError.conflict("The user is already a member.") }
+        if case .operator = organisation {
+            if target.regulator != nil || target.observer != nil { throw DomainError.conflict("Regulator and observer staff cannot join operators.") }
+        } else if target.hasMemberships {
+            throw DomainError.conflict("The user already belongs to another organisation.")
+        }
     }
 
     private func checkedSectors(_ sectorIDs: [UUID]?, organisation: OrganisationRef, session: PostgresSession, _ validator: inout Validator) async throws -> [UUID]? {
         guard let sectorIDs else { return nil }
         let unique = Array(Set(sectorIDs))
-        let selectable = try await session.query("""
-            SELECT s.id FROM sectors s WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM sectors c WHERE c.parent_id = s.id)
-            """, unique).count
-        validator.check(selectable == unique.count, "sector_ids", "not_selectable", "Choose existing sub-sectors (or root sectors without sub-sectors).")
+        validator.check(try await Sector.areSelectable(unique, session: session), "sector_ids", "not_selectable", Sector.notSelectableMessage)
         return unique
     }
 
@@ -325,17 +316,11 @@ public struct MembershipService: Sendable {
         return membership
     }
 
-    private func requireOrganisation(_ organisation: OrganisationRef, session: PostgresSession) async throws {
+    /// - Throws: ``DomainError/notFound(_:)`` when the organisation does not exist. With `lock`,
+    ///   membership changes of one organisation are serialised (the administrator count stays true).
+    private func requireOrganisation(_ organisation: OrganisationRef, lock: Bool = false, session: PostgresSession) async throws {
         let storage = organisation.membershipStorage!
-        guard try await session.query("SELECT 1 FROM \(storage.organisations) WHERE id = $1", organisation.id!).count == 1 else {
-            throw DomainError.notFound("No such \(storage.noun).")
-        }
-    }
-
-    /// Serialises membership changes of one organisation (the administrator count stays true).
-    private func lockOrganisation(_ organisation: OrganisationRef, session: PostgresSession) async throws {
-        let storage = organisation.membershipStorage!
-        guard try await session.query("SELECT 1 FROM \(storage.organisations) WHERE id = $1 FOR UPDATE", organisation.id!).count == 1 else {
+        guard try await session.query("SELECT 1 FROM \(storage.organisations) WHERE id = $1\(lock ? " FOR UPDATE" : "")", organisation.id!).count == 1 else {
             throw DomainError.notFound("No such \(storage.noun).")
         }
     }

@@ -71,14 +71,13 @@ public struct OperatorService: Sendable {
 
     /// A page of the operators the caller may see, by name; `search` matches name or identifier.
     public func list(_ principal: Principal, search: String?, sectorID: UUID?, limit: Int, cursor: String?) async throws -> Page<Operator> {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readOperator, object: "operator")
         try PageCursor.check(limit: limit)
         let after = try PageCursor.decode(cursor)
         let all = GovernancePolicy.reach(principal.role, .readOperator) == .all
         let own = principal.affiliations.operators.filter(\.isApproved).map(\.operatorID)
-        let pattern = search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let pattern = Queries.containing(search)
         let rows = try await postgres.query("""
             SELECT \(Operator.columns), lower(o.name) AS sort_key FROM operators o
             WHERE ($1::boolean OR o.id = ANY($2::uuid[]))
@@ -95,8 +94,7 @@ public struct OperatorService: Sendable {
     }
 
     public func get(_ principal: Principal, id: UUID) async throws -> Operator {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readOperator, at: .operator(id), object: "operator")
         guard let row = try await postgres.query("SELECT \(Operator.columns) FROM operators o WHERE o.id = $1", id).first else {
             throw DomainError.notFound("No such operator.")
@@ -107,8 +105,7 @@ public struct OperatorService: Sendable {
     /// Creates (`id == nil`) or updates an operator. The identifier, sectors and entity categories
     /// are set by regulators only.
     public func save(_ principal: Principal, id: UUID?, _ input: OperatorInput, client: ClientInfo) async throws -> Operator {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         if let id {
             try principal.affiliations.authorize(.updateOperator, at: .operator(id), object: "operator")
             if input.identifier != nil || input.sectorIDs != nil || input.entityCategoryIDs != nil {
@@ -152,12 +149,8 @@ public struct OperatorService: Sendable {
                 guard updated.count == 1 else { throw DomainError.notFound("No such operator.") }
                 if let sectorIDs = input.sectorIDs {
                     let unique = Array(Set(sectorIDs))
-                    let selectable = try await session.query("""
-                        SELECT s.id FROM sectors s WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM sectors c WHERE c.parent_id = s.id)
-                        """, unique).count
-                    guard selectable == unique.count else {
-                        throw DomainError.validation([FieldError(field: "sector_ids", code: "not_selectable",
-                                                                 message: "Choose existing sub-sectors (or root sectors without sub-sectors).")])
+                    guard try await Sector.areSelectable(unique, session: session) else {
+                        throw DomainError.validation([FieldError(field: "sector_ids", code: "not_selectable", message: Sector.notSelectableMessage)])
                     }
                     try await session.query("DELETE FROM operator_sectors WHERE operator_id = $1", operatorID)
                     try await session.query("INSERT INTO operator_sectors (operator_id, sector_id) SELECT $1, unnest($2::uuid[])", operatorID, unique)
@@ -185,15 +178,10 @@ public struct OperatorService: Sendable {
 
     /// Deletes an operator without members.
     public func delete(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.deleteOperator, at: .operator(id), object: "operator")
         try await postgres.withTransaction { session in
-            do {
-                guard try await session.query("DELETE FROM operators WHERE id = $1 RETURNING id", id).count == 1 else { throw DomainError.notFound("No such operator.") }
-            } catch let error as PostgresError where error.isForeignKeyViolation {
-                throw DomainError.conflict("The operator still has members; remove them first.")
-            }
+            try await Queries.delete(from: "operators", id: id, noun: "operator", inUse: "The operator still has members; remove them first.", session: session)
             try await AuditLog.record(AuditEvent("operator.deleted", by: principal, objectType: "operator", objectID: id, organisation: .operator(id), client: client), in: session)
         }
     }

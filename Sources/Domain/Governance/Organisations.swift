@@ -150,14 +150,12 @@ public struct AuthorityService: Sendable {
 
     /// Every regulator (reference data: every role reads them).
     public func regulators(_ principal: Principal) async throws -> [Regulator] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         return try await postgres.query("SELECT \(AuthorityProfile.columns) FROM regulators ORDER BY lower(name->>'en'), id").map(Regulator.init(row:))
     }
 
     public func regulator(_ principal: Principal, id: UUID) async throws -> Regulator {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         guard let row = try await postgres.query("SELECT \(AuthorityProfile.columns) FROM regulators WHERE id = $1", id).first else {
             throw DomainError.notFound("No such regulator.")
         }
@@ -179,16 +177,14 @@ public struct AuthorityService: Sendable {
     /// The observers the caller may see: all for platform administrators and regulator staff,
     /// their own for observer members.
     public func observers(_ principal: Principal) async throws -> [Observer] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readObserver, object: "observer")
         return try await postgres.query("SELECT \(AuthorityProfile.columns), receives_all_incidents FROM observers ORDER BY lower(name->>'en'), id")
             .map(Observer.init(row:)).filter { principal.affiliations.allows(.readObserver, at: .observer($0.id)) }
     }
 
     public func observer(_ principal: Principal, id: UUID) async throws -> Observer {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readObserver, at: .observer(id), object: "observer")
         guard let row = try await postgres.query("SELECT \(AuthorityProfile.columns), receives_all_incidents FROM observers WHERE id = $1", id).first else {
             throw DomainError.notFound("No such observer.")
@@ -208,8 +204,7 @@ public struct AuthorityService: Sendable {
     // MARK: Routing rules
 
     public func routingRules(_ principal: Principal, observerID: UUID) async throws -> [ObserverRoutingRule] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readRoutingRules, at: .observer(observerID), object: "observer")
         guard try await postgres.query("SELECT 1 FROM observers WHERE id = $1", observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
         return try await postgres.query("""
@@ -219,8 +214,7 @@ public struct AuthorityService: Sendable {
 
     /// Sets the observer's rule for a regulation (one per pair); codes must be known entity categories.
     public func setRoutingRule(_ principal: Principal, _ rule: ObserverRoutingRule, client: ClientInfo) async throws -> ObserverRoutingRule {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageRoutingRules, at: .observer(rule.observerID), object: "observer")
         let conditions = rule.conditions.map { ObserverRoutingRule.Condition(include: Self.codes($0.include), exclude: Self.codes($0.exclude)) }
         let codes = Set(conditions.flatMap { $0.include + $0.exclude })
@@ -247,8 +241,7 @@ public struct AuthorityService: Sendable {
     }
 
     public func deleteRoutingRule(_ principal: Principal, observerID: UUID, regulationID: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageRoutingRules, at: .observer(observerID), object: "observer")
         try await postgres.withTransaction { session in
             guard try await session.query("DELETE FROM observer_routing_rules WHERE observer_id = $1 AND regulation_id = $2 RETURNING observer_id",
@@ -266,8 +259,7 @@ public struct AuthorityService: Sendable {
     // MARK: Shared
 
     private func save(_ principal: Principal, table: String, kind: String, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> PostgresRow {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         let isRegulator = kind == "regulator"
         let organisation: OrganisationRef? = id.map { isRegulator ? .regulator($0) : .observer($0) }
         if id == nil {
@@ -315,16 +307,11 @@ public struct AuthorityService: Sendable {
     }
 
     private func delete(_ principal: Principal, table: String, kind: String, id: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         let organisation: OrganisationRef = kind == "regulator" ? .regulator(id) : .observer(id)
         try principal.affiliations.authorize(kind == "regulator" ? .deleteRegulator : .deleteObserver, at: organisation, object: kind)
         try await postgres.withTransaction { session in
-            do {
-                guard try await session.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", id).count == 1 else { throw DomainError.notFound("No such \(kind).") }
-            } catch let error as PostgresError where error.isForeignKeyViolation {
-                throw DomainError.conflict("The \(kind) still has members; remove them first.")
-            }
+            try await Queries.delete(from: table, id: id, noun: kind, inUse: "The \(kind) still has members; remove them first.", session: session)
             try await AuditLog.record(AuditEvent("\(kind).deleted", by: principal, objectType: kind, objectID: id, organisation: organisation, client: client), in: session)
         }
     }

@@ -31,6 +31,15 @@ public struct Sector: Sendable, Equatable {
     }
 
     var organisation: OrganisationRef { createdByRegulatorID.map(OrganisationRef.regulator) ?? .platform }
+
+    static let notSelectableMessage = "Choose existing sub-sectors (or root sectors without sub-sectors)."
+
+    /// Whether every sector of `ids` (distinct) exists and can be assigned (has no sub-sectors).
+    static func areSelectable(_ ids: [UUID], session: PostgresSession) async throws -> Bool {
+        try await session.query("""
+            SELECT s.id FROM sectors s WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM sectors c WHERE c.parent_id = s.id)
+            """, ids).count == ids.count
+    }
 }
 
 /// A legal basis (NIS2, GDPR, CER...) and the regulators competent for it.
@@ -100,8 +109,7 @@ public struct ReferenceDataService: Sendable {
 
     /// Every sector, roots first then by English name; only the selectable ones with `selectableOnly`.
     public func sectors(_ principal: Principal, selectableOnly: Bool = false) async throws -> [Sector] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         return try await postgres.query("""
             SELECT \(Sector.columns) FROM sectors s
             ORDER BY (s.parent_id IS NOT NULL), lower(s.name->>'en'), s.id
@@ -109,8 +117,7 @@ public struct ReferenceDataService: Sendable {
     }
 
     public func sector(_ principal: Principal, id: UUID) async throws -> Sector {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         guard let sector = try await postgres.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1", id).first.map(Sector.init(row:)) else {
             throw DomainError.notFound("No such sector.")
         }
@@ -119,8 +126,7 @@ public struct ReferenceDataService: Sendable {
 
     /// Creates a sector; a regulator administrator's sector is stamped with their regulator.
     public func createSector(_ principal: Principal, _ input: SectorInput, client: ClientInfo) async throws -> Sector {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.createSector)
         var validator = Validator()
         let name = validator.languageMap(input.name, "name", required: true, maximumLength: 100)
@@ -146,8 +152,7 @@ public struct ReferenceDataService: Sendable {
     }
 
     public func updateSector(_ principal: Principal, id: UUID, _ input: SectorInput, client: ClientInfo) async throws -> Sector {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         var validator = Validator()
         let name = input.name.map { validator.languageMap($0, "name", required: true, maximumLength: 100) }
         let acronym = input.acronym.map { _ in Self.acronym(input.acronym, required: true, &validator) } ?? nil
@@ -166,15 +171,11 @@ public struct ReferenceDataService: Sendable {
 
     /// Deletes an unused sector without sub-sectors.
     public func deleteSector(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try await postgres.withTransaction { session in
             let sector = try await lockedSector(id, principal: principal, action: .changeSector, session: session)
-            do {
-                try await session.query("DELETE FROM sectors WHERE id = $1", id)
-            } catch let error as PostgresError where error.isForeignKeyViolation {
-                throw DomainError.conflict("The sector has sub-sectors or is assigned to operators or regulator users; remove those first.")
-            }
+            try await Queries.delete(from: "sectors", id: id, noun: "sector",
+                                     inUse: "The sector has sub-sectors or is assigned to operators or regulator users; remove those first.", session: session)
             try await AuditLog.record(AuditEvent("sector.deleted", by: principal, objectType: "sector", objectID: id,
                                                  organisation: sector.organisation, client: client), in: session)
         }
@@ -198,14 +199,12 @@ public struct ReferenceDataService: Sendable {
     // MARK: Regulations
 
     public func regulations(_ principal: Principal) async throws -> [Regulation] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         return try await postgres.query("SELECT \(Regulation.columns) FROM regulations r ORDER BY lower(r.label->>'en'), r.id").map(Regulation.init(row:))
     }
 
     public func regulation(_ principal: Principal, id: UUID) async throws -> Regulation {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         guard let regulation = try await postgres.query("SELECT \(Regulation.columns) FROM regulations r WHERE r.id = $1", id).first.map(Regulation.init(row:)) else {
             throw DomainError.notFound("No such regulation.")
         }
@@ -214,8 +213,7 @@ public struct ReferenceDataService: Sendable {
 
     /// Creates (`id == nil`) or updates a regulation; `nil` fields stay as they are.
     public func saveRegulation(_ principal: Principal, id: UUID?, label: LanguageMap?, regulatorIDs: [UUID]?, client: ClientInfo) async throws -> Regulation {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageRegulations, object: "regulation")
         var validator = Validator()
         let cleaned = label.map { validator.languageMap($0, "label", required: true, maximumLength: 255) }
@@ -253,14 +251,12 @@ public struct ReferenceDataService: Sendable {
     // MARK: Entity categories
 
     public func entityCategories(_ principal: Principal) async throws -> [EntityCategory] {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         return try await postgres.query("SELECT \(EntityCategory.columns) FROM entity_categories ORDER BY code").map(EntityCategory.init(row:))
     }
 
     public func entityCategory(_ principal: Principal, id: UUID) async throws -> EntityCategory {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         guard let category = try await postgres.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1", id).first.map(EntityCategory.init(row:)) else {
             throw DomainError.notFound("No such entity category.")
         }
@@ -269,8 +265,7 @@ public struct ReferenceDataService: Sendable {
 
     /// Creates (`id == nil`) or updates an entity category; codes are unique, upper-case.
     public func saveEntityCategory(_ principal: Principal, id: UUID?, code: String?, label: LanguageMap?, client: ClientInfo) async throws -> EntityCategory {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageEntityCategories, object: "entity category")
         var validator = Validator()
         let cleaned = label.map { validator.languageMap($0, "label", required: true, maximumLength: 255) }
@@ -310,18 +305,11 @@ public struct ReferenceDataService: Sendable {
 
     /// Deletes a platform-wide object; one still referenced answers 409.
     private func deleteRow(_ principal: Principal, table: String, objectType: String, action: GovernanceAction, id: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         let label = objectType.replacingOccurrences(of: "_", with: " ")
         try principal.affiliations.authorize(action, object: label)
         try await postgres.withTransaction { session in
-            do {
-                guard try await session.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", id).count == 1 else {
-                    throw DomainError.notFound("No such \(label).")
-                }
-            } catch let error as PostgresError where error.isForeignKeyViolation {
-                throw DomainError.conflict("The \(label) is still in use.")
-            }
+            try await Queries.delete(from: table, id: id, noun: label, inUse: "The \(label) is still in use.", session: session)
             try await AuditLog.record(AuditEvent("\(objectType).deleted", by: principal, objectType: objectType, objectID: id, client: client), in: session)
         }
     }

@@ -22,6 +22,13 @@ extension Principal {
         return false
     }
 
+    /// The gate of every module call: full access (terms accepted, second factor enrolled where
+    /// required), then `scope`.
+    public func requireAccess(_ scope: Scope) throws {
+        try requireFullAccess()
+        try require(scope)
+    }
+
     /// - Throws: ``DomainError/forbidden(_:)`` when the token lacks `scope`.
     public func require(_ scope: Scope) throws {
         guard allows(scope) else { throw DomainError.forbidden("This token lacks the \(scope.rawValue) scope.") }

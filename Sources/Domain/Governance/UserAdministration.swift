@@ -65,14 +65,13 @@ public struct UserAdministration: Sendable {
 
     /// A page of the users the caller administers (and themselves), by e-mail.
     public func list(_ principal: Principal, filter: UserFilter, limit: Int, cursor: String?) async throws -> Page<User> {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.listUsers, object: "user")
         try PageCursor.check(limit: limit)
         let after = try PageCursor.decode(cursor)
         let scope = principal.affiliations.administeredUsersCondition()
         let next = scope.bindings.count + 2
-        let pattern = filter.search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let pattern = Queries.containing(filter.search)
         let parameters = (next..<(next + 9)).map { "$\($0)" }
         let rows = try await postgres.query("""
             SELECT \(User.columns) FROM \(User.source)
@@ -97,8 +96,7 @@ public struct UserAdministration: Sendable {
 
     /// A user the caller administers (or themselves); anyone else is "not found".
     public func get(_ principal: Principal, id: UUID) async throws -> User {
-        try principal.requireFullAccess()
-        try principal.require(.governanceRead)
+        try principal.requireAccess(.governanceRead)
         return try await postgres.withSession { session in
             try await visibleUser(principal, id, session: session, lock: false)
         }
@@ -114,8 +112,7 @@ public struct UserAdministration: Sendable {
     /// organisation unless they name an operator; regulator users and operator administrators
     /// create operator members.
     public func create(_ principal: Principal, _ new: NewUser, client: ClientInfo) async throws -> User {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.createUser, object: "user")
         var validator = Validator()
         let email = validator.email(new.email, "email")
@@ -205,8 +202,7 @@ public struct UserAdministration: Sendable {
 
     /// Changes names and phone number; `nil` leaves a field as it is, an empty phone clears it.
     public func update(_ principal: Principal, id: UUID, firstName: String?, lastName: String?, phone: String?, client: ClientInfo) async throws -> User {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         var validator = Validator()
         let first = firstName.map { validator.text($0, "first_name", required: true, maximumLength: 150) ?? "" }
         let last = lastName.map { validator.text($0, "last_name", required: true, maximumLength: 150) ?? "" }
@@ -226,8 +222,7 @@ public struct UserAdministration: Sendable {
 
     /// Deactivates (every session and token stops working) or reactivates an account.
     public func setActive(_ principal: Principal, id: UUID, active: Bool, client: ClientInfo) async throws -> User {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         return try await postgres.withTransaction { session in
             _ = try await target(principal, .deactivateUser, id, session: session)
             try await session.query("UPDATE users SET is_active = $2 WHERE id = $1", id, active)
@@ -240,8 +235,7 @@ public struct UserAdministration: Sendable {
     /// Deletes an account. Platform administrators and regulator staff are deactivated instead,
     /// and so are operator administrators with audited activity, to keep the audit trail whole.
     public func delete(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try await postgres.withTransaction { session in
             let user = try await target(principal, .deleteUser, id, session: session)
             if user.isPlatformAdmin || user.affiliations.isRegulatorStaff {
@@ -267,8 +261,7 @@ public struct UserAdministration: Sendable {
 
     /// Removes a user's second factor and recovery codes (a lost phone); their sessions end.
     public func resetTOTP(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         try await postgres.withTransaction { session in
             _ = try await target(principal, .resetUserTOTP, id, session: session)
             try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1", id)
@@ -281,8 +274,7 @@ public struct UserAdministration: Sendable {
     /// Ends every session and revokes every personal access token of a user; returns how many.
     @discardableResult
     public func revokeCredentials(_ principal: Principal, id: UUID, client: ClientInfo) async throws -> Int {
-        try principal.requireFullAccess()
-        try principal.require(.governanceWrite)
+        try principal.requireAccess(.governanceWrite)
         return try await postgres.withTransaction { session in
             _ = try await target(principal, .revokeUserSessions, id, session: session)
             let revoked = try await revokeEverything(id, session: session)
