@@ -253,6 +253,48 @@ struct GovernanceTests {
         await w.platform.shutdown()
     }
 
+    @Test("creating users: the creator's role decides the membership; every new user is e-mailed an invitation")
+    func userCreation() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await w.sessions(client)
+            func create(_ actor: String, _ handle: String, membership: [String: Any]? = nil) async throws -> TestResponse {
+                var body: [String: Any] = ["email": "\(handle)@new.test", "first_name": handle.capitalized, "last_name": "New"]
+                if let membership { body["membership"] = membership }
+                return try await call(client, .post, "/api/v1/users", tokens[actor]!, body)
+            }
+            // Platform administrators: platform administrators, or a regulator's administrator.
+            #expect(try object(try await create("pa", "platform"))["role"] as? String == "platformAdmin")
+            let regulatorAdmin = try object(try await create("pa", "head", membership: ["organisation_type": "regulator", "organisation_id": w.regulator2.text]))
+            #expect(regulatorAdmin["role"] as? String == "regulatorAdmin")
+            #expect(try await create("pa", "nope", membership: ["organisation_type": "operator", "organisation_id": w.operator1.text]).status == .notFound)
+            // Regulator and observer administrators: their own staff by default.
+            #expect(try object(try await create("ra", "staff"))["role"] as? String == "regulatorUser")
+            #expect(try object(try await create("oa", "analyst"))["role"] as? String == "observerUser")
+            // Regulator users name an operator; the new member is approved at once.
+            let missing = try await create("ru", "nobody")
+            #expect(missing.status == .unprocessableContent)
+            #expect(try problem(missing).errors?.first?.field == "membership")
+            let member = try object(try await create("ru", "member", membership: ["organisation_type": "operator", "organisation_id": w.operator2.text]))
+            #expect(member["role"] as? String == "operatorUser")
+            // Operator administrators add to the operator they administer.
+            let colleague = try object(try await create("opa", "colleague"))
+            #expect(((colleague["affiliations"] as? [String: Any])?["operators"] as? [[String: Any]])?.first?["operator_id"] as? String == w.operator1.text)
+            #expect(try await create("opa", "intruder", membership: ["organisation_type": "operator", "organisation_id": w.operator2.text]).status == .notFound)
+            // Others may not create users; bad input is reported field by field; one account per address.
+            #expect(try await create("opu", "forbidden").status == .forbidden)
+            #expect(try await create("iu", "forbidden").status == .forbidden)
+            let bad = try await call(client, .post, "/api/v1/users", tokens["ra"]!, ["email": "not-an-email", "first_name": " ", "last_name": "X", "phone": "0123"])
+            #expect(Set(try problem(bad).errors?.map(\.field) ?? []) == ["email", "first_name", "phone"])
+            #expect(try await create("ra", "STAFF").status == .conflict)
+        }
+        // Six accounts were created, each with one invitation waiting in the outbox.
+        let invitations = try await w.platform.postgres.query("SELECT to_addresses FROM emails WHERE subject = 'You are invited to the Governance Platform'")
+        #expect(invitations.count == 6)
+        #expect(try await w.platform.postgres.query("SELECT 1 FROM users WHERE email LIKE '%@new.test'").count == 6)
+        await w.platform.shutdown()
+    }
+
     @Test("regulator administrators read the audit log of their own regulator only")
     func auditScope() async throws {
         let w = try await GovernanceWorld()
