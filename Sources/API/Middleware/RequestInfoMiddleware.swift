@@ -10,8 +10,8 @@ struct RequestInfo: Sendable {
     var id: String
     var bearerToken: String?
     var clientAddress: String?
-    /// The language of translated texts in the response, from `Accept-Language`.
-    var language: Language = .en
+    /// The request's `Accept-Language`, parsed only by responses with translated texts.
+    var acceptLanguage: String?
     /// Headers a handler adds verbatim: the generated code percent-encodes header values,
     /// which would break a `Link` header's `<...>; rel="next"` syntax.
     var responseHeaders = ResponseHeaderBag()
@@ -19,6 +19,9 @@ struct RequestInfo: Sendable {
     @TaskLocal static var current = RequestInfo(id: "-", bearerToken: nil, clientAddress: nil)
 
     var client: ClientInfo { ClientInfo(address: clientAddress, requestID: id) }
+
+    /// The language of translated texts in the response (English when nothing matches).
+    var language: Language { Language.preferred(acceptLanguage: acceptLanguage) }
 
     /// A client-supplied id is kept when it is short and plain; otherwise a new one is made.
     static func acceptID(_ candidate: String?) -> String {
@@ -54,7 +57,7 @@ struct RequestInfoMiddleware: RouterMiddleware {
             address = forwarded.trimmingCharacters(in: .whitespaces)
         }
         let info = RequestInfo(id: id, bearerToken: RequestInfo.bearerToken(request.headers[.authorization]), clientAddress: address,
-                               language: Language.preferred(acceptLanguage: request.headers[.acceptLanguage]))
+                               acceptLanguage: request.headers[.acceptLanguage])
         var response = try await RequestInfo.$current.withValue(info) {
             try await next(request, context)
         }

@@ -44,7 +44,6 @@ public struct AuditFilter: Sendable {
 /// Reading the audit log: platform administrators see all of it; regulator administrators the
 /// events about their regulator and its objects, and those of their regulator's staff.
 public struct AuditQuery: Sendable {
-    public static let maximumPageSize = 200
     let postgres: PostgresClient
 
     public init(postgres: PostgresClient) {
@@ -58,9 +57,7 @@ public struct AuditQuery: Sendable {
         try principal.affiliations.authorize(.readAuditLog, object: "audit log")
         // .all for platform administrators; .own (their regulator) for regulator administrators.
         let regulatorScope = GovernancePolicy.reach(principal.role, .readAuditLog) == .all ? nil : principal.affiliations.regulator?.regulatorID
-        guard (1...Self.maximumPageSize).contains(limit) else {
-            throw DomainError.validation([FieldError(field: "limit", code: "out_of_range", message: "limit must be between 1 and \(Self.maximumPageSize).")])
-        }
+        try PageCursor.check(limit: limit)
         var before = Int64.max
         if let cursor {
             guard let value = Int64(cursor), value > 0 else {

@@ -33,11 +33,21 @@ public enum BearerToken {
     /// Ends the login sessions of `userID` (personal tokens stay), except `keeping`; returns how many.
     @discardableResult
     public static func revokeSessions(of userID: UUID, keeping kept: UUID? = nil, in session: PostgresSession) async throws -> Int {
+        try await revoke(of: userID, includingPersonal: false, keeping: kept, in: session)
+    }
+
+    /// Ends the sessions and revokes the personal access tokens of `userID`; returns how many.
+    @discardableResult
+    public static func revokeAll(of userID: UUID, in session: PostgresSession) async throws -> Int {
+        try await revoke(of: userID, includingPersonal: true, keeping: nil, in: session)
+    }
+
+    private static func revoke(of userID: UUID, includingPersonal: Bool, keeping kept: UUID?, in session: PostgresSession) async throws -> Int {
         try await session.query("""
             UPDATE access_tokens SET revoked_at = now()
-            WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)
+            WHERE user_id = $1 AND ($2::boolean OR kind = 'session') AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3)
             RETURNING id
-            """, userID, kept).count
+            """, userID, includingPersonal, kept).count
     }
 
     /// The stored form of a token.

@@ -152,31 +152,13 @@ extension Affiliations {
 
     // MARK: Users as targets
 
-    /// Whether `target` is among the users the caller administers: the "own" of user actions.
-    func administers(_ target: Affiliations) -> Bool {
-        let isOutsider = !target.isPlatformAdmin && target.regulator == nil && target.observer == nil
-        switch role {
-        case .platformAdmin:
-            return target.isPlatformAdmin || target.regulator?.isAdministrator == true || target.observer?.isAdministrator == true || !target.hasMemberships
-        case .regulatorAdmin:
-            return isOutsider || (target.regulator != nil && target.regulator?.regulatorID == regulator?.regulatorID)
-        case .regulatorUser:
-            return isOutsider || (target.regulator?.regulatorID == regulator?.regulatorID && target.regulator?.isAdministrator == false)
-        case .observerAdmin:
-            return target.observer != nil && target.observer?.observerID == observer?.observerID
-        case .operatorAdmin:
-            return target.operators.contains { administeredOperatorIDs.contains($0.operatorID) }
-        case .observerUser, .operatorUser, .independentUser:
-            return false
-        }
-    }
-
-    /// Whether the caller may do the user `action` to `target` (who is `targetID`). Users always
-    /// see themselves; the administrative actions never apply to oneself (the account endpoints
-    /// under /users/me do).
-    public func mayAct(_ action: GovernanceAction, onUser target: Affiliations, _ targetID: UUID, callerID: UUID) -> Bool {
+    /// Whether the caller may do the user `action` to `target` (who is `targetID`), a user already
+    /// found within the caller's reach (``administeredUsersCondition()``). Users always see
+    /// themselves; the administrative actions never apply to oneself (the account endpoints under
+    /// /users/me do).
+    func mayAct(_ action: GovernanceAction, onUser target: Affiliations, _ targetID: UUID, callerID: UUID) -> Bool {
         if targetID == callerID { return action == .listUsers || action == .updateUser }
-        guard GovernancePolicy.reach(role, action) != .none, administers(target) else { return false }
+        guard GovernancePolicy.reach(role, action) != .none else { return false }
         let isOperatorSide = !target.isPlatformAdmin && target.regulator == nil && target.observer == nil
         switch (action, role) {
         case (.updateUser, .regulatorUser), (.revokeUserSessions, .regulatorUser):
@@ -196,9 +178,14 @@ extension Affiliations {
 }
 
 extension Affiliations {
-    /// ``administers(_:)`` as a condition over `users u` joined as in ``Affiliations/joins``,
-    /// for lists and lookups (`$1` is the caller's id and always matches: users see themselves).
-    /// Returns the condition and its bindings after `$1`, numbered from `$2`.
+    /// The users the caller administers — the "own" of the user actions — as a condition over
+    /// `users u` joined as in ``Affiliations/joins``, for lists and single lookups alike: platform
+    /// administrators reach platform administrators, regulator and observer administrators and
+    /// users without memberships; regulator administrators their regulator's staff and everyone
+    /// outside regulators and observers; regulator users the same without regulator
+    /// administrators; observer administrators their observer's members; operator administrators
+    /// the members of the operators they administer. `$1` is the caller's id and always matches
+    /// (users see themselves). Returns the condition and its bindings after `$1`, from `$2`.
     func administeredUsersCondition() -> (sql: String, bindings: [(any PostgresEncodable)?]) {
         let outsider = "(NOT u.is_platform_admin AND rm.user_id IS NULL AND om.user_id IS NULL)"
         let condition: String

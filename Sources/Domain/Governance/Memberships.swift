@@ -44,6 +44,16 @@ extension OrganisationRef {
         }
     }
 
+    var isOperator: Bool {
+        if case .operator = self { return true }
+        return false
+    }
+
+    var isRegulator: Bool {
+        if case .regulator = self { return true }
+        return false
+    }
+
     var id: UUID? {
         switch self {
         case .regulator(let id), .observer(let id), .operator(let id): return id
@@ -178,17 +188,17 @@ public struct MembershipService: Sendable {
             let current = try await existing(principal, organisation, userID, session: session)
             var validator = Validator()
             let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
-            if principal.isPlatformAdmin, input.isAdministrator == false, organisation.membershipStorage?.noun != "operator" {
+            if principal.isPlatformAdmin, input.isAdministrator == false, !organisation.isOperator {
                 validator.check(false, "is_administrator", "administrators_only", "Platform administrators manage administrators; the regulator or observer manages its staff.")
             }
             if input.isAdministrator == true, !current.isApproved {
                 validator.check(false, "is_administrator", "not_approved", "Approve the membership before making the user an administrator.")
             }
             try validator.throwIfInvalid()
-            if input.isAdministrator == false, current.isAdministrator, case .operator = organisation {
+            if input.isAdministrator == false, current.isAdministrator, organisation.isOperator {
                 try await requireAnotherAdministrator(organisation, besides: userID, session: session)
             }
-            let exportColumn = storage.noun == "operator" ? "" : ", can_export_incidents = coalesce($4, can_export_incidents)"
+            let exportColumn = organisation.isOperator ? "" : ", can_export_incidents = coalesce($4, can_export_incidents)"
             var bindings: [(any PostgresEncodable)?] = [userID, organisation.id!, input.isAdministrator]
             if !exportColumn.isEmpty { bindings.append(input.canExportIncidents) }
             try await session.query("""
@@ -234,13 +244,13 @@ public struct MembershipService: Sendable {
         try await postgres.withTransaction { session in
             try await requireOrganisation(organisation, lock: true, session: session)
             let current = try await existing(principal, organisation, userID, session: session)
-            if case .operator = organisation, current.isAdministrator {
+            if organisation.isOperator, current.isAdministrator {
                 let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2", organisation.id!, userID).count
                 if others > 0 { try await requireAnotherAdministrator(organisation, besides: userID, session: session) }
             }
             try await session.query("DELETE FROM \(storage.table) WHERE user_id = $1 AND \(storage.column) = $2", userID, organisation.id!)
             var deactivated = false
-            if storage.noun != "operator" {
+            if !organisation.isOperator {
                 try await session.query("UPDATE users SET is_active = false WHERE id = $1", userID)
                 deactivated = true
             }
@@ -271,7 +281,7 @@ public struct MembershipService: Sendable {
                 throw DomainError.forbidden("Only platform administrators grant the export right.")
             }
         }
-        if input.sectorIDs != nil, organisation.membershipStorage?.noun != "regulator" {
+        if input.sectorIDs != nil, !organisation.isRegulator {
             throw DomainError.validation([FieldError(field: "sector_ids", code: "not_applicable", message: "Only regulator memberships have sectors.")])
         }
     }
@@ -350,9 +360,9 @@ public struct MembershipService: Sendable {
 
     static func select(_ organisation: OrganisationRef, userID: UUID?, session: PostgresSession) async throws -> [Membership] {
         let storage = organisation.membershipStorage!
-        let export = storage.noun == "operator" ? "false" : "m.can_export_incidents"
-        let approved = storage.noun == "operator" ? "m.approved_at IS NOT NULL" : "true"
-        let sectors = storage.noun == "regulator"
+        let export = organisation.isOperator ? "false" : "m.can_export_incidents"
+        let approved = organisation.isOperator ? "m.approved_at IS NOT NULL" : "true"
+        let sectors = organisation.isRegulator
             ? "ARRAY(SELECT s.sector_id FROM regulator_membership_sectors s WHERE s.user_id = m.user_id ORDER BY s.sector_id)" : "'{}'::uuid[]"
         return try await session.query("""
             SELECT m.user_id, u.email, u.first_name, u.last_name, u.is_active, m.is_administrator, m.created_at,

@@ -164,12 +164,12 @@ public struct AuthorityService: Sendable {
 
     /// Creates (`id == nil`) or updates a regulator.
     public func saveRegulator(_ principal: Principal, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> Regulator {
-        let row = try await save(principal, table: "regulators", kind: "regulator", id: id, input, client: client)
+        let row = try await save(principal, .regulator, id: id, input, client: client)
         return try Regulator(row: row)
     }
 
     public func deleteRegulator(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try await delete(principal, table: "regulators", kind: "regulator", id: id, client: client)
+        try await delete(principal, .regulator, id: id, client: client)
     }
 
     // MARK: Observers
@@ -193,12 +193,12 @@ public struct AuthorityService: Sendable {
     }
 
     public func saveObserver(_ principal: Principal, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> Observer {
-        let row = try await save(principal, table: "observers", kind: "observer", id: id, input, client: client)
+        let row = try await save(principal, .observer, id: id, input, client: client)
         return try Observer(row: row)
     }
 
     public func deleteObserver(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try await delete(principal, table: "observers", kind: "observer", id: id, client: client)
+        try await delete(principal, .observer, id: id, client: client)
     }
 
     // MARK: Routing rules
@@ -258,17 +258,26 @@ public struct AuthorityService: Sendable {
 
     // MARK: Shared
 
-    private func save(_ principal: Principal, table: String, kind: String, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> PostgresRow {
+    /// Which of the two authority tables a shared statement works on.
+    private enum Kind {
+        case regulator, observer
+
+        var table: String { self == .regulator ? "regulators" : "observers" }
+        var noun: String { self == .regulator ? "regulator" : "observer" }
+        func organisation(_ id: UUID) -> OrganisationRef { self == .regulator ? .regulator(id) : .observer(id) }
+    }
+
+    private func save(_ principal: Principal, _ kind: Kind, id: UUID?, _ input: AuthorityInput, client: ClientInfo) async throws -> PostgresRow {
         try principal.requireAccess(.governanceWrite)
-        let isRegulator = kind == "regulator"
-        let organisation: OrganisationRef? = id.map { isRegulator ? .regulator($0) : .observer($0) }
+        let isRegulator = kind == .regulator
+        let organisation = id.map(kind.organisation)
         if id == nil {
-            try principal.affiliations.authorize(isRegulator ? .createRegulator : .createObserver, object: kind)
+            try principal.affiliations.authorize(isRegulator ? .createRegulator : .createObserver, object: kind.noun)
         } else {
-            try principal.affiliations.authorize(isRegulator ? .updateRegulator : .updateObserver, at: organisation, object: kind)
+            try principal.affiliations.authorize(isRegulator ? .updateRegulator : .updateObserver, at: organisation, object: kind.noun)
         }
         if input.modules != nil || input.receivesAllIncidents != nil {
-            try principal.affiliations.authorize(.setPrivileges, at: organisation, object: kind)
+            try principal.affiliations.authorize(.setPrivileges, at: organisation, object: kind.noun)
         }
         var validator = Validator()
         let name = input.name.map { validator.languageMap($0, "name", required: true, maximumLength: 64) }
@@ -285,34 +294,35 @@ public struct AuthorityService: Sendable {
         let objectID = id ?? UUID()
         return try await postgres.withTransaction { session in
             if id == nil {
-                try await session.query("INSERT INTO \(table) (id, name, address) VALUES ($1, $2::jsonb, $3)", objectID, name!.json, address!)
+                try await session.query("INSERT INTO \(kind.table) (id, name, address) VALUES ($1, $2::jsonb, $3)", objectID, name!.json, address!)
             }
             let extra = isRegulator ? "" : ", receives_all_incidents = coalesce($9, receives_all_incidents)"
             var bindings: [(any PostgresEncodable)?] = [objectID, name?.json, fullName?.json, description?.json, country, address, email,
                                                          input.modules.map { Array(Set($0.map(\.rawValue))).sorted() }]
             if !isRegulator { bindings.append(input.receivesAllIncidents) }
             let updated = try await session.query("""
-                UPDATE \(table) SET name = coalesce($2::jsonb, name), full_name = coalesce($3::jsonb, full_name),
+                UPDATE \(kind.table) SET name = coalesce($2::jsonb, name), full_name = coalesce($3::jsonb, full_name),
                     description = coalesce($4::jsonb, description), country = CASE WHEN $5::text IS NULL THEN country ELSE nullif($5, '') END,
                     address = coalesce($6, address), notification_email = CASE WHEN $7::text IS NULL THEN notification_email ELSE nullif($7, '') END,
                     modules = coalesce($8::text[], modules), updated_at = now()\(extra)
                 WHERE id = $1
                 RETURNING \(AuthorityProfile.columns)\(isRegulator ? "" : ", receives_all_incidents")
                 """, bindings: bindings)
-            guard let row = updated.first else { throw DomainError.notFound("No such \(kind).") }
-            try await AuditLog.record(AuditEvent("\(kind).\(id == nil ? "created" : "updated")", by: principal, objectType: kind, objectID: objectID,
-                                                 organisation: isRegulator ? .regulator(objectID) : .observer(objectID), client: client), in: session)
+            guard let row = updated.first else { throw DomainError.notFound("No such \(kind.noun).") }
+            try await AuditLog.record(AuditEvent("\(kind.noun).\(id == nil ? "created" : "updated")", by: principal, objectType: kind.noun, objectID: objectID,
+                                                 organisation: kind.organisation(objectID), client: client), in: session)
             return row
         }
     }
 
-    private func delete(_ principal: Principal, table: String, kind: String, id: UUID, client: ClientInfo) async throws {
+    private func delete(_ principal: Principal, _ kind: Kind, id: UUID, client: ClientInfo) async throws {
         try principal.requireAccess(.governanceWrite)
-        let organisation: OrganisationRef = kind == "regulator" ? .regulator(id) : .observer(id)
-        try principal.affiliations.authorize(kind == "regulator" ? .deleteRegulator : .deleteObserver, at: organisation, object: kind)
+        let organisation = kind.organisation(id)
+        try principal.affiliations.authorize(kind == .regulator ? .deleteRegulator : .deleteObserver, at: organisation, object: kind.noun)
         try await postgres.withTransaction { session in
-            try await Queries.delete(from: table, id: id, noun: kind, inUse: "The \(kind) still has members; remove them first.", session: session)
-            try await AuditLog.record(AuditEvent("\(kind).deleted", by: principal, objectType: kind, objectID: id, organisation: organisation, client: client), in: session)
+            try await Queries.delete(from: kind.table, id: id, noun: kind.noun, inUse: "The \(kind.noun) still has members; remove them first.", session: session)
+            try await AuditLog.record(AuditEvent("\(kind.noun).deleted", by: principal, objectType: kind.noun, objectID: id, organisation: organisation,
+                                                 client: client), in: session)
         }
     }
 }

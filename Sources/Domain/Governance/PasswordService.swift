@@ -45,9 +45,8 @@ public struct PasswordService: Sendable {
             guard let row = try await unit.session.query(
                 "SELECT id, first_name FROM users WHERE email = $1 AND is_active", email).first else { return }
             let userID: UUID = try row.decode("id")
-            let token = try await Self.issue(.passwordReset, userID: userID, lifetime: Self.resetLifetime, unit: unit)
-            let values = ["first_name": try row.decode("first_name", as: String.self), "link": "\(publicURL)/reset-password?token=\(token)"]
-            try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: AccountEmails.passwordReset, values: values), from: sender)
+            try await emailLink(.passwordReset, userID: userID, to: email, lifetime: Self.resetLifetime, template: AccountEmails.passwordReset,
+                                values: ["first_name": try row.decode("first_name", as: String.self)], unit: unit)
             try await AuditLog.record(AuditEvent(action: "auth.password_reset_requested", actorID: userID, objectType: "user",
                                                  objectID: userID.postgresText, client: client), in: unit.session)
         }
@@ -69,9 +68,8 @@ public struct PasswordService: Sendable {
                 VALUES ($1, $2, $3, $4, now()) ON CONFLICT (email) DO NOTHING RETURNING id
                 """, UUID(), email, firstName.trimmingCharacters(in: .whitespaces), lastName.trimmingCharacters(in: .whitespaces))
             guard let userID = try inserted.first?.decode("id", as: UUID.self) else { return }
-            let token = try await Self.issue(.activation, userID: userID, lifetime: Self.activationLifetime, unit: unit)
-            let values = ["first_name": firstName, "link": "\(publicURL)/activate?token=\(token)", "hours": String(Int(Self.activationLifetime / 3600))]
-            try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: AccountEmails.activation, values: values), from: sender)
+            try await emailLink(.activation, userID: userID, to: email, lifetime: Self.activationLifetime, template: AccountEmails.activation,
+                                values: ["first_name": firstName], unit: unit)
             try await AuditLog.record(AuditEvent(action: "user.registered", actorID: userID, actorRole: "independentUser", objectType: "user",
                                                  objectID: userID.postgresText, client: client), in: unit.session)
         }
@@ -123,15 +121,21 @@ public struct PasswordService: Sendable {
 
     enum Purpose: String { case passwordReset = "password_reset", activation }
 
-    /// A new single-use link token for `userID`; stored as its SHA-256.
-    static func issue(_ purpose: Purpose, userID: UUID, lifetime: TimeInterval, unit: UnitOfWork) async throws -> String {
-        // A new link replaces the unused ones of the same purpose.
+    /// E-mails `to` a single-use link for `purpose` (a reset, or an activation that sets the first
+    /// password), valid for `lifetime`; the template gets `link` and `hours` besides `values`. A
+    /// new link replaces the unused ones of the same purpose; only the token's SHA-256 is stored.
+    func emailLink(_ purpose: Purpose, userID: UUID, to email: String, lifetime: TimeInterval, template: MailTemplate, values: [String: String],
+                   unit: UnitOfWork) async throws {
         try await unit.session.query("UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", userID, purpose.rawValue)
         let token = BearerToken.randomValue()
         try await unit.session.query("""
             INSERT INTO action_tokens (id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))
             """, UUID(), userID, purpose.rawValue, BearerToken.digest(token), Int(lifetime))
-        return token
+        let page = purpose == .passwordReset ? "reset-password" : "activate"
+        var values = values
+        values["link"] = "\(publicURL)/\(page)?token=\(token)"
+        values["hours"] = String(Int(lifetime / 3600))
+        try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: template, values: values), from: sender)
     }
 
     private func setPassword(_ password: String, userID: UUID, personal: [String], currentHash: String?, session: PostgresSession) async throws {

@@ -36,17 +36,13 @@ public struct RetentionService: Sendable {
     /// users, who have a membership or the platform role, are not touched).
     @discardableResult
     public func purgeUnactivatedRegistrations(now: Date = Date()) async throws -> Int {
-        try await postgres.withTransaction { session in
-            let deleted = try await session.query("""
-                DELETE FROM users u
-                WHERE u.password_hash IS NULL AND NOT u.email_verified AND u.last_login_at IS NULL AND u.created_at < $1
-                  AND \(Self.independentUsers)
-                  AND NOT EXISTS (SELECT 1 FROM operator_memberships m WHERE m.user_id = u.id)
-                RETURNING id
-                """, now.addingTimeInterval(-unactivatedRegistrationLifetime.seconds)).count
-            try await record("retention.unactivated_registrations_deleted", count: deleted, session: session)
-            return deleted
-        }
+        try await purge("retention.unactivated_registrations_deleted", before: now.addingTimeInterval(-unactivatedRegistrationLifetime.seconds), """
+            DELETE FROM users u
+            WHERE u.password_hash IS NULL AND NOT u.email_verified AND u.last_login_at IS NULL AND u.created_at < $1
+              AND \(Self.independentUsers)
+              AND NOT EXISTS (SELECT 1 FROM operator_memberships m WHERE m.user_id = u.id)
+            RETURNING id
+            """)
     }
 
     /// Deletes independent users idle for the configured period: last login before it, or never
@@ -54,33 +50,29 @@ public struct RetentionService: Sendable {
     /// cascading, so an independent user with incidents can never be deleted here.
     @discardableResult
     public func purgeIdleIndependentUsers(now: Date = Date()) async throws -> Int {
-        try await postgres.withTransaction { session in
-            let deleted = try await session.query("""
-                DELETE FROM users u
-                WHERE coalesce(u.last_login_at, u.created_at) < $1 AND \(Self.independentUsers)
-                RETURNING id
-                """, now.addingTimeInterval(-idleIndependentUserLifetime.seconds)).count
-            try await record("retention.idle_independent_users_deleted", count: deleted, session: session)
-            return deleted
-        }
+        try await purge("retention.idle_independent_users_deleted", before: now.addingTimeInterval(-idleIndependentUserLifetime.seconds), """
+            DELETE FROM users u WHERE coalesce(u.last_login_at, u.created_at) < $1 AND \(Self.independentUsers) RETURNING id
+            """)
     }
 
     /// Deletes audit entries older than the retention period.
     @discardableResult
     public func purgeAuditEvents(now: Date = Date()) async throws -> Int {
-        try await postgres.withTransaction { session in
-            // The append-only trigger lets deletes through only with this setting, for this transaction.
-            try await session.query("SELECT set_config('governance.audit_purge', 'on', true)")
-            let deleted = try await session.query(
-                "DELETE FROM audit_events WHERE occurred_at < $1 RETURNING id", now.addingTimeInterval(-auditRetention.seconds)).count
-            try await session.query("SELECT set_config('governance.audit_purge', 'off', true)")
-            try await record("retention.audit_events_deleted", count: deleted, session: session)
-            return deleted
-        }
+        // The append-only trigger lets deletes through only with this setting, for this transaction.
+        try await purge("retention.audit_events_deleted", before: now.addingTimeInterval(-auditRetention.seconds),
+                        "DELETE FROM audit_events WHERE occurred_at < $1 RETURNING id", setting: "governance.audit_purge")
     }
 
-    private func record(_ action: String, count: Int, session: PostgresSession) async throws {
-        logger.info("retention task done", metadata: ["action": "\(action)", "deleted": "\(count)"])
-        try await AuditLog.record(AuditEvent(action: action, actorRole: "system", client: .system, details: "{\"deleted\": \(count)}"), in: session)
+    /// Runs `delete` (which returns the deleted ids, with `$1` = `cutoff`) in one transaction,
+    /// with the session `setting` on for it when given, and audits how many rows went.
+    private func purge(_ action: String, before cutoff: Date, _ delete: String, setting: String? = nil) async throws -> Int {
+        try await postgres.withTransaction { session in
+            if let setting { try await session.query("SELECT set_config($1, 'on', true)", setting) }
+            let deleted = try await session.query(delete, cutoff).count
+            if let setting { try await session.query("SELECT set_config($1, 'off', true)", setting) }
+            logger.info("retention task done", metadata: ["action": "\(action)", "deleted": "\(deleted)"])
+            try await AuditLog.record(AuditEvent(action: action, actorRole: "system", client: .system, details: "{\"deleted\": \(deleted)}"), in: session)
+            return deleted
+        }
     }
 }

@@ -43,20 +43,18 @@ public struct NewUser: Sendable {
 public struct UserAdministration: Sendable {
     let outbox: Outbox
     let memberships: MembershipService
+    let passwords: PasswordService
     let hasher: PasswordHasher
     let policy = PasswordPolicy()
-    let sender: MailAddress
-    let publicURL: String
 
     /// How long an invitation link works.
     public static let invitationLifetime: TimeInterval = 72 * 3600
 
-    public init(outbox: Outbox, memberships: MembershipService, settings: AuthSettings, sender: MailAddress, publicURL: String) {
+    public init(outbox: Outbox, memberships: MembershipService, passwords: PasswordService, settings: AuthSettings) {
         self.outbox = outbox
         self.memberships = memberships
+        self.passwords = passwords
         hasher = PasswordHasher(iterations: settings.passwordHashIterations)
-        self.sender = sender
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
 
     var postgres: PostgresClient { outbox.postgres }
@@ -135,12 +133,11 @@ public struct UserAdministration: Sendable {
                     _ = try await memberships.add(principal, to: membership.organisation, userID: id, membership.input, client: client, unit: unit, isNewUser: true)
                 }
                 let user = try await User.load(id, in: unit.session)!
-                let token = try await PasswordService.issue(.activation, userID: id, lifetime: Self.invitationLifetime, unit: unit)
                 let inviter = try await unit.session.query("SELECT first_name || ' ' || last_name AS name FROM users WHERE id = $1", principal.userID)
                     .first?.decode("name", as: String.self) ?? "An administrator"
-                let values = ["first_name": user.firstName, "inviter": inviter, "role": Self.roleNames[user.role] ?? user.role.rawValue,
-                              "link": "\(publicURL)/activate?token=\(token)", "hours": String(Int(Self.invitationLifetime / 3600))]
-                try await unit.sendEmail(OutgoingEmail(to: [MailAddress(user.email)], template: AccountEmails.invitation, values: values), from: sender)
+                try await passwords.emailLink(.activation, userID: id, to: user.email, lifetime: Self.invitationLifetime, template: AccountEmails.invitation,
+                                              values: ["first_name": user.firstName, "inviter": inviter, "role": Self.roleNames[user.role] ?? user.role.rawValue],
+                                              unit: unit)
                 try await AuditLog.record(AuditEvent("user.created", by: principal, objectType: "user", objectID: id,
                                                      organisation: membership?.organisation ?? .platform, client: client,
                                                      details: try JobPayloadCoding.encode(["role": user.role.rawValue])), in: unit.session)
@@ -226,7 +223,7 @@ public struct UserAdministration: Sendable {
         return try await postgres.withTransaction { session in
             _ = try await target(principal, .deactivateUser, id, session: session)
             try await session.query("UPDATE users SET is_active = $2 WHERE id = $1", id, active)
-            if !active { try await revokeEverything(id, session: session) }
+            if !active { try await BearerToken.revokeAll(of: id, in: session) }
             try await AuditLog.record(AuditEvent(active ? "user.reactivated" : "user.deactivated", by: principal, objectType: "user", objectID: id, client: client), in: session)
             return try await User.load(id, in: session)!
         }
@@ -277,7 +274,7 @@ public struct UserAdministration: Sendable {
         try principal.requireAccess(.governanceWrite)
         return try await postgres.withTransaction { session in
             _ = try await target(principal, .revokeUserSessions, id, session: session)
-            let revoked = try await revokeEverything(id, session: session)
+            let revoked = try await BearerToken.revokeAll(of: id, in: session)
             try await AuditLog.record(AuditEvent("user.credentials_revoked", by: principal, objectType: "user", objectID: id, client: client,
                                                  details: "{\"revoked\": \(revoked)}"), in: session)
             return revoked
@@ -285,11 +282,6 @@ public struct UserAdministration: Sendable {
     }
 
     // MARK: Internals
-
-    @discardableResult
-    private func revokeEverything(_ id: UUID, session: PostgresSession) async throws -> Int {
-        try await session.query("UPDATE access_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id", id).count
-    }
 
     /// The user `id`, locked, if the caller may see them (else 404) and do `action` (else 403).
     private func target(_ principal: Principal, _ action: GovernanceAction, _ id: UUID, session: PostgresSession) async throws -> User {
@@ -302,11 +294,14 @@ public struct UserAdministration: Sendable {
         return user
     }
 
+    /// The user `id` if the caller reaches them (the list's condition), else 404.
     private func visibleUser(_ principal: Principal, _ id: UUID, session: PostgresSession, lock: Bool) async throws -> User {
-        guard let user = try await User.load(id, in: session, lock: lock),
-              user.id == principal.userID || (principal.affiliations.allows(.listUsers) && principal.affiliations.administers(user.affiliations))
+        let scope = principal.affiliations.administeredUsersCondition()
+        guard let row = try await session.query("""
+            SELECT \(User.columns) FROM \(User.source) WHERE \(scope.sql) AND u.id = $\(scope.bindings.count + 2)\(lock ? " FOR UPDATE OF u" : "")
+            """, bindings: [principal.userID] + scope.bindings + [id]).first
         else { throw DomainError.notFound("No such user.") }
-        return user
+        return try User(row: row)
     }
 
     /// Names are required (not only spaces) and at most 150 characters.

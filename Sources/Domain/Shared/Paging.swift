@@ -6,8 +6,6 @@ public struct Page<Item: Sendable>: Sendable {
     /// Pass back as `cursor` for the next page; `nil` on the last page.
     public let nextCursor: String?
 
-    public static var maximumSize: Int { 200 }
-
     /// A page from `limit + 1` fetched rows, each with its sort key as the database compares it:
     /// the extra row only tells that more follow.
     init(fetched: [(item: Item, key: String, id: UUID)], limit: Int) {
@@ -19,6 +17,9 @@ public struct Page<Item: Sendable>: Sendable {
 /// An opaque keyset cursor: the sort key and id of the last item of a page, base64url (made by
 /// hand: a JSONEncoder here cost 5% of a list request).
 enum PageCursor {
+    /// The largest `limit` of any list.
+    static let maximumSize = 200
+
     static func encode(_ position: (String, UUID)) -> String {
         // The key never holds NUL (requests refuse it), so NUL separates it from the id.
         let data = Data((position.0 + "\u{0}" + position.1.uuidString).utf8)
@@ -37,10 +38,10 @@ enum PageCursor {
         return (String(text[..<separator]), id)
     }
 
-    /// - Throws: a validation error unless 1 ≤ `limit` ≤ ``Page/maximumSize``.
+    /// - Throws: a validation error unless 1 ≤ `limit` ≤ ``maximumSize``.
     static func check(limit: Int) throws {
-        guard (1...Page<Int>.maximumSize).contains(limit) else {
-            throw DomainError.validation([FieldError(field: "limit", code: "out_of_range", message: "limit must be between 1 and \(Page<Int>.maximumSize).")])
+        guard (1...maximumSize).contains(limit) else {
+            throw DomainError.validation([FieldError(field: "limit", code: "out_of_range", message: "limit must be between 1 and \(maximumSize).")])
         }
     }
 }

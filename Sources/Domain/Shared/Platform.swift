@@ -44,13 +44,12 @@ public struct Platform: Sendable {
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         auth = AuthService(postgres: postgres, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth, logger: logger)
         memberships = MembershipService(outbox: outbox, sender: configuration.mailFrom)
-        users = UserAdministration(outbox: outbox, memberships: memberships, settings: configuration.auth,
-                                   sender: configuration.mailFrom, publicURL: configuration.publicURL)
         referenceData = ReferenceDataService(postgres: postgres)
         authorities = AuthorityService(postgres: postgres)
         operators = OperatorService(postgres: postgres)
         passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth,
                                     sender: configuration.mailFrom, publicURL: configuration.publicURL)
+        users = UserAdministration(outbox: outbox, memberships: memberships, passwords: passwords, settings: configuration.auth)
         audit = AuditQuery(postgres: postgres)
         retention = RetentionService(postgres: postgres, logger: logger, unactivatedRegistrationLifetime: configuration.auth.unactivatedRegistrationLifetime,
                                      auditRetention: configuration.auditRetention,
