@@ -81,7 +81,7 @@ extension GovernanceAPI {
             let platform = Platform(configuration: configuration, logger: logger)
             let outcome: Result<User, any Error>
             do {
-                outcome = .success(try await platform.users.createPlatformAdministrator(
+                outcome = .success(try await platform.governance.users.createPlatformAdministrator(
                     email: email, firstName: firstName, lastName: lastName, password: password, client: .system))
             } catch {
                 outcome = .failure(error)

@@ -85,26 +85,3 @@ public struct BeatService: Service {
         }
     }
 }
-
-extension PeriodicTask {
-    /// The platform's periodic tasks.
-    public static func standard(platform: Platform) -> [PeriodicTask] {
-        let configuration = platform.configuration
-        return [
-            PeriodicTask(name: "outbox_sweep", interval: .seconds(max(configuration.outboxDispatchGraceSeconds, 1))) { _ in
-                _ = try await platform.outbox.sweep(
-                    graceSeconds: configuration.outboxDispatchGraceSeconds,
-                    redispatchAfterSeconds: configuration.outboxRedispatchAfterSeconds)
-            },
-            PeriodicTask(name: "purge_unactivated_registrations", interval: .seconds(3600)) { _ in
-                try await platform.retention.purgeUnactivatedRegistrations()
-            },
-            PeriodicTask(name: "purge_idle_independent_users", interval: .seconds(86_400)) { _ in
-                try await platform.retention.purgeIdleIndependentUsers()
-            },
-            PeriodicTask(name: "purge_audit_events", interval: .seconds(86_400)) { _ in
-                try await platform.retention.purgeAuditEvents()
-            },
-        ]
-    }
-}

@@ -30,6 +30,9 @@ public struct PostgresRows: Sendable, Sequence {
     /// The number of rows.
     public var count: Int { columns.isEmpty ? 0 : values.count / columns.count }
 
+    /// Whether the statement returned no row.
+    public var isEmpty: Bool { count == 0 }
+
     /// The first row, if any.
     public var first: PostgresRow? { count > 0 ? self[0] : nil }
 

@@ -76,7 +76,7 @@ func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfigura
 private func makeBeat(platform: Platform, id: String) -> BeatService {
     BeatService(
         options: .init(id: id, leaderTTLMilliseconds: platform.configuration.beatLeaderTTLMilliseconds, tickMilliseconds: platform.configuration.beatTickMilliseconds),
-        queue: platform.queue, tasks: PeriodicTask.standard(platform: platform), logger: platform.logger)
+        queue: platform.queue, tasks: platform.periodicTasks(), logger: platform.logger)
 }
 
 private func makeConsumer(platform: Platform, id: String, options: ConsumerOptions) -> JobConsumer {
@@ -84,7 +84,7 @@ private func makeConsumer(platform: Platform, id: String, options: ConsumerOptio
         options: .init(
             id: id, queues: options.queueList, concurrency: options.concurrency,
             heartbeatTTLMilliseconds: platform.configuration.consumerHeartbeatTTLMilliseconds, retryPolicy: platform.configuration.retryPolicy),
-        queue: platform.queue, ledger: platform.ledger, handlers: .standard(platform: platform), logger: platform.logger)
+        queue: platform.queue, ledger: platform.ledger, handlers: platform.jobHandlers(), logger: platform.logger)
 }
 
 /// Closes the pools once the other services have stopped (services stop in reverse order).

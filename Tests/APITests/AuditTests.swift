@@ -71,11 +71,11 @@ struct AuditTests {
         try await postgres.query("INSERT INTO users (id, email, first_name, last_name, created_at) VALUES ($1, 'stale@example.test', 'S', 'T', now() - interval '8 days')", stale)
         try await postgres.query("INSERT INTO users (id, email, first_name, last_name, created_at) VALUES ($1, 'fresh@example.test', 'F', 'R', now() - interval '1 day')", fresh)
         try await postgres.query("INSERT INTO audit_events (action, occurred_at) VALUES ('ancient', now() - interval '6 years'), ('recent', now() - interval '1 year')")
-        #expect(try await fixture.platform.retention.purgeUnactivatedRegistrations() == 1)
-        #expect(try await fixture.platform.retention.purgeUnactivatedRegistrations() == 0)
+        #expect(try await fixture.platform.governance.retention.purgeUnactivatedRegistrations() == 1)
+        #expect(try await fixture.platform.governance.retention.purgeUnactivatedRegistrations() == 0)
         let emails = try await postgres.query("SELECT email FROM users ORDER BY email").map { try $0.decode("email", as: String.self) }
         #expect(emails == ["ada.admin@regulator.example", "fresh@example.test"])
-        #expect(try await fixture.platform.retention.purgeAuditEvents() == 1)
+        #expect(try await fixture.platform.governance.retention.purgeAuditEvents() == 1)
         let actions = try await fixture.auditActions()
         #expect(!actions.contains("ancient"))
         #expect(actions.contains("recent"))
@@ -103,10 +103,10 @@ struct AuditTests {
         try await postgres.query("INSERT INTO operator_memberships (user_id, operator_id) VALUES ($1, $2)", pending, w.operator1)
         try await postgres.query("INSERT INTO operator_memberships (user_id, operator_id, approved_at) VALUES ($1, $2, now())", invited, w.operator2)
         // Invited members (with a membership) are not unactivated registrations either.
-        #expect(try await w.platform.retention.purgeUnactivatedRegistrations() == 0)
+        #expect(try await w.platform.governance.retention.purgeUnactivatedRegistrations() == 0)
         // Idle independent users: iu, the independent victim and the one with only a pending membership.
-        #expect(try await w.platform.retention.purgeIdleIndependentUsers() == 3)
-        #expect(try await w.platform.retention.purgeIdleIndependentUsers() == 0)
+        #expect(try await w.platform.governance.retention.purgeIdleIndependentUsers() == 3)
+        #expect(try await w.platform.governance.retention.purgeIdleIndependentUsers() == 0)
         let left = Set(try await postgres.query("SELECT email FROM users").map { try $0.decode("email", as: String.self) })
         #expect(!left.contains("iu@world.test") && !left.contains("victim-independent@world.test") && !left.contains("pending@example.test"))
         #expect(left.isSuperset(of: ["recent@example.test", "invited@example.test", "gone@example.test", "ra1@world.test", "opu1@world.test", "ou1@world.test",

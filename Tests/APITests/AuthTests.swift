@@ -16,7 +16,7 @@ struct AuthFixture {
 
     init(overrides: [String: String] = [:]) async throws {
         platform = Platform(configuration: try await TestEnvironment.configuration(overrides: overrides), logger: TestEnvironment.logger)
-        admin = try await platform.users.createPlatformAdministrator(
+        admin = try await platform.governance.users.createPlatformAdministrator(
             email: "Ada.Admin@Regulator.Example", firstName: "Ada", lastName: "Lovelace", password: Self.password, client: .system)
     }
 
@@ -82,10 +82,10 @@ struct AuthTests {
     @Test("logging out everywhere ends every session of the account but not its personal tokens")
     func logoutEverywhere() async throws {
         let fixture = try await AuthFixture()
-        let auth = fixture.platform.auth
+        let auth = fixture.platform.governance.auth
         let phone = try await auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
-        try await fixture.platform.accounts.acceptTerms(try await auth.authenticate(token: phone.token), client: .system)
-        let (pat, _) = try await fixture.platform.accounts.createToken(
+        try await fixture.platform.governance.accounts.acceptTerms(try await auth.authenticate(token: phone.token), client: .system)
+        let (pat, _) = try await fixture.platform.governance.accounts.createToken(
             try await auth.authenticate(token: phone.token), name: "script", scopes: [.governanceRead], expiresAt: Date().addingTimeInterval(3600), client: .system)
         try await fixture.withClient { client in
             let laptop = try await sessionToken(client)
@@ -165,7 +165,7 @@ struct AuthTests {
     @Test("sessions end after the idle timeout, slide while used, and never outlive their lifetime")
     func sessionLifetimes() async throws {
         let fixture = try await AuthFixture(overrides: ["SESSION_IDLE_MINUTES": "10", "SESSION_LIFETIME_HOURS": "1"])
-        let auth = fixture.platform.auth
+        let auth = fixture.platform.governance.auth
         let start = Date()
         let session = try await auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system, now: start)
         #expect(abs(session.idleExpiresAt.timeIntervalSince(start) - 600) < 1)
@@ -194,11 +194,11 @@ struct AuthTests {
     @Test("a deactivated user can neither log in nor use an earlier token")
     func deactivated() async throws {
         let fixture = try await AuthFixture()
-        let session = try await fixture.platform.auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
+        let session = try await fixture.platform.governance.auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
         try await fixture.platform.postgres.query("UPDATE users SET is_active = false WHERE id = $1", fixture.admin.id)
-        await #expect(throws: DomainError.self) { try await fixture.platform.auth.authenticate(token: session.token) }
+        await #expect(throws: DomainError.self) { try await fixture.platform.governance.auth.authenticate(token: session.token) }
         await #expect(throws: DomainError.self) {
-            try await fixture.platform.auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
+            try await fixture.platform.governance.auth.login(email: "ada.admin@regulator.example", password: AuthFixture.password, totpCode: nil, client: .system)
         }
         await fixture.platform.shutdown()
     }

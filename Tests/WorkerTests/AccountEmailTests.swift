@@ -33,34 +33,34 @@ struct AccountEmailTests {
         let harness = try await WorkerHarness()
         let platform = harness.platform
         let email = "reset-\(TestEnvironment.uniqueName())@example.test"
-        _ = try await platform.users.createPlatformAdministrator(email: email, firstName: "Grace", lastName: "Hopper", password: Self.password, client: .system)
-        let before = try await platform.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
+        _ = try await platform.governance.users.createPlatformAdministrator(email: email, firstName: "Grace", lastName: "Hopper", password: Self.password, client: .system)
+        let before = try await platform.governance.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
         harness.start()
 
-        try await platform.passwords.requestReset(email: email.uppercased(), client: ClientInfo(address: "10.0.0.1", requestID: "r1"))
+        try await platform.governance.passwords.requestReset(email: email.uppercased(), client: ClientInfo(address: "10.0.0.1", requestID: "r1"))
         // An unknown address is answered the same way, and nothing is sent.
-        try await platform.passwords.requestReset(email: "nobody-\(TestEnvironment.uniqueName())@example.test", client: .system)
+        try await platform.governance.passwords.requestReset(email: "nobody-\(TestEnvironment.uniqueName())@example.test", client: .system)
         #expect(try await eventually { try ReceivedMailFiles.token(to: email) != nil })
         let token = try #require(try ReceivedMailFiles.token(to: email))
         #expect(try ReceivedMailFiles.texts(to: email).first?.contains("within 30 minutes") == true)
 
         // The policy applies to the new password.
-        await #expect(throws: DomainError.self) { try await platform.passwords.completeWithLink(token: token, newPassword: "short", client: .system) }
-        await #expect(throws: DomainError.self) { try await platform.passwords.completeWithLink(token: token, newPassword: Self.password, client: .system) }
-        try await platform.passwords.completeWithLink(token: token, newPassword: "Fresh-Meadow-Lantern-8", client: .system)
+        await #expect(throws: DomainError.self) { try await platform.governance.passwords.completeWithLink(token: token, newPassword: "short", client: .system) }
+        await #expect(throws: DomainError.self) { try await platform.governance.passwords.completeWithLink(token: token, newPassword: Self.password, client: .system) }
+        try await platform.governance.passwords.completeWithLink(token: token, newPassword: "Fresh-Meadow-Lantern-8", client: .system)
         // Used once only; the old session is gone; the new password works, the old does not.
-        await #expect(throws: DomainError.self) { try await platform.passwords.completeWithLink(token: token, newPassword: "Other-Meadow-Lantern-9", client: .system) }
-        await #expect(throws: DomainError.self) { try await platform.auth.authenticate(token: before.token) }
-        _ = try await platform.auth.login(email: email, password: "Fresh-Meadow-Lantern-8", totpCode: nil, client: .system)
-        await #expect(throws: DomainError.self) { try await platform.auth.login(email: email, password: Self.password, totpCode: nil, client: .system) }
+        await #expect(throws: DomainError.self) { try await platform.governance.passwords.completeWithLink(token: token, newPassword: "Other-Meadow-Lantern-9", client: .system) }
+        await #expect(throws: DomainError.self) { try await platform.governance.auth.authenticate(token: before.token) }
+        _ = try await platform.governance.auth.login(email: email, password: "Fresh-Meadow-Lantern-8", totpCode: nil, client: .system)
+        await #expect(throws: DomainError.self) { try await platform.governance.auth.login(email: email, password: Self.password, totpCode: nil, client: .system) }
 
         // An expired link is refused.
-        try await platform.passwords.requestReset(email: email, client: .system)
+        try await platform.governance.passwords.requestReset(email: email, client: .system)
         #expect(try await eventually { try ReceivedMailFiles.texts(to: email).count == 2 })
         let second = try #require(try ReceivedMailFiles.token(to: email))
         #expect(second != token)
         try await platform.postgres.query("UPDATE action_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
-        await #expect(throws: DomainError.self) { try await platform.passwords.completeWithLink(token: second, newPassword: "Other-Meadow-Lantern-9", client: .system) }
+        await #expect(throws: DomainError.self) { try await platform.governance.passwords.completeWithLink(token: second, newPassword: "Other-Meadow-Lantern-9", client: .system) }
         try await harness.stop()
         await harness.shutdown()
     }
@@ -73,28 +73,28 @@ struct AccountEmailTests {
         let client = ClientInfo(address: "192.0.2.\(Int.random(in: 1...250))", requestID: nil)
         harness.start()
         do {
-            try await platform.passwords.register(email: email, firstName: "", lastName: "Doe", acceptsTerms: false, client: client)
+            try await platform.governance.passwords.register(email: email, firstName: "", lastName: "Doe", acceptsTerms: false, client: client)
             Issue.record("invalid registration accepted")
         } catch DomainError.validation(let errors) {
             #expect(Set(errors.map(\.field)) == ["first_name", "accept_terms"])
         }
-        try await platform.passwords.register(email: email, firstName: "Jane", lastName: "Doe", acceptsTerms: true, client: client)
-        try await platform.passwords.register(email: email.uppercased(), firstName: "Again", lastName: "Doe", acceptsTerms: true, client: client)
+        try await platform.governance.passwords.register(email: email, firstName: "Jane", lastName: "Doe", acceptsTerms: true, client: client)
+        try await platform.governance.passwords.register(email: email.uppercased(), firstName: "Again", lastName: "Doe", acceptsTerms: true, client: client)
         #expect(try await eventually { try ReceivedMailFiles.token(to: email) != nil })
         try await Task.sleep(for: .milliseconds(300))
         #expect(try ReceivedMailFiles.texts(to: email).count == 1)
         #expect(try await platform.postgres.query("SELECT count(*) AS n FROM users WHERE email = $1", email).first?.decode("n", as: Int.self) == 1)
         // No password yet: no login.
-        await #expect(throws: DomainError.self) { try await platform.auth.login(email: email, password: Self.password, totpCode: nil, client: .system) }
-        try await platform.passwords.completeWithLink(token: try #require(try ReceivedMailFiles.token(to: email)), newPassword: Self.password, client: .system)
-        _ = try await platform.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
+        await #expect(throws: DomainError.self) { try await platform.governance.auth.login(email: email, password: Self.password, totpCode: nil, client: .system) }
+        try await platform.governance.passwords.completeWithLink(token: try #require(try ReceivedMailFiles.token(to: email)), newPassword: Self.password, client: .system)
+        _ = try await platform.governance.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
         let row = try #require(try await platform.postgres.query("SELECT email_verified, terms_accepted_at FROM users WHERE email = $1", email).first)
         #expect(try row.decode("email_verified", as: Bool.self))
         #expect(try row.decode("terms_accepted_at", as: Date?.self) != nil)
         // Requests per address are limited.
         for index in 0..<12 {
             do {
-                try await platform.passwords.register(email: "flood\(index)-\(TestEnvironment.uniqueName())@example.test", firstName: "F", lastName: "L", acceptsTerms: true, client: client)
+                try await platform.governance.passwords.register(email: "flood\(index)-\(TestEnvironment.uniqueName())@example.test", firstName: "F", lastName: "L", acceptsTerms: true, client: client)
             } catch DomainError.rateLimited(let seconds) {
                 #expect(index >= 7)
                 #expect(seconds > 0)
@@ -113,29 +113,29 @@ struct AccountEmailTests {
         let harness = try await WorkerHarness()
         let platform = harness.platform
         let email = "change-\(TestEnvironment.uniqueName())@example.test"
-        let user = try await platform.users.createPlatformAdministrator(email: email, firstName: "Alan", lastName: "Turing", password: Self.password, client: .system)
+        let user = try await platform.governance.users.createPlatformAdministrator(email: email, firstName: "Alan", lastName: "Turing", password: Self.password, client: .system)
         try await platform.postgres.query("UPDATE users SET terms_accepted_at = now() WHERE id = $1", user.id)
-        let current = try await platform.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
-        let other = try await platform.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
-        let principal = try await platform.auth.authenticate(token: current.token)
+        let current = try await platform.governance.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
+        let other = try await platform.governance.auth.login(email: email, password: Self.password, totpCode: nil, client: .system)
+        let principal = try await platform.governance.auth.authenticate(token: current.token)
         do {
-            try await platform.passwords.change(principal, currentPassword: "wrong", newPassword: "Fresh-Meadow-Lantern-8", client: .system)
+            try await platform.governance.passwords.change(principal, currentPassword: "wrong", newPassword: "Fresh-Meadow-Lantern-8", client: .system)
             Issue.record("wrong current password accepted")
         } catch DomainError.validation(let errors) {
             #expect(errors.map(\.field) == ["current_password"])
         }
         do {
-            try await platform.passwords.change(principal, currentPassword: Self.password, newPassword: Self.password, client: .system)
+            try await platform.governance.passwords.change(principal, currentPassword: Self.password, newPassword: Self.password, client: .system)
             Issue.record("the current password was accepted as the new one")
         } catch DomainError.validation(let errors) {
             #expect(errors.map(\.code) == ["reused"])
         }
-        try await platform.passwords.change(principal, currentPassword: Self.password, newPassword: "Fresh-Meadow-Lantern-8", client: .system)
-        _ = try await platform.auth.authenticate(token: current.token)
-        await #expect(throws: DomainError.self) { try await platform.auth.authenticate(token: other.token) }
+        try await platform.governance.passwords.change(principal, currentPassword: Self.password, newPassword: "Fresh-Meadow-Lantern-8", client: .system)
+        _ = try await platform.governance.auth.authenticate(token: current.token)
+        await #expect(throws: DomainError.self) { try await platform.governance.auth.authenticate(token: other.token) }
         // Back to a previous password: refused.
         do {
-            try await platform.passwords.change(try await platform.auth.authenticate(token: current.token), currentPassword: "Fresh-Meadow-Lantern-8",
+            try await platform.governance.passwords.change(try await platform.governance.auth.authenticate(token: current.token), currentPassword: "Fresh-Meadow-Lantern-8",
                                                 newPassword: Self.password, client: .system)
             Issue.record("a previous password was accepted")
         } catch DomainError.validation(let errors) {

@@ -27,12 +27,12 @@ final class WorkerHarness: @unchecked Sendable {
                 options: .init(id: consumerID, queues: ["default", "mail"], concurrency: concurrency,
                                heartbeatTTLMilliseconds: configuration.consumerHeartbeatTTLMilliseconds,
                                retryPolicy: retryPolicy ?? configuration.retryPolicy, popTimeoutSeconds: 0.2),
-                queue: platform.queue, ledger: platform.ledger, handlers: handlers ?? .standard(platform: platform), logger: platform.logger),
+                queue: platform.queue, ledger: platform.ledger, handlers: handlers ?? platform.jobHandlers(), logger: platform.logger),
         ]
         if beat {
             services.append(BeatService(
                 options: .init(id: "beat-\(consumerID)", leaderTTLMilliseconds: 2_000, tickMilliseconds: 50),
-                queue: platform.queue, tasks: PeriodicTask.standard(platform: platform), logger: platform.logger))
+                queue: platform.queue, tasks: platform.periodicTasks(), logger: platform.logger))
         }
         let group = ServiceGroup(services: services, logger: platform.logger)
         self.group = group

@@ -8,7 +8,7 @@ extension APIService {
         let filter = AuditFilter(
             action: query.action, actorID: try query.actorId.map(Self.uuid(field: "actor_id")), since: query.since, until: query.until)
         let limit = query.limit ?? 50
-        let page = try await platform.audit.page(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
+        let page = try await platform.governance.audit.page(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
         let items = try page.entries.map(Components.Schemas.AuditEvent.init)
         linkNext("/api/v1/audit-events", limit: limit, cursor: page.nextCursor, query: [("action", query.action), ("actor_id", query.actorId)])
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.nextCursor))))

@@ -3,23 +3,23 @@ import Foundation
 
 extension APIService {
     private func listMembers(_ organisation: OrganisationRef) async throws -> Components.Schemas.MembershipList {
-        .init(items: try await platform.memberships.members(try await principal(), of: organisation).map(Components.Schemas.Membership.init))
+        .init(items: try await platform.governance.memberships.members(try await principal(), of: organisation).map(Components.Schemas.Membership.init))
     }
 
     private func addMember(_ organisation: OrganisationRef, _ body: Components.Schemas.MembershipCreate) async throws -> Components.Schemas.Membership {
         let input = try MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents, sectorIds: body.sectorIds)
-        return .init(try await platform.memberships.add(
+        return .init(try await platform.governance.memberships.add(
             try await principal(), to: organisation, userID: try Self.uuid(field: "user_id")(body.userId), input, client: RequestInfo.current.client))
     }
 
     private func updateMember(_ organisation: OrganisationRef, _ userID: String, _ body: Components.Schemas.MembershipUpdate) async throws -> Components.Schemas.Membership {
         let input = try MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents, sectorIds: body.sectorIds)
-        return .init(try await platform.memberships.update(
+        return .init(try await platform.governance.memberships.update(
             try await principal(), in: organisation, userID: try Self.pathID(userID, "membership"), input, client: RequestInfo.current.client))
     }
 
     private func removeMember(_ organisation: OrganisationRef, _ userID: String) async throws {
-        try await platform.memberships.remove(try await principal(), from: organisation, userID: try Self.pathID(userID, "membership"), client: RequestInfo.current.client)
+        try await platform.governance.memberships.remove(try await principal(), from: organisation, userID: try Self.pathID(userID, "membership"), client: RequestInfo.current.client)
     }
 
     // MARK: Regulators
@@ -86,7 +86,7 @@ extension APIService {
     }
 
     func approveOperatorMember(_ input: Operations.ApproveOperatorMember.Input) async throws -> Operations.ApproveOperatorMember.Output {
-        let membership = try await platform.memberships.approve(
+        let membership = try await platform.governance.memberships.approve(
             try await principal(), operatorID: try Self.pathID(input.path.operatorId, "operator"), userID: try Self.pathID(input.path.userId, "membership"),
             client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(membership))))

@@ -30,7 +30,7 @@ extension APIService {
     // MARK: Sectors
 
     func listSectors(_ input: Operations.ListSectors.Input) async throws -> Operations.ListSectors.Output {
-        let sectors = try await platform.referenceData.sectors(try await principal(), selectableOnly: input.query.selectable ?? false)
+        let sectors = try await platform.governance.referenceData.sectors(try await principal(), selectableOnly: input.query.selectable ?? false)
         let language = responseLanguage()
         return .ok(.init(body: .json(.init(items: sectors.map { .init($0, language) }))))
     }
@@ -38,60 +38,60 @@ extension APIService {
     func createSector(_ input: Operations.CreateSector.Input) async throws -> Operations.CreateSector.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let parentID = try body.parentId.map(Self.uuid(field: "parent_id"))
-        let sector = try await platform.referenceData.createSector(
+        let sector = try await platform.governance.referenceData.createSector(
             try await principal(), SectorInput(name: LanguageMap(body.name), acronym: body.acronym, parentID: parentID), client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(sector, responseLanguage()))))
     }
 
     func getSector(_ input: Operations.GetSector.Input) async throws -> Operations.GetSector.Output {
-        let sector = try await platform.referenceData.sector(try await principal(), id: try Self.pathID(input.path.sectorId, "sector"))
+        let sector = try await platform.governance.referenceData.sector(try await principal(), id: try Self.pathID(input.path.sectorId, "sector"))
         return .ok(.init(body: .json(.init(sector, responseLanguage()))))
     }
 
     func updateSector(_ input: Operations.UpdateSector.Input) async throws -> Operations.UpdateSector.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let sector = try await platform.referenceData.updateSector(
+        let sector = try await platform.governance.referenceData.updateSector(
             try await principal(), id: try Self.pathID(input.path.sectorId, "sector"),
             SectorInput(name: body.name.map(LanguageMap.init), acronym: body.acronym), client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(sector, responseLanguage()))))
     }
 
     func deleteSector(_ input: Operations.DeleteSector.Input) async throws -> Operations.DeleteSector.Output {
-        try await platform.referenceData.deleteSector(try await principal(), id: try Self.pathID(input.path.sectorId, "sector"), client: RequestInfo.current.client)
+        try await platform.governance.referenceData.deleteSector(try await principal(), id: try Self.pathID(input.path.sectorId, "sector"), client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
     // MARK: Regulations
 
     func listRegulations(_ input: Operations.ListRegulations.Input) async throws -> Operations.ListRegulations.Output {
-        let regulations = try await platform.referenceData.regulations(try await principal())
+        let regulations = try await platform.governance.referenceData.regulations(try await principal())
         let language = responseLanguage()
         return .ok(.init(body: .json(.init(items: regulations.map { .init($0, language) }))))
     }
 
     func createRegulation(_ input: Operations.CreateRegulation.Input) async throws -> Operations.CreateRegulation.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let regulation = try await platform.referenceData.saveRegulation(
+        let regulation = try await platform.governance.referenceData.saveRegulation(
             try await principal(), id: nil, label: body.label.map(LanguageMap.init),
             regulatorIDs: try body.regulatorIds.map { try $0.map(Self.uuid(field: "regulator_ids")) }, client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(regulation, responseLanguage()))))
     }
 
     func getRegulation(_ input: Operations.GetRegulation.Input) async throws -> Operations.GetRegulation.Output {
-        let regulation = try await platform.referenceData.regulation(try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"))
+        let regulation = try await platform.governance.referenceData.regulation(try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"))
         return .ok(.init(body: .json(.init(regulation, responseLanguage()))))
     }
 
     func updateRegulation(_ input: Operations.UpdateRegulation.Input) async throws -> Operations.UpdateRegulation.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let regulation = try await platform.referenceData.saveRegulation(
+        let regulation = try await platform.governance.referenceData.saveRegulation(
             try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"), label: body.label.map(LanguageMap.init),
             regulatorIDs: try body.regulatorIds.map { try $0.map(Self.uuid(field: "regulator_ids")) }, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(regulation, responseLanguage()))))
     }
 
     func deleteRegulation(_ input: Operations.DeleteRegulation.Input) async throws -> Operations.DeleteRegulation.Output {
-        try await platform.referenceData.deleteRegulation(
+        try await platform.governance.referenceData.deleteRegulation(
             try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"), client: RequestInfo.current.client)
         return .noContent(.init())
     }
@@ -99,33 +99,33 @@ extension APIService {
     // MARK: Entity categories
 
     func listEntityCategories(_ input: Operations.ListEntityCategories.Input) async throws -> Operations.ListEntityCategories.Output {
-        let categories = try await platform.referenceData.entityCategories(try await principal())
+        let categories = try await platform.governance.referenceData.entityCategories(try await principal())
         let language = responseLanguage()
         return .ok(.init(body: .json(.init(items: categories.map { .init($0, language) }))))
     }
 
     func createEntityCategory(_ input: Operations.CreateEntityCategory.Input) async throws -> Operations.CreateEntityCategory.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let category = try await platform.referenceData.saveEntityCategory(
+        let category = try await platform.governance.referenceData.saveEntityCategory(
             try await principal(), id: nil, code: body.code, label: body.label.map(LanguageMap.init), client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(category, responseLanguage()))))
     }
 
     func getEntityCategory(_ input: Operations.GetEntityCategory.Input) async throws -> Operations.GetEntityCategory.Output {
-        let category = try await platform.referenceData.entityCategory(try await principal(), id: try Self.pathID(input.path.categoryId, "entity category"))
+        let category = try await platform.governance.referenceData.entityCategory(try await principal(), id: try Self.pathID(input.path.categoryId, "entity category"))
         return .ok(.init(body: .json(.init(category, responseLanguage()))))
     }
 
     func updateEntityCategory(_ input: Operations.UpdateEntityCategory.Input) async throws -> Operations.UpdateEntityCategory.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let category = try await platform.referenceData.saveEntityCategory(
+        let category = try await platform.governance.referenceData.saveEntityCategory(
             try await principal(), id: try Self.pathID(input.path.categoryId, "entity category"), code: body.code,
             label: body.label.map(LanguageMap.init), client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(category, responseLanguage()))))
     }
 
     func deleteEntityCategory(_ input: Operations.DeleteEntityCategory.Input) async throws -> Operations.DeleteEntityCategory.Output {
-        try await platform.referenceData.deleteEntityCategory(
+        try await platform.governance.referenceData.deleteEntityCategory(
             try await principal(), id: try Self.pathID(input.path.categoryId, "entity category"), client: RequestInfo.current.client)
         return .noContent(.init())
     }

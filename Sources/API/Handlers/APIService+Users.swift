@@ -9,7 +9,7 @@ extension APIService {
             search: query.search, role: query.role.flatMap { Role(rawValue: $0.rawValue) },
             regulatorID: try query.regulatorId.map(Self.uuid(field: "regulator_id")), observerID: try query.observerId.map(Self.uuid(field: "observer_id")),
             operatorID: try query.operatorId.map(Self.uuid(field: "operator_id")), isActive: query.isActive)
-        let page = try await platform.users.list(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
+        let page = try await platform.governance.users.list(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
         linkNext("/api/v1/users", limit: limit, cursor: page.nextCursor, query: [
             ("search", query.search), ("role", query.role?.rawValue), ("regulator_id", query.regulatorId), ("observer_id", query.observerId),
             ("operator_id", query.operatorId), ("is_active", query.isActive.map(String.init)),
@@ -30,19 +30,19 @@ extension APIService {
             membership = (organisation, try MembershipInput(
                 isAdministrator: requested.isAdministrator, canExportIncidents: requested.canExportIncidents, sectorIds: requested.sectorIds))
         }
-        let user = try await platform.users.create(
+        let user = try await platform.governance.users.create(
             try await principal(), NewUser(email: body.email, firstName: body.firstName, lastName: body.lastName, phone: body.phone, membership: membership),
             client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(user))))
     }
 
     func getUser(_ input: Operations.GetUser.Input) async throws -> Operations.GetUser.Output {
-        .ok(.init(body: .json(.init(try await platform.users.get(try await principal(), id: try Self.pathID(input.path.userId, "user"))))))
+        .ok(.init(body: .json(.init(try await platform.governance.users.get(try await principal(), id: try Self.pathID(input.path.userId, "user"))))))
     }
 
     func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let user = try await platform.users.update(
+        let user = try await platform.governance.users.update(
             try await principal(), id: try Self.pathID(input.path.userId, "user"), firstName: body.firstName, lastName: body.lastName, phone: body.phone,
             client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
@@ -51,33 +51,33 @@ extension APIService {
     func updateCurrentUser(_ input: Operations.UpdateCurrentUser.Input) async throws -> Operations.UpdateCurrentUser.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let principal = try await principal()
-        let user = try await platform.users.update(
+        let user = try await platform.governance.users.update(
             principal, id: principal.userID, firstName: body.firstName, lastName: body.lastName, phone: body.phone, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
     }
 
     func deleteUser(_ input: Operations.DeleteUser.Input) async throws -> Operations.DeleteUser.Output {
-        try await platform.users.delete(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
+        try await platform.governance.users.delete(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
     func deactivateUser(_ input: Operations.DeactivateUser.Input) async throws -> Operations.DeactivateUser.Output {
-        let user = try await platform.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"), active: false, client: RequestInfo.current.client)
+        let user = try await platform.governance.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"), active: false, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
     }
 
     func reactivateUser(_ input: Operations.ReactivateUser.Input) async throws -> Operations.ReactivateUser.Output {
-        let user = try await platform.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"), active: true, client: RequestInfo.current.client)
+        let user = try await platform.governance.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"), active: true, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
     }
 
     func resetUserTOTP(_ input: Operations.ResetUserTOTP.Input) async throws -> Operations.ResetUserTOTP.Output {
-        try await platform.users.resetTOTP(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
+        try await platform.governance.users.resetTOTP(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
     func revokeUserCredentials(_ input: Operations.RevokeUserCredentials.Input) async throws -> Operations.RevokeUserCredentials.Output {
-        let revoked = try await platform.users.revokeCredentials(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
+        let revoked = try await platform.governance.users.revokeCredentials(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(revoked: revoked))))
     }
 }

@@ -1,12 +1,6 @@
 import Foundation
 import Postgres
 
-/// How far a role reaches for an action: nowhere, its own organisation (or its own users), or
-/// everything.
-public enum Reach: Sendable, Equatable {
-    case none, own, all
-}
-
 /// Every governance operation the permission matrix decides.
 public enum GovernanceAction: String, Sendable, CaseIterable {
     /// Sectors, regulations, entity categories and regulators: reference data every role reads.
@@ -51,11 +45,6 @@ public enum GovernanceAction: String, Sendable, CaseIterable {
         default: return self
         }
     }
-}
-
-/// An organisation an action is aimed at; `platform` for platform-wide objects.
-public enum OrganisationRef: Sendable, Equatable {
-    case platform, regulator(UUID), observer(UUID), `operator`(UUID)
 }
 
 /// The role × action matrix of the governance module, in one place. Object scoping ("own") is
@@ -108,22 +97,6 @@ public enum GovernancePolicy {
 }
 
 extension Affiliations {
-    /// The role that counts for an object of `organisation` (per operator for operators).
-    public func role(at organisation: OrganisationRef) -> Role {
-        if case .operator(let id) = organisation { return role(for: id) }
-        return role
-    }
-
-    /// Whether the user belongs to `organisation` (approved, for operators).
-    public func belongs(to organisation: OrganisationRef) -> Bool {
-        switch organisation {
-        case .platform: return false
-        case .regulator(let id): return regulator?.regulatorID == id
-        case .observer(let id): return observer?.observerID == id
-        case .operator(let id): return operators.contains { $0.operatorID == id && $0.isApproved }
-        }
-    }
-
     /// Whether the matrix lets the user do `action` to an object of `organisation`; with no
     /// organisation, whether it lets them do it anywhere (for lists and creation).
     public func allows(_ action: GovernanceAction, at organisation: OrganisationRef? = nil) -> Bool {

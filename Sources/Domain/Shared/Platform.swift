@@ -4,7 +4,8 @@ import Mail
 import Postgres
 import Redis
 
-/// The long-lived clients shared by the API and the worker, built once from the configuration.
+/// The long-lived clients shared by the API and the worker, built once from the configuration,
+/// and the modules built on them.
 public struct Platform: Sendable {
     public let configuration: AppConfiguration
     public let logger: Logger
@@ -16,16 +17,7 @@ public struct Platform: Sendable {
     public let documents: DocumentStore
     public let mailTransport: any MailTransport
     public let emailDelivery: EmailDelivery
-    public let auth: AuthService
-    public let users: UserAdministration
-    public let memberships: MembershipService
-    public let referenceData: ReferenceDataService
-    public let authorities: AuthorityService
-    public let operators: OperatorService
-    public let accounts: AccountService
-    public let passwords: PasswordService
-    public let audit: AuditQuery
-    public let retention: RetentionService
+    public let governance: GovernanceModule
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -42,19 +34,27 @@ public struct Platform: Sendable {
             mailTransport = FileTransport(directory: configuration.mailDirectory)
         }
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
-        auth = AuthService(postgres: postgres, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth, logger: logger)
-        memberships = MembershipService(outbox: outbox, sender: configuration.mailFrom)
-        referenceData = ReferenceDataService(postgres: postgres)
-        authorities = AuthorityService(postgres: postgres)
-        operators = OperatorService(postgres: postgres)
-        passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.auth,
-                                    sender: configuration.mailFrom, publicURL: configuration.publicURL)
-        users = UserAdministration(outbox: outbox, memberships: memberships, passwords: passwords, settings: configuration.auth)
-        audit = AuditQuery(postgres: postgres)
-        retention = RetentionService(postgres: postgres, logger: logger, unactivatedRegistrationLifetime: configuration.auth.unactivatedRegistrationLifetime,
-                                     auditRetention: configuration.auditRetention,
-                                     idleIndependentUserLifetime: configuration.auth.idleIndependentUserLifetime)
-        accounts = AccountService(postgres: postgres, settings: configuration.auth, issuer: configuration.mailFrom.name ?? "Governance Platform")
+        governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox)
+    }
+
+    /// The job pipeline's own handlers and tasks.
+    public var jobs: JobsModule {
+        JobsModule(configuration: configuration, outbox: outbox, emailDelivery: emailDelivery, documents: documents)
+    }
+
+    /// Every module, in the order their jobs and tasks are registered.
+    public var modules: [any PlatformModule] { [jobs, governance] }
+
+    /// The handler of every job kind of every module.
+    public func jobHandlers() -> JobHandlerRegistry {
+        var registry = JobHandlerRegistry()
+        for module in modules { module.registerJobs(in: &registry) }
+        return registry
+    }
+
+    /// The periodic tasks of every module.
+    public func periodicTasks() -> [PeriodicTask] {
+        modules.flatMap { $0.periodicTasks() }
     }
 
     /// Applies pending schema migrations.

@@ -1,11 +1,6 @@
 import Foundation
 import Postgres
 
-/// What a user may do, derived from their memberships; never set by hand.
-public enum Role: String, Sendable, CaseIterable, Codable {
-    case platformAdmin, regulatorAdmin, regulatorUser, observerAdmin, observerUser, operatorAdmin, operatorUser, independentUser
-}
-
 /// A user's place in the organisations: the platform flag and their memberships.
 public struct Affiliations: Sendable, Equatable {
     public struct RegulatorLink: Sendable, Equatable {
@@ -114,5 +109,23 @@ public struct Affiliations: Sendable, Equatable {
     /// The affiliations of `userID`; `nil` when there is no such user.
     static func load(_ userID: UUID, in session: PostgresSession) async throws -> Affiliations? {
         try await session.query("SELECT \(columns) FROM users u \(joins) WHERE u.id = $1", userID).first.map(Affiliations.init(row:))
+    }
+}
+
+extension Affiliations {
+    /// The role that counts for an object of `organisation` (per operator for operators).
+    public func role(at organisation: OrganisationRef) -> Role {
+        if case .operator(let id) = organisation { return role(for: id) }
+        return role
+    }
+
+    /// Whether the user belongs to `organisation` (approved, for operators).
+    public func belongs(to organisation: OrganisationRef) -> Bool {
+        switch organisation {
+        case .platform: return false
+        case .regulator(let id): return regulator?.regulatorID == id
+        case .observer(let id): return observer?.observerID == id
+        case .operator(let id): return operators.contains { $0.operatorID == id && $0.isApproved }
+        }
     }
 }

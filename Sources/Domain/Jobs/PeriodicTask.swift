@@ -18,7 +18,7 @@ public struct PeriodicTask: Sendable {
         Int64(date.timeIntervalSince1970 * 1000) / intervalMilliseconds
     }
 
-    var intervalMilliseconds: Int64 {
+    public var intervalMilliseconds: Int64 {
         max(Int64(interval.components.seconds) * 1000 + interval.components.attoseconds / 1_000_000_000_000_000, 1)
     }
 }

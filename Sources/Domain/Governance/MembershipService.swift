@@ -2,82 +2,6 @@ import Foundation
 import Mail
 import Postgres
 
-/// A user's link to a regulator, observer or operator, with its flags.
-public struct Membership: Sendable, Equatable {
-    public let organisation: OrganisationRef
-    public let userID: UUID
-    public var email: String
-    public var firstName: String
-    public var lastName: String
-    public var isActive: Bool
-    public var isAdministrator: Bool
-    /// Operator memberships grant nothing until approved; the others always are.
-    public var isApproved: Bool
-    /// Regulator and observer memberships: the right to export incidents (regulators: with the administrator flag).
-    public var canExportIncidents: Bool
-    /// Regulator users: the sectors they are limited to.
-    public var sectorIDs: [UUID]
-    public var createdAt: Date
-}
-
-/// Changes to a membership; `nil` leaves a flag as it is (or takes its default when adding).
-public struct MembershipInput: Sendable {
-    public var isAdministrator: Bool?
-    public var canExportIncidents: Bool?
-    public var sectorIDs: [UUID]?
-
-    public init(isAdministrator: Bool? = nil, canExportIncidents: Bool? = nil, sectorIDs: [UUID]? = nil) {
-        self.isAdministrator = isAdministrator
-        self.canExportIncidents = canExportIncidents
-        self.sectorIDs = sectorIDs
-    }
-}
-
-extension OrganisationRef {
-    /// The membership table, organisation column and name of this kind of organisation.
-    var membershipStorage: (table: String, column: String, organisations: String, noun: String)? {
-        switch self {
-        case .regulator: return ("regulator_memberships", "regulator_id", "regulators", "regulator")
-        case .observer: return ("observer_memberships", "observer_id", "observers", "observer")
-        case .operator: return ("operator_memberships", "operator_id", "operators", "operator")
-        case .platform: return nil
-        }
-    }
-
-    var isOperator: Bool {
-        if case .operator = self { return true }
-        return false
-    }
-
-    var isRegulator: Bool {
-        if case .regulator = self { return true }
-        return false
-    }
-
-    var id: UUID? {
-        switch self {
-        case .regulator(let id), .observer(let id), .operator(let id): return id
-        case .platform: return nil
-        }
-    }
-
-    var readMembers: GovernanceAction {
-        switch self {
-        case .regulator: return .readRegulatorMembers
-        case .observer: return .readObserverMembers
-        default: return .readOperatorMembers
-        }
-    }
-
-    var manageMembers: GovernanceAction {
-        switch self {
-        case .regulator: return .manageRegulatorMembers
-        case .observer: return .manageObserverMembers
-        default: return .manageOperatorMembers
-        }
-    }
-}
-
 /// Memberships and their rules: the role they derive, the first operator member made
 /// administrator, approval, at least one operator administrator, no one changing their own
 /// memberships, and the side effects of every change (sessions end; losing the last regulator
@@ -97,8 +21,8 @@ public struct MembershipService: Sendable {
     /// regulators and observers, so they see only those.
     public func members(_ principal: Principal, of organisation: OrganisationRef) async throws -> [Membership] {
         try principal.requireAccess(.governanceRead)
-        let noun = organisation.membershipStorage?.noun ?? "organisation"
-        try principal.affiliations.authorize(organisation.readMembers, at: organisation, object: noun)
+        let organisation = try MembershipTarget(organisation)
+        try principal.affiliations.authorize(organisation.readMembers, at: organisation.ref, object: organisation.noun)
         return try await postgres.withSession { session in
             try await requireOrganisation(organisation, session: session)
             return try await Self.select(organisation, userID: nil, session: session).filter { isVisible($0, to: principal) }
@@ -118,8 +42,8 @@ public struct MembershipService: Sendable {
     func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo, unit: UnitOfWork,
              isNewUser: Bool = false) async throws -> Membership {
         let session = unit.session
-        let storage = organisation.membershipStorage!
-        try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
+        let organisation = try MembershipTarget(organisation)
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
         try refuseSelf(principal, userID)
         try await requireOrganisation(organisation, lock: true, session: session)
         guard let target = try await User.load(userID, in: session, lock: true) else {
@@ -137,7 +61,7 @@ public struct MembershipService: Sendable {
         let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
         try validator.throwIfInvalid()
 
-        switch organisation {
+        switch organisation.ref {
         case .regulator(let id), .observer(let id):
             let isAdministrator = principal.isPlatformAdmin ? true : (input.isAdministrator ?? false)
             if principal.isPlatformAdmin, input.isAdministrator == false {
@@ -145,7 +69,7 @@ public struct MembershipService: Sendable {
                                                          message: "Platform administrators add administrators; these add their staff.")])
             }
             try await session.query("""
-                INSERT INTO \(storage.table) (user_id, \(storage.column), is_administrator, can_export_incidents) VALUES ($1, $2, $3, $4)
+                INSERT INTO \(organisation.table) (user_id, \(organisation.column), is_administrator, can_export_incidents) VALUES ($1, $2, $3, $4)
                 """, userID, id, isAdministrator, input.canExportIncidents ?? false)
             if let sectors {
                 try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
@@ -153,8 +77,7 @@ public struct MembershipService: Sendable {
             // A regulator or observer membership (re)activates the account.
             try await session.query("UPDATE users SET is_active = true WHERE id = $1", userID)
         case .operator(let id):
-            let memberCount = try await session.query("SELECT count(*) AS n FROM operator_memberships WHERE operator_id = $1", id).first!.decode("n", as: Int.self)
-            let isFirst = memberCount == 0
+            let isFirst = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 LIMIT 1", id).isEmpty
             // An independent user linked by a regulator waits for the operator's approval.
             let needsApproval = !isFirst && !isNewUser && target.role == .independentUser && principal.affiliations.isRegulatorStaff
             let isAdministrator = isFirst || (input.isAdministrator ?? false)
@@ -170,8 +93,8 @@ public struct MembershipService: Sendable {
             break
         }
         try await BearerToken.revokeSessions(of: userID, in: session)
-        let membership = try await Self.select(organisation, userID: userID, session: session).first!
-        try await AuditLog.record(AuditEvent("membership.created", by: principal, objectType: "user", objectID: userID, organisation: organisation,
+        let membership = try await Self.membership(organisation, userID, session: session)
+        try await AuditLog.record(AuditEvent("membership.created", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref,
                                              client: client, details: Self.details(membership)), in: session)
         return membership
     }
@@ -179,8 +102,8 @@ public struct MembershipService: Sendable {
     /// Changes the flags of a membership.
     public func update(_ principal: Principal, in organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
         try principal.requireAccess(.governanceWrite)
-        let storage = organisation.membershipStorage!
-        try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
+        let organisation = try MembershipTarget(organisation)
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
         try refuseSelf(principal, userID)
         try authorizePrivileges(principal, organisation, input)
         return try await postgres.withTransaction { session in
@@ -199,18 +122,18 @@ public struct MembershipService: Sendable {
                 try await requireAnotherAdministrator(organisation, besides: userID, session: session)
             }
             let exportColumn = organisation.isOperator ? "" : ", can_export_incidents = coalesce($4, can_export_incidents)"
-            var bindings: [(any PostgresEncodable)?] = [userID, organisation.id!, input.isAdministrator]
+            var bindings: [(any PostgresEncodable)?] = [userID, organisation.id, input.isAdministrator]
             if !exportColumn.isEmpty { bindings.append(input.canExportIncidents) }
             try await session.query("""
-                UPDATE \(storage.table) SET is_administrator = coalesce($3, is_administrator)\(exportColumn) WHERE user_id = $1 AND \(storage.column) = $2
+                UPDATE \(organisation.table) SET is_administrator = coalesce($3, is_administrator)\(exportColumn) WHERE user_id = $1 AND \(organisation.column) = $2
                 """, bindings: bindings)
             if let sectors {
                 try await session.query("DELETE FROM regulator_membership_sectors WHERE user_id = $1", userID)
                 try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
             }
             try await BearerToken.revokeSessions(of: userID, in: session)
-            let membership = try await Self.select(organisation, userID: userID, session: session).first!
-            try await AuditLog.record(AuditEvent("membership.updated", by: principal, objectType: "user", objectID: userID, organisation: organisation,
+            let membership = try await Self.membership(organisation, userID, session: session)
+            try await AuditLog.record(AuditEvent("membership.updated", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref,
                                                  client: client, details: Self.details(membership)), in: session)
             return membership
         }
@@ -219,16 +142,16 @@ public struct MembershipService: Sendable {
     /// Approves a pending operator membership.
     public func approve(_ principal: Principal, operatorID: UUID, userID: UUID, client: ClientInfo) async throws -> Membership {
         try principal.requireAccess(.governanceWrite)
-        let organisation = OrganisationRef.operator(operatorID)
-        try principal.affiliations.authorize(.manageOperatorMembers, at: organisation, object: "operator")
+        let organisation = try MembershipTarget(.operator(operatorID))
+        try principal.affiliations.authorize(.manageOperatorMembers, at: organisation.ref, object: "operator")
         try refuseSelf(principal, userID)
         return try await postgres.withTransaction { session in
             let current = try await existing(principal, organisation, userID, session: session)
             guard !current.isApproved else { return current }
             try await session.query("UPDATE operator_memberships SET approved_at = now() WHERE user_id = $1 AND operator_id = $2", userID, operatorID)
             try await BearerToken.revokeSessions(of: userID, in: session)
-            let membership = try await Self.select(organisation, userID: userID, session: session).first!
-            try await AuditLog.record(AuditEvent("membership.approved", by: principal, objectType: "user", objectID: userID, organisation: organisation,
+            let membership = try await Self.membership(organisation, userID, session: session)
+            try await AuditLog.record(AuditEvent("membership.approved", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref,
                                                  client: client, details: Self.details(membership)), in: session)
             return membership
         }
@@ -238,24 +161,24 @@ public struct MembershipService: Sendable {
     /// account; losing the last operator membership makes an independent user again.
     public func remove(_ principal: Principal, from organisation: OrganisationRef, userID: UUID, client: ClientInfo) async throws {
         try principal.requireAccess(.governanceWrite)
-        let storage = organisation.membershipStorage!
-        try principal.affiliations.authorize(organisation.manageMembers, at: organisation, object: storage.noun)
+        let organisation = try MembershipTarget(organisation)
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
         try refuseSelf(principal, userID)
         try await postgres.withTransaction { session in
             try await requireOrganisation(organisation, lock: true, session: session)
             let current = try await existing(principal, organisation, userID, session: session)
             if organisation.isOperator, current.isAdministrator {
-                let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2", organisation.id!, userID).count
+                let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2", organisation.id, userID).count
                 if others > 0 { try await requireAnotherAdministrator(organisation, besides: userID, session: session) }
             }
-            try await session.query("DELETE FROM \(storage.table) WHERE user_id = $1 AND \(storage.column) = $2", userID, organisation.id!)
+            try await session.query("DELETE FROM \(organisation.table) WHERE user_id = $1 AND \(organisation.column) = $2", userID, organisation.id)
             var deactivated = false
             if !organisation.isOperator {
                 try await session.query("UPDATE users SET is_active = false WHERE id = $1", userID)
                 deactivated = true
             }
             try await BearerToken.revokeSessions(of: userID, in: session)
-            try await AuditLog.record(AuditEvent("membership.deleted", by: principal, objectType: "user", objectID: userID, organisation: organisation, client: client,
+            try await AuditLog.record(AuditEvent("membership.deleted", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref, client: client,
                                                  details: try JobPayloadCoding.encode(["deactivated": deactivated ? "true" : "false"])), in: session)
         }
     }
@@ -272,12 +195,12 @@ public struct MembershipService: Sendable {
 
     /// The export right is the platform administrator's to give (the caller already may manage
     /// these memberships, so a refusal is 403).
-    private func authorizePrivileges(_ principal: Principal, _ organisation: OrganisationRef, _ input: MembershipInput) throws {
+    private func authorizePrivileges(_ principal: Principal, _ organisation: MembershipTarget, _ input: MembershipInput) throws {
         if input.canExportIncidents != nil {
-            if case .operator = organisation {
+            if organisation.isOperator {
                 throw DomainError.validation([FieldError(field: "can_export_incidents", code: "not_applicable", message: "Operator memberships have no export right.")])
             }
-            guard principal.affiliations.allows(.grantExportRight, at: organisation) else {
+            guard principal.affiliations.allows(.grantExportRight, at: organisation.ref) else {
                 throw DomainError.forbidden("Only platform administrators grant the export right.")
             }
         }
@@ -288,38 +211,38 @@ public struct MembershipService: Sendable {
 
     /// Regulators, observers and operators are separate worlds: one regulator or one observer,
     /// or any number of operators; platform administrators have no memberships.
-    private func checkExclusive(_ target: Affiliations, joining organisation: OrganisationRef) throws {
+    private func checkExclusive(_ target: Affiliations, joining organisation: MembershipTarget) throws {
         if target.isPlatformAdmin { throw DomainError.conflict("Platform administrators do not join organisations.") }
-        let alreadyMember = switch organisation {
+        let alreadyMember = switch organisation.ref {
         case .regulator(let id): target.regulator?.regulatorID == id
         case .observer(let id): target.observer?.observerID == id
         case .operator(let id): target.operators.contains { $0.operatorID == id }
         case .platform: false
         }
         if alreadyMember { throw DomainError.conflict("The user is already a member.") }
-        if case .operator = organisation {
+        if organisation.isOperator {
             if target.regulator != nil || target.observer != nil { throw DomainError.conflict("Regulator and observer staff cannot join operators.") }
         } else if target.hasMemberships {
             throw DomainError.conflict("The user already belongs to another organisation.")
         }
     }
 
-    private func checkedSectors(_ sectorIDs: [UUID]?, organisation: OrganisationRef, session: PostgresSession, _ validator: inout Validator) async throws -> [UUID]? {
+    private func checkedSectors(_ sectorIDs: [UUID]?, organisation: MembershipTarget, session: PostgresSession, _ validator: inout Validator) async throws -> [UUID]? {
         guard let sectorIDs else { return nil }
         let unique = Array(Set(sectorIDs))
         validator.check(try await Sector.areSelectable(unique, session: session), "sector_ids", "not_selectable", Sector.notSelectableMessage)
         return unique
     }
 
-    private func requireAnotherAdministrator(_ organisation: OrganisationRef, besides userID: UUID, session: PostgresSession) async throws {
+    private func requireAnotherAdministrator(_ organisation: MembershipTarget, besides userID: UUID, session: PostgresSession) async throws {
         let admins = try await session.query("""
             SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2 AND is_administrator
-            """, organisation.id!, userID).count
+            """, organisation.id, userID).count
         guard admins > 0 else { throw DomainError.conflict("An operator keeps at least one administrator; appoint another one first.") }
     }
 
     /// The membership, which the caller must be able to see (404 otherwise).
-    private func existing(_ principal: Principal, _ organisation: OrganisationRef, _ userID: UUID, session: PostgresSession) async throws -> Membership {
+    private func existing(_ principal: Principal, _ organisation: MembershipTarget, _ userID: UUID, session: PostgresSession) async throws -> Membership {
         guard let membership = try await Self.select(organisation, userID: userID, session: session).first, isVisible(membership, to: principal) else {
             throw DomainError.notFound("No such membership.")
         }
@@ -328,10 +251,9 @@ public struct MembershipService: Sendable {
 
     /// - Throws: ``DomainError/notFound(_:)`` when the organisation does not exist. With `lock`,
     ///   membership changes of one organisation are serialised (the administrator count stays true).
-    private func requireOrganisation(_ organisation: OrganisationRef, lock: Bool = false, session: PostgresSession) async throws {
-        let storage = organisation.membershipStorage!
-        guard try await session.query("SELECT 1 FROM \(storage.organisations) WHERE id = $1\(lock ? " FOR UPDATE" : "")", organisation.id!).count == 1 else {
-            throw DomainError.notFound("No such \(storage.noun).")
+    private func requireOrganisation(_ organisation: MembershipTarget, lock: Bool = false, session: PostgresSession) async throws {
+        guard try await session.query("SELECT 1 FROM \(organisation.organisations) WHERE id = $1\(lock ? " FOR UPDATE" : "")", organisation.id).count == 1 else {
+            throw DomainError.notFound("No such \(organisation.noun).")
         }
     }
 
@@ -358,8 +280,15 @@ public struct MembershipService: Sendable {
         ])) ?? "{}"
     }
 
-    static func select(_ organisation: OrganisationRef, userID: UUID?, session: PostgresSession) async throws -> [Membership] {
-        let storage = organisation.membershipStorage!
+    /// The membership of `userID` as stored now.
+    static func membership(_ organisation: MembershipTarget, _ userID: UUID, session: PostgresSession) async throws -> Membership {
+        guard let membership = try await select(organisation, userID: userID, session: session).first else {
+            throw DomainError.notFound("No such membership.")
+        }
+        return membership
+    }
+
+    static func select(_ organisation: MembershipTarget, userID: UUID?, session: PostgresSession) async throws -> [Membership] {
         let export = organisation.isOperator ? "false" : "m.can_export_incidents"
         let approved = organisation.isOperator ? "m.approved_at IS NOT NULL" : "true"
         let sectors = organisation.isRegulator
@@ -367,11 +296,11 @@ public struct MembershipService: Sendable {
         return try await session.query("""
             SELECT m.user_id, u.email, u.first_name, u.last_name, u.is_active, m.is_administrator, m.created_at,
                    \(export) AS can_export_incidents, \(approved) AS is_approved, \(sectors) AS sector_ids
-            FROM \(storage.table) m JOIN users u ON u.id = m.user_id
-            WHERE m.\(storage.column) = $1 AND ($2::uuid IS NULL OR m.user_id = $2)
+            FROM \(organisation.table) m JOIN users u ON u.id = m.user_id
+            WHERE m.\(organisation.column) = $1 AND ($2::uuid IS NULL OR m.user_id = $2)
             ORDER BY u.email
-            """, organisation.id!, userID).map { row in
-            Membership(organisation: organisation, userID: try row.decode("user_id"), email: try row.decode("email"), firstName: try row.decode("first_name"),
+            """, organisation.id, userID).map { row in
+            Membership(organisation: organisation.ref, userID: try row.decode("user_id"), email: try row.decode("email"), firstName: try row.decode("first_name"),
                        lastName: try row.decode("last_name"), isActive: try row.decode("is_active"), isAdministrator: try row.decode("is_administrator"),
                        isApproved: try row.decode("is_approved"), canExportIncidents: try row.decode("can_export_incidents"),
                        sectorIDs: try row.decode("sector_ids"), createdAt: try row.decode("created_at"))

@@ -1,4 +1,3 @@
-import Domain
 import Foundation
 import Logging
 import Redis
@@ -37,16 +36,5 @@ struct NoopHandler: JobHandler {
         if let milliseconds = payload.sleepMs, milliseconds > 0 {
             try await Task.sleep(for: .milliseconds(milliseconds))
         }
-    }
-}
-
-extension JobHandlerRegistry {
-    /// Every job kind of the platform with its handler.
-    public static func standard(platform: Platform) -> JobHandlerRegistry {
-        var registry = JobHandlerRegistry()
-        registry.register(.sendEmail, SendEmailHandler(delivery: platform.emailDelivery))
-        registry.register(.renderPDF, RenderPDFHandler(documents: platform.documents))
-        registry.register(.noop, NoopHandler())
-        return registry
     }
 }

@@ -26,41 +26,6 @@ public struct AuditEvent: Sendable, Equatable {
     }
 }
 
-/// Where a request came from, for the audit log and rate limits.
-public struct ClientInfo: Sendable, Equatable {
-    public var address: String?
-    public var requestID: String?
-
-    public init(address: String?, requestID: String?) {
-        self.address = address
-        self.requestID = requestID
-    }
-
-    /// A command run on the server (create-admin, beat tasks).
-    public static let system = ClientInfo(address: nil, requestID: nil)
-}
-
-/// Writes audit events, inside the caller's transaction when it has one.
-public enum AuditLog {
-    static let insert = """
-        INSERT INTO audit_events (action, actor_id, actor_role, organisation_id, object_type, object_id, client_address, request_id, details)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
-        """
-
-    static func bindings(_ event: AuditEvent) -> [(any PostgresEncodable)?] {
-        [event.action, event.actorID, event.actorRole, event.organisationID, event.objectType, event.objectID,
-         event.client.address, event.client.requestID, event.details]
-    }
-
-    public static func record(_ event: AuditEvent, in session: PostgresSession) async throws {
-        try await session.query(insert, bindings: bindings(event))
-    }
-
-    public static func record(_ event: AuditEvent, using postgres: PostgresClient) async throws {
-        try await postgres.query(insert, bindings: bindings(event))
-    }
-}
-
 extension AuditEvent {
     /// An event of a change `principal` made to an object, attributed to the organisation the
     /// object belongs to (or, for platform-wide objects, the caller's own regulator or observer).

@@ -1,0 +1,23 @@
+import Foundation
+import Postgres
+
+/// Writes audit events, inside the caller's transaction when it has one.
+public enum AuditLog {
+    static let insert = """
+        INSERT INTO audit_events (action, actor_id, actor_role, organisation_id, object_type, object_id, client_address, request_id, details)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+        """
+
+    static func bindings(_ event: AuditEvent) -> [(any PostgresEncodable)?] {
+        [event.action, event.actorID, event.actorRole, event.organisationID, event.objectType, event.objectID,
+         event.client.address, event.client.requestID, event.details]
+    }
+
+    public static func record(_ event: AuditEvent, in session: PostgresSession) async throws {
+        try await session.query(insert, bindings: bindings(event))
+    }
+
+    public static func record(_ event: AuditEvent, using postgres: PostgresClient) async throws {
+        try await postgres.query(insert, bindings: bindings(event))
+    }
+}
