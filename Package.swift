@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Domain",
             dependencies: [
-                "Postgres", "Redis", "Mail", "Documents", "COpenSSL",
+                "Pooling", "Postgres", "Redis", "Mail", "Documents", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

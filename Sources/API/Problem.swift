@@ -40,6 +40,14 @@ struct Problem: Error, Sendable {
                 detail: "The server failed to handle the request; quote the request id when reporting it.")
     }
 
+    /// PostgreSQL or Redis cannot be reached: the request may succeed once they are back.
+    static func serviceUnavailable() -> Problem {
+        var problem = Problem(status: .serviceUnavailable, slug: "service-unavailable", title: "Service Unavailable",
+                              detail: "A service the platform depends on is unavailable; retry in a few seconds.")
+        problem.headers[.retryAfter] = "5"
+        return problem
+    }
+
     static func notReady(_ detail: String) -> Problem {
         Problem(status: .serviceUnavailable, slug: "not-ready", title: "Service not ready", detail: detail)
     }

@@ -8,8 +8,9 @@ import ServiceLifecycle
 
 /// Takes jobs from Redis and runs them, `concurrency` at a time, until graceful shutdown.
 ///
-/// Each slot pops with BLMOVE onto this consumer's processing list, runs the job's handler, then
-/// acknowledges it; failures are retried with backoff or, out of attempts or permanent, moved
+/// Each slot takes a job from the first served queue that has one, moving it atomically onto
+/// this consumer's processing list (it blocks only when every queue is empty), runs the job's
+/// handler, then acknowledges it; failures are retried with backoff or, out of attempts or permanent, moved
 /// to the dead letter and recorded. A heartbeat key tells the beat leader this consumer lives;
 /// if the process dies, its jobs go back to their queue when the heartbeat expires.
 public struct JobConsumer: Service {
@@ -54,9 +55,10 @@ public struct JobConsumer: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await heartbeatLoop() }
             for slot in 0..<options.concurrency {
-                // Spread the slots over the queues; each slot serves all of them in turn.
-                let order = (0..<options.queues.count).map { options.queues[($0 + slot) % options.queues.count] }
-                group.addTask { await slotLoop(queues: order) }
+                // Every slot takes from the first served queue that has a job; when all are empty
+                // the slots wait on different queues, so a job on any of them is taken at once.
+                let home = options.queues[slot % options.queues.count]
+                group.addTask { await slotLoop(waitingOn: home) }
             }
             // The slots return on graceful shutdown once their job is done; then stop the heartbeat.
             for _ in 0..<options.concurrency { await group.next() }
@@ -82,21 +84,18 @@ public struct JobConsumer: Service {
         }
     }
 
-    private func slotLoop(queues: [String]) async {
+    private func slotLoop(waitingOn home: String) async {
         var failures = 0
-        var index = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let name = queues[index % queues.count]
-            index += 1
             do {
-                // With several queues, poll each briefly so none starves the others.
-                let timeout = queues.count == 1 ? options.popTimeoutSeconds : max(options.popTimeoutSeconds / Double(queues.count), 0.1)
-                guard let delivery = try await queue.pop(queue: name, consumer: options.id, timeoutSeconds: timeout) else { continue }
+                guard let delivery = try await queue.take(
+                    from: options.queues, consumer: options.id, waitingOn: home, timeoutSeconds: options.popTimeoutSeconds)
+                else { continue }
                 failures = 0
                 await process(delivery)
             } catch {
                 failures += 1
-                logger.warning("cannot take jobs", metadata: ["error": "\(error)", "queue": "\(name)"])
+                logger.warning("cannot take jobs", metadata: ["error": "\(error)", "queues": "\(options.queues.joined(separator: ","))"])
                 try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 6)), 5_000)))
             }
         }

@@ -36,6 +36,9 @@ struct Color: Hashable {
 }
 
 /// The Cairo PDF surface and context, with text measurement cached per font and string.
+///
+/// The surface and context are released by ``finish()`` or, when drawing stops early because
+/// something threw, by `deinit`: nothing leaks on an error path.
 final class Canvas {
     static let pageWidth = 595.28
     static let pageHeight = 841.89
@@ -44,8 +47,12 @@ final class Canvas {
     let context: OpaquePointer
     private var currentFont: Font?
     private var widths: [Font: [String: Double]] = [:]
+    private var isFinished = false
+    /// Where Cairo writes; held here so it outlives the surface, which writes on destruction too.
+    private let output: PDFOutput
 
     init(output: PDFOutput) throws {
+        self.output = output
         let closure = Unmanaged.passUnretained(output).toOpaque()
         surface = cairo_pdf_surface_create_for_stream({ closure, data, length in
             let output = Unmanaged<PDFOutput>.fromOpaque(closure!).takeUnretainedValue()
@@ -58,7 +65,15 @@ final class Canvas {
         }
     }
 
+    deinit {
+        if !isFinished {
+            cairo_destroy(context)
+            cairo_surface_destroy(surface)
+        }
+    }
+
     func finish() throws {
+        isFinished = true
         cairo_destroy(context)
         cairo_surface_finish(surface)
         let status = cairo_surface_status(surface)

@@ -18,6 +18,12 @@ public struct Document: Codable, Sendable, Equatable {
     public var logoPNG: Data?
     public var blocks: [Block]
 
+    // `logoPng` rather than `logoPNG`: job payloads are written with snake_case keys, and
+    // `logo_png` reads back as `logoPng`, which would otherwise lose the logo on the way.
+    enum CodingKeys: String, CodingKey {
+        case title, author, subject, createdAt, header, pageLabel, logoPNG = "logoPng", blocks
+    }
+
     public init(
         title: String, author: String, subject: String? = nil, createdAt: Date = Date(), header: String? = nil,
         pageLabel: String = "Page {page} of {pages}", logoPNG: Data? = nil, blocks: [Block]

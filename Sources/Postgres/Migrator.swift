@@ -46,7 +46,8 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Applies migrations in order, each in its own transaction, recorded in `schema_migrations`.
+/// Applies migrations in order, each in its own transaction, recorded in `schema_migrations`,
+/// then analyzes the database so the planner starts from real statistics.
 ///
 /// A session-level advisory lock serialises concurrent runs, so any number of replicas may
 /// start together: the first applies the pending migrations, the others then find none.
@@ -85,6 +86,8 @@ public struct Migrator: Sendable {
                     logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                     done.append(migration.version)
                 }
+                // Fresh statistics for the planner: tables no one analyzed yet make it guess.
+                if !done.isEmpty { try await session.query("ANALYZE") }
                 return done
             }
         }

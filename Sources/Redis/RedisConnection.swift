@@ -34,7 +34,14 @@ public final class RedisConnection: PooledResource, @unchecked Sendable {
         if case .error(let message) = value { throw RedisError(kind: .reply, message: message) }
     }
 
-    public func isHealthy() -> Bool { context.pointee.err == 0 }
+    public func isHealthy() -> Bool {
+        guard context.pointee.err == 0 else { return false }
+        // An idle connection has nothing to read: replies come only after commands, and a lease
+        // reads every reply of its commands. Anything readable here is the server closing the
+        // socket (a restart, a timeout, CLIENT KILL), so the connection is replaced before use.
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
+    }
 
     public func close() { redisFree(context) }
 

@@ -58,6 +58,30 @@ public struct ReliableQueue: Sendable {
             ["BLMOVE", queueKey(queue), processingKey(queue, consumer: consumer), "RIGHT", "LEFT", String(timeoutSeconds)],
             blockingSeconds: timeoutSeconds)
         guard let raw = reply.string else { return nil }
+        return try await delivery(raw, from: queue, consumer: consumer)
+    }
+
+    /// Takes the next job of the first of `queues` (in priority order) that has one, without
+    /// waiting on the empty ones; only when every queue is empty does it wait, up to
+    /// `timeoutSeconds`, on `waitingOn`. Each move is atomic onto the consumer's processing list
+    /// of the job's queue, as ``pop(queue:consumer:timeoutSeconds:)``'s.
+    ///
+    /// Consumers give their slots different `waitingOn` queues, so a job arriving on any served
+    /// queue wakes a slot at once.
+    public func take(from queues: [String], consumer: String, waitingOn: String, timeoutSeconds: Double) async throws -> Delivery? {
+        if queues.count > 1 {
+            let keys = queues.flatMap { [queueKey($0), processingKey($0, consumer: consumer)] }
+            let reply = try await client.run(Self.takeFirst, keys: keys, arguments: [])
+            if let found = reply.array, found.count == 2, let index = found[0].integer, queues.indices.contains(index - 1), let raw = found[1].string {
+                return try await delivery(raw, from: queues[index - 1], consumer: consumer)
+            }
+        }
+        return try await pop(queue: waitingOn, consumer: consumer, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// The delivery of a job taken from `queue`; text that is not a valid envelope goes to the
+    /// dead letter instead (`nil`).
+    private func delivery(_ raw: String, from queue: String, consumer: String) async throws -> Delivery? {
         do {
             return Delivery(raw: raw, envelope: try JobEnvelope.decode(raw), queue: queue)
         } catch {
@@ -153,6 +177,16 @@ public struct ReliableQueue: Sendable {
     }
 
     // MARK: Scripts
+
+    /// KEYS: queue and processing list of each served queue, in priority order. Returns the
+    /// 1-based position of the queue a job came from and the job, or nil when all are empty.
+    static let takeFirst = RedisScript("""
+        for i = 1, #KEYS, 2 do
+            local job = redis.call('LMOVE', KEYS[i], KEYS[i + 1], 'RIGHT', 'LEFT')
+            if job then return {(i + 1) / 2, job} end
+        end
+        return nil
+        """)
 
     static let moveToDelayed = RedisScript("""
         redis.call('LREM', KEYS[1], -1, ARGV[1])

@@ -1,4 +1,5 @@
 import Documents
+import Domain
 import Foundation
 import Testing
 import TestSupport
@@ -100,6 +101,9 @@ struct DocumentTests {
     func invalidImage() {
         let document = Document(title: "Bad", author: "Tests", blocks: [.image(png: Data("not a png".utf8), width: nil)])
         #expect(throws: DocumentError.invalidImage) { try PDFRenderer.render(document) }
+        // An invalid logo fails after the surface exists; the canvas is released on that path too.
+        let badLogo = Document(title: "Bad", author: "Tests", logoPNG: Data("not a png".utf8), blocks: [.paragraph(text: "Text")])
+        #expect(throws: DocumentError.invalidImage) { try PDFRenderer.render(badLogo) }
     }
 
     @Test("documents round-trip through JSON, as job payloads do")
@@ -107,5 +111,10 @@ struct DocumentTests {
         let (document, _) = longDocument()
         let data = try JSONEncoder().encode(document)
         #expect(try JSONDecoder().decode(Document.self, from: data) == document)
+        // Job payloads use snake_case keys: the logo must survive them too.
+        let payload = try JobPayloadCoding.decode(RenderPDFPayload.self, from: try JobPayloadCoding.encode(
+            RenderPDFPayload(documentId: UUID(), filename: "report.pdf", document: document)))
+        #expect(payload.document.logoPNG == tinyPNG)
+        #expect(payload.document == document)
     }
 }

@@ -48,6 +48,45 @@ struct RedisTests {
         #expect(try await queue.pop(queue: "default", consumer: "c1", timeoutSeconds: 0.1) == nil)
     }
 
+    @Test("taking from several queues: the first queue with a job, in priority order, without waiting on the empty ones")
+    func takeFromSeveralQueues() async throws {
+        try await queue.enqueue(JobEnvelope(id: "d1", kind: "noop", queue: "default"))
+        try await queue.enqueue(JobEnvelope(id: "m1", kind: "noop", queue: "mail"))
+        try await queue.enqueue(JobEnvelope(id: "m2", kind: "noop", queue: "mail"))
+        // "mail" comes first; the wait queue matters only when every queue is empty.
+        let first = try #require(try await queue.take(from: ["mail", "default"], consumer: "c1", waitingOn: "default", timeoutSeconds: 30))
+        #expect(first.envelope.id == "m1")
+        #expect(first.queue == "mail")
+        #expect(try await redis.send("LLEN", queue.processingKey("mail", consumer: "c1")).integer == 1)
+        #expect(try await queue.take(from: ["mail", "default"], consumer: "c1", waitingOn: "default", timeoutSeconds: 30)?.envelope.id == "m2")
+        // With "mail" empty, the job of "default" comes at once, though the wait queue is "mail".
+        let third = try #require(try await queue.take(from: ["mail", "default"], consumer: "c1", waitingOn: "mail", timeoutSeconds: 30))
+        #expect(third.envelope.id == "d1")
+        #expect(third.queue == "default")
+        #expect(try await redis.send("LLEN", queue.processingKey("default", consumer: "c1")).integer == 1)
+        // Everything empty: it waits on the wait queue, then gives up.
+        #expect(try await queue.take(from: ["mail", "default"], consumer: "c1", waitingOn: "mail", timeoutSeconds: 0.1) == nil)
+        // Text that is not an envelope goes to the dead letter, whichever queue held it.
+        try await redis.send("LPUSH", queue.queueKey("default"), "not json")
+        #expect(try await queue.take(from: ["mail", "default"], consumer: "c1", waitingOn: "mail", timeoutSeconds: 0.1) == nil)
+        #expect(try await redis.send("LRANGE", queue.deadKey, "0", "-1").array?.compactMap(\.string) == ["not json"])
+    }
+
+    @Test("an idle connection closed by the server (a restart, CLIENT KILL) is replaced before use, so no call fails")
+    func idleConnectionRevalidated() async throws {
+        let single = RedisClient(configuration: try RedisConfiguration(url: TestEnvironment.redisURL, poolSize: 1), logger: TestEnvironment.logger)
+        try await single.send("CLIENT", "SETNAME", "revalidation-\(TestEnvironment.uniqueName())")
+        let name = try #require(try await single.send("CLIENT", "GETNAME").string)
+        // Another connection kills the pooled one while it sits idle.
+        let list = try await redis.send("CLIENT", "LIST").string ?? ""
+        let id = try #require(list.split(separator: "\n").first { $0.contains("name=\(name)") }?.split(separator: " ").first { $0.hasPrefix("id=") })
+        try await redis.send("CLIENT", "KILL", "ID", String(id.dropFirst(3)))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await single.send("PING").string == "PONG")
+        #expect(try await single.send("CLIENT", "GETNAME").isNull)
+        await single.shutdown()
+    }
+
     @Test("a failed job waits in the delayed set, then promotion puts it back first in line")
     func retryAndPromotion() async throws {
         try await queue.enqueue(JobEnvelope(id: "waiting", kind: "noop"))

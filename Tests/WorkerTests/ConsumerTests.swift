@@ -84,6 +84,44 @@ struct ConsumerTests {
         await harness.shutdown()
     }
 
+    @Test("a document that cannot be drawn (an invalid PNG) fails for good at once, without retries")
+    func undrawableDocument() async throws {
+        let harness = try await WorkerHarness()
+        let document = Document(title: "Broken", author: "Test", logoPNG: Data("not a png".utf8), blocks: [.paragraph(text: "Text")])
+        let jobID = try await harness.platform.outbox.transaction { unit in
+            try await unit.enqueue(.renderPDF, payload: RenderPDFPayload(documentId: UUID(), filename: "broken.pdf", document: document))
+        }
+        harness.start()
+        #expect(try await eventually { try await harness.outboxRow(jobID).decode("failed_at", as: Date?.self) != nil })
+        try await harness.stop()
+        let row = try await harness.outboxRow(jobID)
+        #expect(try row.decode("attempts", as: Int.self) == 1)
+        #expect(try row.decode("last_error", as: String?.self)?.contains("cannot be drawn") == true)
+        #expect(try await harness.platform.queue.delayedCount() == 0)
+        #expect(try await harness.platform.queue.deadJobs().map(\.id) == [jobID.postgresText])
+        await harness.shutdown()
+    }
+
+    @Test("a consumer serving two queues takes the jobs of the busy one without waiting on the empty one")
+    func busyAndEmptyQueues() async throws {
+        let harness = try await WorkerHarness()
+        var ids: [UUID] = []
+        for _ in 0..<10 {
+            ids.append(try await harness.platform.outbox.transaction { unit in try await unit.enqueue(.noop, payload: ["sleep_ms": 0], queue: "mail") })
+        }
+        // One slot, which waits on "default" when every queue is empty, 12 s at a time: serving
+        // "mail" must never wait that out.
+        harness.start(concurrency: 1, queues: ["default", "mail"], popTimeoutSeconds: 12)
+        let done = try await eventually(timeout: .seconds(6)) {
+            try await harness.platform.postgres.query("SELECT 1 FROM outbox WHERE id = ANY($1::uuid[]) AND completed_at IS NOT NULL", ids).count == 10
+        }
+        #expect(done)
+        // A job on the queue the slot waits on ends its wait, so the consumer stops at once.
+        try await harness.platform.outbox.transaction { unit in try await unit.enqueue(.noop, payload: ["sleep_ms": 0]) }
+        try await harness.stop()
+        await harness.shutdown()
+    }
+
     @Test("a failing job is retried with exponential backoff, then moved to the dead letter and recorded")
     func retriesThenDeadLetter() async throws {
         let harness = try await WorkerHarness()

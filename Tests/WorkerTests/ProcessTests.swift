@@ -1,3 +1,4 @@
+import Documents
 import Domain
 import Foundation
 #if canImport(FoundationNetworking)
@@ -42,6 +43,45 @@ struct ProcessTests {
         #expect(metrics.contains("beat_leader"))
         rescuer.signal(SIGTERM)
         #expect(await rescuer.wait() == 0, "\(rescuer.output)")
+        await platform.shutdown()
+    }
+
+    @Test("PDF renderings of several seconds keep the consumer's heartbeat alive, so the beat never reaps it")
+    func longRenderingsKeepTheHeartbeat() async throws {
+        let configuration = try await TestEnvironment.configuration()
+        let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
+        // Two documents of about a thousand pages each (seconds of Cairo drawing), one per slot.
+        let rows = (1...37_000).map { ["M-\($0)", "Mesure de sécurité n° \($0) – Überprüfung", "Niveau \($0 % 4 + 1)", "conforme"] }
+        let document = Document(title: "Long report", author: "Test", blocks: [.table(Table(columns: ["Réf.", "Mesure", "Niveau", "Statut"], rows: rows))])
+        let documentIDs = [UUID(), UUID()]
+        for id in documentIDs {
+            try await platform.outbox.transaction { unit in
+                try await unit.enqueue(.renderPDF, payload: RenderPDFPayload(documentId: id, filename: "long.pdf", document: document))
+            }
+        }
+        let consumer = try ChildProcess("governance-worker", ["consume", "--id", "renderer", "--concurrency", "2"],
+                                        environment: TestEnvironment.processEnvironment(configuration, extra: ["CONSUMER_HEARTBEAT_TTL_MS": "1000"]))
+        let heartbeat = "\(configuration.queuePrefix):consumer:renderer"
+        #expect(try await eventually { try await platform.redis.send("EXISTS", heartbeat).integer == 1 }, "\(consumer.output)")
+        // Watch the heartbeat (a 1 s TTL, renewed every third of it) until both documents are stored.
+        var lapses = 0
+        var stored = false
+        let deadline = ContinuousClock.now + .seconds(90)
+        while !stored, ContinuousClock.now < deadline {
+            if try await platform.redis.send("EXISTS", heartbeat).integer != 1 { lapses += 1 }
+            stored = try await platform.postgres.query("SELECT 1 FROM documents WHERE id = ANY($1::uuid[])", documentIDs).count == 2
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(stored, "\(consumer.output)")
+        #expect(lapses == 0, "the heartbeat lapsed \(lapses) times while rendering")
+        let pdf = try #require(try await platform.documents.find(documentIDs[0])).content
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).pdf")
+        try pdf.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let pages = try runTool("/usr/bin/pdfinfo", [file.path]).split(separator: "\n").first { $0.hasPrefix("Pages:") }?.split(separator: " ").last
+        #expect(pages.flatMap { Int($0) } ?? 0 > 900)
+        consumer.signal(SIGTERM)
+        #expect(await consumer.wait() == 0, "\(consumer.output)")
         await platform.shutdown()
     }
 

@@ -20,13 +20,14 @@ final class WorkerHarness: @unchecked Sendable {
     }
 
     /// Runs a consumer (and optionally a beat) until ``stop()``.
-    func start(consumerID: String = "consumer-\(TestEnvironment.uniqueName())", concurrency: Int = 4, handlers: JobHandlerRegistry? = nil, beat: Bool = false, retryPolicy: RetryPolicy? = nil) {
+    func start(consumerID: String = "consumer-\(TestEnvironment.uniqueName())", concurrency: Int = 4, queues: [String] = ["default", "mail"],
+               popTimeoutSeconds: Double = 0.2, handlers: JobHandlerRegistry? = nil, beat: Bool = false, retryPolicy: RetryPolicy? = nil) {
         let configuration = platform.configuration
         var services: [any Service] = [
             JobConsumer(
-                options: .init(id: consumerID, queues: ["default", "mail"], concurrency: concurrency,
+                options: .init(id: consumerID, queues: queues, concurrency: concurrency,
                                heartbeatTTLMilliseconds: configuration.consumerHeartbeatTTLMilliseconds,
-                               retryPolicy: retryPolicy ?? configuration.retryPolicy, popTimeoutSeconds: 0.2),
+                               retryPolicy: retryPolicy ?? configuration.retryPolicy, popTimeoutSeconds: popTimeoutSeconds),
                 queue: platform.queue, ledger: platform.ledger, handlers: handlers ?? platform.jobHandlers(), logger: platform.logger),
         ]
         if beat {

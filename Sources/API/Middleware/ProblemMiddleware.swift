@@ -7,7 +7,8 @@ import OpenAPIRuntime
 
 /// Turns every error into an RFC 9457 `application/problem+json` response: unknown routes
 /// (404), known paths with another method (405 with `Allow`), malformed bodies (400), oversized
-/// bodies (413), and anything unexpected (a generic 500 whose details go only to the log).
+/// bodies (413), PostgreSQL or Redis out of reach (503 with `Retry-After`), and anything
+/// unexpected (a generic 500 whose details go only to the log).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
@@ -38,6 +39,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(status: error.status, slug: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.body)
         case let error as ServerError:
             return problem(for: error, request: request, logger: logger)
+        case let error where DependencyFailure.isUnavailable(error):
+            logger.warning("dependency unavailable", metadata: ["error": "\(error)"])
+            return .serviceUnavailable()
         default:
             logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError()
@@ -47,6 +51,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     private func problem(for error: ServerError, request: Request, logger: Logger) -> Problem {
         if let problem = error.underlyingError as? Problem { return problem }
         if let domain = error.underlyingError as? DomainError { return Problem.from(domain) }
+        if DependencyFailure.isUnavailable(error.underlyingError) {
+            logger.warning("dependency unavailable", metadata: ["operation": "\(error.operationID)", "error": "\(error.underlyingError)"])
+            return .serviceUnavailable()
+        }
         if let decoding = error.underlyingError as? DecodingError {
             return .malformedBody(Self.describe(decoding))
         }

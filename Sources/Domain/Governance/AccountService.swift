@@ -15,13 +15,13 @@ public struct PersonalToken: Sendable, Equatable {
 public struct AccountService: Sendable {
     let postgres: PostgresClient
     let settings: AuthSettings
-    let hasher: PasswordHasher
+    let hashing: PasswordHashing
     let issuer: String
 
-    public init(postgres: PostgresClient, settings: AuthSettings, issuer: String) {
+    public init(postgres: PostgresClient, settings: AuthSettings, hashing: PasswordHashing, issuer: String) {
         self.postgres = postgres
         self.settings = settings
-        hasher = PasswordHasher(iterations: settings.passwordHashIterations)
+        self.hashing = hashing
         self.issuer = issuer
     }
 
@@ -175,7 +175,7 @@ public struct AccountService: Sendable {
 
     private func reauthenticate(_ principal: Principal, password: String, session: PostgresSession) async throws {
         let hash = try await session.query("SELECT password_hash FROM users WHERE id = $1", principal.userID).first?.decode("password_hash", as: String?.self)
-        guard let hash, hasher.verify(password, against: hash) else {
+        guard let hash, try await hashing.verify(password, against: hash) else {
             throw DomainError.validation([FieldError(field: "password", code: "wrong", message: "The password is wrong.")])
         }
     }

@@ -18,15 +18,15 @@ public struct AuthService: Sendable {
     let redis: RedisClient
     let keyPrefix: String
     let settings: AuthSettings
-    let hasher: PasswordHasher
+    let hashing: PasswordHashing
     let logger: Logger
 
-    public init(postgres: PostgresClient, redis: RedisClient, keyPrefix: String, settings: AuthSettings, logger: Logger) {
+    public init(postgres: PostgresClient, redis: RedisClient, keyPrefix: String, settings: AuthSettings, hashing: PasswordHashing, logger: Logger) {
         self.postgres = postgres
         self.redis = redis
         self.keyPrefix = keyPrefix
         self.settings = settings
-        self.hasher = PasswordHasher(iterations: settings.passwordHashIterations)
+        self.hashing = hashing
         self.logger = logger
     }
 
@@ -48,7 +48,8 @@ public struct AuthService: Sendable {
         let user = try row.map(User.init(row:))
         let storedHash = try row?.decode("password_hash", as: String?.self)
         // Verify against a dummy hash when there is no account, so timing reveals nothing.
-        let passwordMatches = hasher.verify(password, against: storedHash ?? Self.dummyHash(hasher))
+        let comparedHash = if let storedHash { storedHash } else { try await dummyHash() }
+        let passwordMatches = try await hashing.verify(password, against: comparedHash)
         guard let user, storedHash != nil, passwordMatches, user.isActive else {
             try await recordFailure(accountKey: accountKey, addressKey: addressKey, userID: user?.id, email: email, reason: "credentials", client: client)
             throw DomainError.unauthenticated("The e-mail address or password is wrong.")
@@ -160,10 +161,11 @@ public struct AuthService: Sendable {
 
     /// A valid hash of a random password with the configured cost, verified when the account does
     /// not exist; made on the first such login rather than when every process (worker included) starts.
-    private static func dummyHash(_ hasher: PasswordHasher) -> String {
-        if let hash = dummyHashes.withLock({ $0[hasher.iterations] }) { return hash }
-        let hash = hasher.hash(UUID().uuidString)
-        dummyHashes.withLock { $0[hasher.iterations] = hash }
+    private func dummyHash() async throws -> String {
+        let iterations = hashing.hasher.iterations
+        if let hash = Self.dummyHashes.withLock({ $0[iterations] }) { return hash }
+        let hash = try await hashing.hash(UUID().uuidString)
+        Self.dummyHashes.withLock { $0[iterations] = hash }
         return hash
     }
 

@@ -29,7 +29,7 @@ public enum DemoData {
     /// Writes the demo data unless it is there already; returns whether it wrote anything.
     @discardableResult
     public static func seed(_ platform: Platform) async throws -> Bool {
-        let hash = PasswordHasher(iterations: platform.configuration.auth.passwordHashIterations).hash(password)
+        let hash = try await platform.governance.hashing.hash(password)
         return try await platform.postgres.withTransaction { session in
             // Serialise concurrent seeders; the first account marks a seeded database.
             try await session.query("SELECT pg_advisory_xact_lock(7242001)")

@@ -1,10 +1,12 @@
 import Logging
+import Pooling
 import Postgres
 import Redis
 
 /// The governance module: identities and authentication, organisations, reference data,
 /// memberships, user administration, the audit log and the retention tasks.
 public struct GovernanceModule: PlatformModule {
+    public let hashing: PasswordHashing
     public let auth: AuthService
     public let accounts: AccountService
     public let passwords: PasswordService
@@ -16,15 +18,16 @@ public struct GovernanceModule: PlatformModule {
     public let audit: AuditQuery
     public let retention: RetentionService
 
-    init(configuration: AppConfiguration, logger: Logger, postgres: PostgresClient, redis: RedisClient, outbox: Outbox) {
+    init(configuration: AppConfiguration, logger: Logger, postgres: PostgresClient, redis: RedisClient, outbox: Outbox, hashingThreads: BlockingWorkPool) {
         let settings = configuration.auth
         let prefix = configuration.queuePrefix
-        auth = AuthService(postgres: postgres, redis: redis, keyPrefix: prefix, settings: settings, logger: logger)
-        accounts = AccountService(postgres: postgres, settings: settings, issuer: configuration.mailFrom.name ?? "Governance Platform")
-        passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: prefix, settings: settings, sender: configuration.mailFrom,
+        hashing = PasswordHashing(hasher: PasswordHasher(iterations: settings.passwordHashIterations), threads: hashingThreads)
+        auth = AuthService(postgres: postgres, redis: redis, keyPrefix: prefix, settings: settings, hashing: hashing, logger: logger)
+        accounts = AccountService(postgres: postgres, settings: settings, hashing: hashing, issuer: configuration.mailFrom.name ?? "Governance Platform")
+        passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: prefix, settings: settings, hashing: hashing, sender: configuration.mailFrom,
                                     publicURL: configuration.publicURL)
         memberships = MembershipService(outbox: outbox, sender: configuration.mailFrom)
-        users = UserAdministration(outbox: outbox, memberships: memberships, passwords: passwords, settings: settings)
+        users = UserAdministration(outbox: outbox, memberships: memberships, passwords: passwords, hashing: hashing)
         referenceData = ReferenceDataService(postgres: postgres)
         authorities = AuthorityService(postgres: postgres)
         operators = OperatorService(postgres: postgres)

@@ -10,7 +10,7 @@ public struct PasswordService: Sendable {
     let redis: RedisClient
     let keyPrefix: String
     let settings: AuthSettings
-    let hasher: PasswordHasher
+    let hashing: PasswordHashing
     let policy = PasswordPolicy()
     let sender: MailAddress
     let publicURL: String
@@ -20,12 +20,13 @@ public struct PasswordService: Sendable {
     /// Reset and registration requests per client address per hour.
     public static let requestsPerAddressPerHour = 10
 
-    public init(outbox: Outbox, redis: RedisClient, keyPrefix: String, settings: AuthSettings, sender: MailAddress, publicURL: String) {
+    public init(outbox: Outbox, redis: RedisClient, keyPrefix: String, settings: AuthSettings, hashing: PasswordHashing, sender: MailAddress,
+                publicURL: String) {
         self.outbox = outbox
         self.redis = redis
         self.keyPrefix = keyPrefix
         self.settings = settings
-        hasher = PasswordHasher(iterations: settings.passwordHashIterations)
+        self.hashing = hashing
         self.sender = sender
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
@@ -106,7 +107,7 @@ public struct PasswordService: Sendable {
         try await postgres.withTransaction { session in
             let row = try await session.query("SELECT email, first_name, last_name, password_hash FROM users WHERE id = $1 FOR UPDATE", principal.userID).first!
             let currentHash: String? = try row.decode("password_hash")
-            guard let currentHash, hasher.verify(currentPassword, against: currentHash) else {
+            guard let currentHash, try await hashing.verify(currentPassword, against: currentHash) else {
                 throw DomainError.validation([FieldError(field: "current_password", code: "wrong", message: "The current password is wrong.")])
             }
             try await setPassword(newPassword, userID: principal.userID, personal: [try row.decode("email"), try row.decode("first_name"), try row.decode("last_name")],
@@ -141,13 +142,13 @@ public struct PasswordService: Sendable {
     private func setPassword(_ password: String, userID: UUID, personal: [String], currentHash: String?, session: PostgresSession) async throws {
         let previous = try await session.query("SELECT password_hash FROM password_history WHERE user_id = $1", userID)
             .map { try $0.decode("password_hash", as: String.self) } + [currentHash].compactMap { $0 }
-        let reused = previous.contains { hasher.verify(password, against: $0) }
+        let reused = try await hashing.matchesAny(password, of: previous)
         let violations = policy.violations(of: password, personal: personal, isReused: reused)
         guard violations.isEmpty else { throw DomainError.validation(violations.map { FieldError(field: "new_password", code: $0.code, message: $0.message) }) }
         if let currentHash {
             try await session.query("INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)", userID, currentHash)
         }
-        try await session.query("UPDATE users SET password_hash = $2 WHERE id = $1", userID, hasher.hash(password))
+        try await session.query("UPDATE users SET password_hash = $2 WHERE id = $1", userID, try await hashing.hash(password))
     }
 
     private func limitRequests(_ client: ClientInfo) async throws {

@@ -44,17 +44,17 @@ public struct UserAdministration: Sendable {
     let outbox: Outbox
     let memberships: MembershipService
     let passwords: PasswordService
-    let hasher: PasswordHasher
+    let hashing: PasswordHashing
     let policy = PasswordPolicy()
 
     /// How long an invitation link works.
     public static let invitationLifetime: TimeInterval = 72 * 3600
 
-    public init(outbox: Outbox, memberships: MembershipService, passwords: PasswordService, settings: AuthSettings) {
+    public init(outbox: Outbox, memberships: MembershipService, passwords: PasswordService, hashing: PasswordHashing) {
         self.outbox = outbox
         self.memberships = memberships
         self.passwords = passwords
-        hasher = PasswordHasher(iterations: settings.passwordHashIterations)
+        self.hashing = hashing
     }
 
     var postgres: PostgresClient { outbox.postgres }
@@ -177,7 +177,7 @@ public struct UserAdministration: Sendable {
         errors += Self.nameErrors(firstName: firstName, lastName: lastName)
         errors += policy.violations(of: password, personal: [email, firstName, lastName], isReused: false)
         guard errors.isEmpty else { throw DomainError.validation(errors) }
-        let hash = hasher.hash(password)
+        let hash = try await hashing.hash(password)
         do {
             return try await postgres.withTransaction { session in
                 let id = UUID()

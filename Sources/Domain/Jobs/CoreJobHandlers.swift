@@ -18,7 +18,9 @@ struct RenderPDFHandler: JobHandler {
     let documents: DocumentStore
 
     func run(_ job: JobEnvelope, logger: Logger) async throws {
-        let payload = try JobPayloadCoding.decode(RenderPDFPayload.self, from: job.payload)
+        // A long document's payload is megabytes of JSON: decoded off the async threads too.
+        let text = job.payload
+        let payload = try await documents.renderingThreads.run { try JobPayloadCoding.decode(RenderPDFPayload.self, from: text) }
         let stored = try await documents.render(payload)
         logger.info("document handled", metadata: ["document_id": "\(payload.documentId)", "stored": "\(stored)"])
     }

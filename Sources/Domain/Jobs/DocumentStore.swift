@@ -1,5 +1,6 @@
 import Documents
 import Foundation
+import Pooling
 import Postgres
 
 /// What a `render_pdf` job renders and under which id it stores the result.
@@ -28,19 +29,30 @@ public struct StoredDocument: Sendable, Equatable {
 /// Stored documents (rendered PDFs, exports) with their SHA-256 checksum.
 public struct DocumentStore: Sendable {
     public let postgres: PostgresClient
+    /// Where documents are drawn: Cairo keeps a core busy for the whole rendering.
+    let renderingThreads: BlockingWorkPool
 
-    public init(postgres: PostgresClient) {
+    public init(postgres: PostgresClient, renderingThreads: BlockingWorkPool) {
         self.postgres = postgres
+        self.renderingThreads = renderingThreads
     }
 
     /// Renders `payload.document` and stores it under `payload.documentId`, unless a document
     /// with that id exists already (a redelivered job renders nothing twice).
     ///
     /// - Returns: `true` when this call stored the document.
+    /// - Throws: ``PermanentJobError`` for a document that cannot be drawn (an invalid image, a
+    ///   Cairo error): drawing it again would fail the same way.
     @discardableResult
     public func render(_ payload: RenderPDFPayload) async throws -> Bool {
         if try await exists(payload.documentId) { return false }
-        let pdf = try PDFRenderer.render(payload.document)
+        let document = payload.document
+        let pdf: Data
+        do {
+            pdf = try await renderingThreads.run { try PDFRenderer.render(document) }
+        } catch let error as DocumentError {
+            throw PermanentJobError("document \(payload.documentId) cannot be drawn: \(error)")
+        }
         return try await store(id: payload.documentId, filename: payload.filename, contentType: "application/pdf", content: pdf)
     }
 

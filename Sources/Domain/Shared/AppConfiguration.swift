@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Mail
+import Pooling
 import Postgres
 import Redis
 
@@ -33,6 +34,8 @@ public struct AppConfiguration: Sendable {
     public var outboxRedispatchAfterSeconds: Int
     public var shutdownGraceSeconds: Int
     public var auth: AuthSettings
+    /// Password hashes computed at once (each takes a core for about 0.3 s); more wait their turn.
+    public var passwordHashThreads: Int
     /// How long audit entries are kept.
     public var auditRetention: Duration
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -123,6 +126,7 @@ public struct AppConfiguration: Sendable {
             outboxRedispatchAfterSeconds: reader.integer("OUTBOX_REDISPATCH_AFTER_SECONDS", default: 900, in: 1...86_400),
             shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600),
             auth: auth,
+            passwordHashThreads: reader.integer("PASSWORD_HASH_THREADS", default: BlockingWorkPool.activeProcessors, in: 1...256),
             auditRetention: .seconds(86_400 * reader.integer("AUDIT_RETENTION_DAYS", default: 1825, in: 30...36_500)),
             trustProxyHeaders: trustProxy,
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))

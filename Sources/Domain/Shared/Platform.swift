@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Mail
+import Pooling
 import Postgres
 import Redis
 
@@ -17,6 +18,10 @@ public struct Platform: Sendable {
     public let documents: DocumentStore
     public let mailTransport: any MailTransport
     public let emailDelivery: EmailDelivery
+    /// Threads for password hashing (the API) and PDF drawing (the worker): CPU-heavy work never
+    /// runs on an event loop or Swift's cooperative pool.
+    public let hashingThreads: BlockingWorkPool
+    public let renderingThreads: BlockingWorkPool
     public let governance: GovernanceModule
 
     public init(configuration: AppConfiguration, logger: Logger) {
@@ -27,14 +32,17 @@ public struct Platform: Sendable {
         queue = ReliableQueue(client: redis, prefix: configuration.queuePrefix)
         outbox = Outbox(postgres: postgres, queue: queue, logger: logger)
         ledger = JobLedger(postgres: postgres)
-        documents = DocumentStore(postgres: postgres)
+        hashingThreads = BlockingWorkPool(name: "password-hashing", threads: configuration.passwordHashThreads)
+        renderingThreads = BlockingWorkPool(name: "rendering", threads: BlockingWorkPool.activeProcessors)
+        documents = DocumentStore(postgres: postgres, renderingThreads: renderingThreads)
         if let smtp = configuration.smtp {
             mailTransport = SMTPTransport(configuration: smtp)
         } else {
             mailTransport = FileTransport(directory: configuration.mailDirectory)
         }
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
-        governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox)
+        governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox,
+                                      hashingThreads: hashingThreads)
     }
 
     /// The job pipeline's own handlers and tasks.
@@ -67,5 +75,7 @@ public struct Platform: Sendable {
     public func shutdown() async {
         await postgres.shutdown()
         await redis.shutdown()
+        await hashingThreads.shutdown()
+        await renderingThreads.shutdown()
     }
 }

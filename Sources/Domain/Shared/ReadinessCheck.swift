@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Whether the platform's dependencies answer: PostgreSQL (`SELECT 1`) and Redis (`PING`),
 /// checked concurrently, each within a timeout.
@@ -26,23 +27,28 @@ public struct ReadinessCheck: Sendable {
         return Report(database: await database, redis: await redis)
     }
 
+    /// The outcome of `check`, or "no answer" once `timeout` has passed, whichever comes first.
+    ///
+    /// A dependency that accepts the connection and never answers holds a blocking C call on a
+    /// pool thread, which no cancellation reaches; so the check runs in a task of its own that
+    /// this call never waits for (unstructured on purpose: a task group would wait for it).
     private func probe(_ check: @escaping @Sendable () async throws -> Void) async -> String {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask {
+        let outcome = FirstOutcome()
+        return await withCheckedContinuation { continuation in
+            outcome.install(continuation)
+            let timer = Task { [timeout] in
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled { outcome.resolve("no answer within \(timeout)") }
+            }
+            Task {
                 do {
                     try await check()
-                    return "ok"
+                    outcome.resolve("ok")
                 } catch {
-                    return Self.summary(of: error)
+                    outcome.resolve(Self.summary(of: error))
                 }
+                timer.cancel()
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return Task.isCancelled ? nil : "no answer within \(timeout)"
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? "unknown"
         }
     }
 
@@ -53,5 +59,21 @@ public struct ReadinessCheck: Sendable {
         if firstLine.localizedCaseInsensitiveContains("refused") { return "connection refused" }
         if firstLine.localizedCaseInsensitiveContains("timeout") || firstLine.localizedCaseInsensitiveContains("timed out") { return "timed out" }
         return "unavailable"
+    }
+}
+
+/// Resumes a continuation with the first of several outcomes and ignores the later ones.
+private final class FirstOutcome: Sendable {
+    private let continuation = Mutex<CheckedContinuation<String, Never>?>(nil)
+
+    func install(_ continuation: CheckedContinuation<String, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resolve(_ value: String) {
+        continuation.withLock { pending in
+            pending?.resume(returning: value)
+            pending = nil
+        }
     }
 }
