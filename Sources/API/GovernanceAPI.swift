@@ -30,8 +30,18 @@ extension GovernanceAPI {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let platform = Platform(configuration: configuration, logger: logger)
+            await warnAboutDemoAccounts(platform)
             let app = try buildApplication(platform: platform, metrics: registry)
             try await runApplication(app, platform: platform)
+        }
+
+        /// Demo accounts share a published password: on an installation set up for production
+        /// (second factor required), their presence is a mistake worth shouting about.
+        private func warnAboutDemoAccounts(_ platform: Platform) async {
+            guard platform.configuration.auth.requireSecondFactor, let count = try? await DemoData.activeAccounts(platform), count > 0 else { return }
+            platform.logger.critical(
+                "\(count) demo account(s) with the published demo password can log in on this installation; deactivate them or use a fresh database",
+                metadata: ["domain": "\(DemoData.domain)"])
         }
     }
 
@@ -123,9 +133,13 @@ extension GovernanceAPI {
             case .success(let wrote):
                 print(wrote ? "demo data written; accounts:" : "demo data already present; accounts:")
                 for account in DemoData.accounts {
-                    print("  \(account.email.padding(toLength: 40, withPad: " ", startingAt: 0)) \(account.role.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(account.organisation)")
+                    let email = account.email.padding(toLength: 40, withPad: " ", startingAt: 0)
+                    print("  \(email) \(account.role.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(account.organisation)")
                 }
                 print("  password of every demo account: \(DemoData.password)")
+            case .failure(let error as DemoDataError):
+                FileHandle.standardError.write(Data("seed-demo: \(error)\n".utf8))
+                throw ExitCode(65)
             case .failure(let error):
                 logger.critical("seed-demo failed", metadata: ["error": "\(error)"])
                 throw ExitCode.failure

@@ -85,7 +85,8 @@ struct Problem: Error, Sendable {
                            detail: "Accept the terms of use with POST /api/v1/users/me/terms before using the platform.")
         case .secondFactorRequired:
             return Problem(status: .forbidden, slug: "totp-enrolment-required", title: "Second factor required",
-                           detail: "Enrol a second factor first: POST /api/v1/users/me/totp, then /api/v1/users/me/totp/confirm.")
+                           detail: "This session has not passed a second factor: enrol one (POST /api/v1/users/me/totp, then "
+                               + "/api/v1/users/me/totp/confirm), or, if the account has one, log in again with its code.")
         case .rateLimited(let seconds):
             var problem = Problem(status: .tooManyRequests, slug: "rate-limited", title: "Too many attempts",
                                   detail: "Too many failed attempts; retry in \(seconds) seconds.")

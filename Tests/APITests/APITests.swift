@@ -168,6 +168,18 @@ struct APITests {
         }
     }
 
+    @Test("with METRICS_TOKEN set, GET /metrics answers only requests bearing it")
+    func protectedMetrics() async throws {
+        let token = "metrics-\(TestEnvironment.uniqueName())-scraper"
+        try await withApp(overrides: ["METRICS_TOKEN": token]) { client in
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: bearer("wrong-\(token)")).status == .unauthorized)
+            let allowed = try await client.execute(uri: "/metrics", method: .get, headers: bearer(token))
+            #expect(allowed.status == .ok)
+            #expect(String(buffer: allowed.body).contains("queue_jobs_waiting"))
+        }
+    }
+
     @Test("GET /openapi.yaml serves the repository's contract")
     func openAPIDocument() async throws {
         let contract = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
@@ -241,6 +253,27 @@ struct APIProcessTests {
         #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] })
     }
 
+    @Test("seed-demo writes only into a database without real accounts; serve warns loudly when demo accounts exist and TOTP is required")
+    func demoData() async throws {
+        let fixture = try await AuthFixture()
+        await #expect(throws: DemoDataError.realUsersPresent(1)) { try await DemoData.seed(fixture.platform) }
+        #expect(try await fixture.platform.postgres.query("SELECT 1 FROM users").count == 1)
+        await fixture.platform.shutdown()
+
+        let configuration = try await TestEnvironment.configuration()
+        let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
+        #expect(try await DemoData.seed(platform))
+        #expect(try await DemoData.seed(platform) == false)
+        await platform.shutdown()
+        let port = Int.random(in: 20_000..<30_000)
+        let api = try ChildProcess("governance-api", ["serve"], environment: TestEnvironment.processEnvironment(
+            configuration, extra: ["PORT": String(port), "REQUIRE_TOTP": "true"]))
+        #expect(await eventually(timeout: .seconds(20)) { api.output.contains("demo account(s) with the published demo password") }, "\(api.output)")
+        #expect(api.output.contains("critical"))
+        api.signal(SIGTERM)
+        #expect(await api.wait(timeout: .seconds(15)) == 0, "\(api.output)")
+    }
+
     @Test("an invalid configuration stops the API at start with exit code 78 and every problem named")
     func invalidConfiguration() async throws {
         var environment = ProcessInfo.processInfo.environment
@@ -255,9 +288,10 @@ struct APIProcessTests {
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test("defaults work on one machine")
+    @Test("defaults work on one machine; only SECRET_KEY has none")
     func defaults() throws {
-        let configuration = try AppConfiguration.fromEnvironment([:])
+        #expect(throws: ConfigurationError.self) { try AppConfiguration.fromEnvironment([:]) }
+        let configuration = try AppConfiguration.fromEnvironment(["SECRET_KEY": String(repeating: "k", count: 32)])
         #expect(configuration.port == 8080)
         #expect(configuration.smtp == nil)
         #expect(configuration.logFormat == .text)
@@ -270,7 +304,7 @@ struct ConfigurationTests {
             _ = try AppConfiguration.fromEnvironment(["REDIS_URL": "http://x", "LOG_LEVEL": "loud", "DATABASE_POOL_SIZE": "0", "SMTP_URL": "ftp://x"])
             Issue.record("invalid configuration accepted")
         } catch let error as ConfigurationError {
-            #expect(Set(error.problems.map(\.variable)) == ["REDIS_URL", "LOG_LEVEL", "DATABASE_POOL_SIZE", "SMTP_URL"])
+            #expect(Set(error.problems.map(\.variable)) == ["REDIS_URL", "LOG_LEVEL", "DATABASE_POOL_SIZE", "SMTP_URL", "SECRET_KEY"])
         } catch {
             Issue.record("unexpected \(error)")
         }

@@ -54,10 +54,10 @@ struct AuditTests {
             headers[.contentType] = "application/json"
             let expiry = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400))
             let incidentsOnly = try #require(try object(try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
-                body: jsonBody(["name": "incidents", "scopes": ["incidents:read"], "expires_at": expiry])))["token"] as? String)
+                body: jsonBody(["name": "incidents", "scopes": ["incidents:read"], "expires_at": expiry, "password": AuthFixture.password])))["token"] as? String)
             #expect(try await client.execute(uri: "/api/v1/audit-events", method: .get, headers: bearer(incidentsOnly)).status == .forbidden)
             let governance = try #require(try object(try await client.execute(uri: "/api/v1/users/me/tokens", method: .post, headers: headers,
-                body: jsonBody(["name": "governance", "scopes": ["governance:read"], "expires_at": expiry])))["token"] as? String)
+                body: jsonBody(["name": "governance", "scopes": ["governance:read"], "expires_at": expiry, "password": AuthFixture.password])))["token"] as? String)
             #expect(try await client.execute(uri: "/api/v1/audit-events", method: .get, headers: bearer(governance)).status == .ok)
         }
         await fixture.platform.shutdown()

@@ -41,6 +41,7 @@ struct MigrationTests {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = TestEnvironment.databaseURL(name)
         environment["LOG_LEVEL"] = "info"
+        environment["SECRET_KEY"] = TestEnvironment.testSecretKey
         let first = try ChildProcess("governance-api", ["migrate"], environment: environment)
         let second = try ChildProcess("governance-api", ["migrate"], environment: environment)
         #expect(await first.wait() == 0, "\(first.output)")

@@ -20,6 +20,9 @@ public enum TestEnvironment {
         return String(admin[..<admin.lastIndex(of: "/")!]) + "/" + database
     }
 
+    /// The `SECRET_KEY` of test platforms and the processes they start.
+    public static let testSecretKey = "test-secret-key-0123456789-abcdefghijklmnop"
+
     public static var redisURL: String { variable("TEST_REDIS_URL") }
     public static var smtpPort: Int { Int(variable("TEST_SMTP_PORT"))! }
     /// The listener that requires STARTTLS, then AUTH as mailer / s3cret.
@@ -66,6 +69,7 @@ public enum TestEnvironment {
             "PASSWORD_HASH_ITERATIONS": "1000",
             // Most tests log in with a password only; the second-factor tests turn it back on.
             "REQUIRE_TOTP": "false",
+            "SECRET_KEY": testSecretKey,
         ]
         environment.merge(overrides) { $1 }
         return try AppConfiguration.fromEnvironment(environment)
@@ -79,6 +83,7 @@ public enum TestEnvironment {
         environment["QUEUE_PREFIX"] = configuration.queuePrefix
         environment["SMTP_URL"] = configuration.smtp.map { "smtp://\($0.host):\($0.port)" }
         environment["LOG_LEVEL"] = "info"
+        environment["SECRET_KEY"] = configuration.secretKey
         environment.merge(extra) { $1 }
         return environment
     }

@@ -21,7 +21,7 @@ extension APIService {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let (token, details) = try await platform.governance.accounts.createToken(
             try await principal(), name: body.name, scopes: body.scopes.compactMap { Scope(rawValue: $0.rawValue) },
-            expiresAt: body.expiresAt, client: RequestInfo.current.client)
+            expiresAt: body.expiresAt, password: body.password, totpCode: body.totpCode, client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(token: token, details: .init(details)))))
     }
 
@@ -32,7 +32,9 @@ extension APIService {
     }
 
     func beginTOTPEnrolment(_ input: Operations.BeginTOTPEnrolment.Input) async throws -> Operations.BeginTOTPEnrolment.Output {
-        let enrolment = try await platform.governance.accounts.beginTOTPEnrolment(try await principal())
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let enrolment = try await platform.governance.accounts.beginTOTPEnrolment(try await principal(), password: body.password,
+                                                                                  client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(secret: enrolment.secret, otpauthUri: enrolment.uri))))
     }
 
@@ -44,13 +46,15 @@ extension APIService {
 
     func regenerateRecoveryCodes(_ input: Operations.RegenerateRecoveryCodes.Input) async throws -> Operations.RegenerateRecoveryCodes.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let codes = try await platform.governance.accounts.regenerateRecoveryCodes(try await principal(), password: body.password, client: RequestInfo.current.client)
+        let codes = try await platform.governance.accounts.regenerateRecoveryCodes(
+            try await principal(), password: body.password, totpCode: body.totpCode, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(recoveryCodes: codes))))
     }
 
     func disableTOTP(_ input: Operations.DisableTOTP.Input) async throws -> Operations.DisableTOTP.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        try await platform.governance.accounts.disableTOTP(try await principal(), password: body.password, client: RequestInfo.current.client)
+        try await platform.governance.accounts.disableTOTP(
+            try await principal(), password: body.password, totpCode: body.totpCode, client: RequestInfo.current.client)
         return .noContent(.init())
     }
 }

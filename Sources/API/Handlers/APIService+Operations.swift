@@ -20,6 +20,9 @@ extension APIService {
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        guard MetricsAccess(token: platform.configuration.metricsToken).allows(bearerToken: RequestInfo.current.bearerToken) else {
+            throw DomainError.unauthenticated("Metrics need Authorization: Bearer <METRICS_TOKEN>.")
+        }
         await QueueStatistics(queue: platform.queue).record()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16_384)

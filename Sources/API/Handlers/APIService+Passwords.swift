@@ -23,7 +23,8 @@ extension APIService {
     func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         try await platform.governance.passwords.change(
-            try await principal(), currentPassword: body.currentPassword, newPassword: body.newPassword, client: RequestInfo.current.client)
+            try await principal(), currentPassword: body.currentPassword, newPassword: body.newPassword, totpCode: body.totpCode,
+            client: RequestInfo.current.client)
         return .noContent(.init())
     }
 }

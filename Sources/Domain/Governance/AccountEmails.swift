@@ -1,3 +1,4 @@
+import Foundation
 import Mail
 
 /// The e-mails of the account lifecycle.
@@ -80,4 +81,54 @@ enum AccountEmails {
             among the operator's members.</p>
             <p>If this person does not work with {{operator}}, remove the membership instead.</p>
             """)
+}
+
+extension AccountEmails {
+    /// The notices of changes to an account's security, sent to its owner. They carry no link:
+    /// a forged notice cannot lure anyone anywhere.
+    enum SecurityChange: String, Sendable {
+        case passwordChanged, secondFactorEnrolled, secondFactorDisabled, secondFactorReset, personalTokenCreated
+
+        var summary: String {
+            switch self {
+            case .passwordChanged: "The password of your account was changed. Every session and personal access token of the account was ended."
+            case .secondFactorEnrolled: "A second factor (an authenticator app) was enrolled on your account."
+            case .secondFactorDisabled: "The second factor of your account was turned off."
+            case .secondFactorReset: "An administrator removed the second factor of your account; you will enrol a new one at your next login."
+            case .personalTokenCreated: "A personal access token was created on your account."
+            }
+        }
+    }
+
+    static let securityNotice = try! MailTemplate(
+        subject: "Security notice for your Governance Platform account",
+        text: """
+            Hello {{first_name}},
+
+            {{summary}}{{#detail}} ({{detail}}){{/detail}}
+
+            When: {{when}} (UTC)
+            From: {{address}}
+
+            If this was you, nothing more is needed. If it was not, reset your password at once and
+            tell your organisation's administrator.
+            """,
+        html: """
+            <p>Hello {{first_name}},</p>
+            <p>{{summary}}{{#detail}} ({{detail}}){{/detail}}</p>
+            <p>When: {{when}} (UTC)<br>From: {{address}}</p>
+            <p>If this was you, nothing more is needed. If it was not, reset your password at once and
+            tell your organisation's administrator.</p>
+            """)
+
+    /// Records the security notice of `change` to `userID`, sent after the transaction commits.
+    static func notify(_ change: SecurityChange, userID: UUID, detail: String? = nil, client: ClientInfo, sender: MailAddress, unit: UnitOfWork) async throws {
+        guard let row = try await unit.session.query("SELECT email, first_name FROM users WHERE id = $1", userID).first else { return }
+        var values = [
+            "first_name": try row.decode("first_name", as: String.self), "summary": change.summary,
+            "when": Date().formatted(.iso8601), "address": client.address ?? "the server",
+        ]
+        if let detail { values["detail"] = detail }
+        try await unit.sendEmail(OutgoingEmail(to: [MailAddress(try row.decode("email"))], template: securityNotice, values: values), from: sender)
+    }
 }

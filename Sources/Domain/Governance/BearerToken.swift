@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 import Postgres
 
@@ -24,9 +23,7 @@ public enum BearerToken {
 
     /// 32 random bytes as unpadded base64url: the secret part of tokens and e-mailed links.
     public static func randomValue() -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        _ = RAND_bytes(&bytes, Int32(bytes.count))
-        return Data(bytes).base64EncodedString()
+        Data(SecureRandom.bytes(32)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 

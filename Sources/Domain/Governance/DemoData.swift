@@ -34,10 +34,20 @@ public enum DemoData {
             // Serialise concurrent seeders; the first account marks a seeded database.
             try await session.query("SELECT pg_advisory_xact_lock(7242001)")
             guard try await session.query("SELECT 1 FROM users WHERE email = $1", accounts[0].email).count == 0 else { return false }
+            // Demo accounts share a published password: never next to real ones.
+            let others = try await session.query("SELECT count(*) AS n FROM users WHERE email NOT LIKE $1", "%@\(domain)").first?.decode("n", as: Int.self) ?? 0
+            guard others == 0 else { throw DemoDataError.realUsersPresent(others) }
             try await write(session, passwordHash: hash)
             try await AuditLog.record(AuditEvent(action: "demo.seeded", actorRole: "system", client: .system), in: session)
             return true
         }
+    }
+
+    /// The demo accounts that can log in, for the warning `governance-api serve` prints when
+    /// they exist on an installation configured for production (`REQUIRE_TOTP=true`).
+    public static func activeAccounts(_ platform: Platform) async throws -> Int {
+        try await platform.postgres.query("SELECT count(*) AS n FROM users WHERE email LIKE $1 AND is_active", "%@\(domain)")
+            .first?.decode("n", as: Int.self) ?? 0
     }
 
     private static func write(_ session: PostgresSession, passwordHash: String) async throws {
@@ -116,5 +126,19 @@ public enum DemoData {
             INSERT INTO operator_memberships (user_id, operator_id, is_administrator, approved_at) VALUES
             ($1, $4, true, now()), ($2, $4, false, now()), ($3, $5, true, now())
             """, user("power.admin"), user("power.user"), user("rail.admin"), powerCo, railWays)
+    }
+}
+
+/// Why the demo data set was not written.
+public enum DemoDataError: Error, CustomStringConvertible, Equatable {
+    /// The database holds accounts that are not demo accounts: it is not a trial installation.
+    case realUsersPresent(Int)
+
+    public var description: String {
+        switch self {
+        case .realUsersPresent(let count):
+            "the database holds \(count) account(s) that are not demo accounts; the demo data (whose accounts share a published "
+                + "password) is only written into an empty database"
+        }
     }
 }

@@ -7,6 +7,8 @@ import Redis
 /// memberships, user administration, the audit log and the retention tasks.
 public struct GovernanceModule: PlatformModule {
     public let hashing: PasswordHashing
+    public let throttle: LoginThrottle
+    public let secondFactor: SecondFactor
     public let auth: AuthService
     public let accounts: AccountService
     public let passwords: PasswordService
@@ -22,10 +24,14 @@ public struct GovernanceModule: PlatformModule {
         let settings = configuration.auth
         let prefix = configuration.queuePrefix
         hashing = PasswordHashing(hasher: PasswordHasher(iterations: settings.passwordHashIterations), threads: hashingThreads)
-        auth = AuthService(postgres: postgres, redis: redis, keyPrefix: prefix, settings: settings, hashing: hashing, logger: logger)
-        accounts = AccountService(postgres: postgres, settings: settings, hashing: hashing, issuer: configuration.mailFrom.name ?? "Governance Platform")
-        passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: prefix, settings: settings, hashing: hashing, sender: configuration.mailFrom,
-                                    publicURL: configuration.publicURL)
+        throttle = LoginThrottle(redis: redis, keyPrefix: prefix, settings: settings)
+        secondFactor = SecondFactor(secretKey: configuration.secretKey)
+        let reauthentication = Reauthentication(postgres: postgres, hashing: hashing, throttle: throttle, secondFactor: secondFactor)
+        auth = AuthService(postgres: postgres, settings: settings, hashing: hashing, throttle: throttle, secondFactor: secondFactor, logger: logger)
+        accounts = AccountService(outbox: outbox, settings: settings, reauthentication: reauthentication, secondFactor: secondFactor,
+                                  sender: configuration.mailFrom, issuer: configuration.mailFrom.name ?? "Governance Platform")
+        passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: prefix, settings: settings, hashing: hashing,
+                                    reauthentication: reauthentication, sender: configuration.mailFrom, publicURL: configuration.publicURL)
         memberships = MembershipService(outbox: outbox, sender: configuration.mailFrom)
         users = UserAdministration(outbox: outbox, memberships: memberships, passwords: passwords, hashing: hashing)
         referenceData = ReferenceDataService(postgres: postgres)

@@ -11,6 +11,7 @@ public struct PasswordService: Sendable {
     let keyPrefix: String
     let settings: AuthSettings
     let hashing: PasswordHashing
+    let reauthentication: Reauthentication
     let policy = PasswordPolicy()
     let sender: MailAddress
     let publicURL: String
@@ -20,13 +21,14 @@ public struct PasswordService: Sendable {
     /// Reset and registration requests per client address per hour.
     public static let requestsPerAddressPerHour = 10
 
-    public init(outbox: Outbox, redis: RedisClient, keyPrefix: String, settings: AuthSettings, hashing: PasswordHashing, sender: MailAddress,
-                publicURL: String) {
+    public init(outbox: Outbox, redis: RedisClient, keyPrefix: String, settings: AuthSettings, hashing: PasswordHashing,
+                reauthentication: Reauthentication, sender: MailAddress, publicURL: String) {
         self.outbox = outbox
         self.redis = redis
         self.keyPrefix = keyPrefix
         self.settings = settings
         self.hashing = hashing
+        self.reauthentication = reauthentication
         self.sender = sender
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     }
@@ -79,42 +81,57 @@ public struct PasswordService: Sendable {
     // MARK: Using a link
 
     /// Sets the password from a reset or activation link: the link works once and only in time;
-    /// the address counts as verified; every session of the user ends.
+    /// the address counts as verified; every session and personal access token of the user ends.
     public func completeWithLink(token: String, newPassword: String, client: ClientInfo) async throws {
-        try await postgres.withTransaction { session in
-            guard let row = try await session.query("""
-                SELECT a.id, a.user_id, a.purpose, a.expires_at, a.used_at, u.email, u.first_name, u.last_name, u.password_hash, u.is_active
-                FROM action_tokens a JOIN users u ON u.id = a.user_id WHERE a.token_hash = $1 FOR UPDATE OF a
-                """, BearerToken.digest(token)).first,
-                try row.decode("used_at", as: Date?.self) == nil, try row.decode("expires_at", as: Date.self) > Date(),
-                try row.decode("is_active", as: Bool.self)
-            else { throw DomainError.notFound("This link is invalid, used or expired; ask for a new one.") }
-            let userID: UUID = try row.decode("user_id")
-            try await setPassword(newPassword, userID: userID, personal: [try row.decode("email"), try row.decode("first_name"), try row.decode("last_name")],
-                                  currentHash: try row.decode("password_hash"), session: session)
-            try await session.query("UPDATE action_tokens SET used_at = now() WHERE id = $1", try row.decode("id", as: UUID.self))
+        let invalid = DomainError.notFound("This link is invalid, used or expired; ask for a new one.")
+        let tokenHash = BearerToken.digest(token)
+        guard let row = try await postgres.query("""
+            SELECT a.user_id, a.purpose, a.expires_at, a.used_at, u.email, u.first_name, u.last_name, u.password_hash, u.is_active
+            FROM action_tokens a JOIN users u ON u.id = a.user_id WHERE a.token_hash = $1
+            """, tokenHash).first,
+            try row.decode("used_at", as: Date?.self) == nil, try row.decode("expires_at", as: Date.self) > Date(),
+            try row.decode("is_active", as: Bool.self)
+        else { throw invalid }
+        let userID: UUID = try row.decode("user_id")
+        let currentHash: String? = try row.decode("password_hash")
+        // The hashes are computed before the transaction, which then only checks nothing moved.
+        let newHash = try await checkedHash(newPassword, userID: userID, personal: [try row.decode("email"), try row.decode("first_name"),
+                                                                                 try row.decode("last_name")], currentHash: currentHash)
+        let purpose: String = try row.decode("purpose")
+        try await outbox.transaction { unit in
+            let session = unit.session
+            guard try await !session.query("""
+                UPDATE action_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING id
+                """, tokenHash).isEmpty else { throw invalid }
+            try await store(newHash, replacing: currentHash, userID: userID, session: session)
             try await session.query("UPDATE users SET email_verified = true WHERE id = $1", userID)
-            try await BearerToken.revokeSessions(of: userID, in: session)
-            let purpose: String = try row.decode("purpose")
+            try await BearerToken.revokeAll(of: userID, in: session)
             try await AuditLog.record(AuditEvent(action: purpose == "activation" ? "user.activated" : "auth.password_reset", actorID: userID,
                                                  objectType: "user", objectID: userID.postgresText, client: client), in: session)
+            if purpose != "activation" {
+                try await AccountEmails.notify(.passwordChanged, userID: userID, client: client, sender: sender, unit: unit)
+            }
         }
     }
 
-    /// Changes the caller's password after checking the current one; other sessions end.
-    public func change(_ principal: Principal, currentPassword: String, newPassword: String, client: ClientInfo) async throws {
+    /// Changes the caller's password after checking the current one (and the second factor,
+    /// when enrolled). Every session, this one included, and every personal access token end.
+    public func change(_ principal: Principal, currentPassword: String, newPassword: String, totpCode: String?, client: ClientInfo) async throws {
         try principal.requireFullAccess()
-        try await postgres.withTransaction { session in
-            let row = try await session.query("SELECT email, first_name, last_name, password_hash FROM users WHERE id = $1 FOR UPDATE", principal.userID).first!
-            let currentHash: String? = try row.decode("password_hash")
-            guard let currentHash, try await hashing.verify(currentPassword, against: currentHash) else {
-                throw DomainError.validation([FieldError(field: "current_password", code: "wrong", message: "The current password is wrong.")])
-            }
-            try await setPassword(newPassword, userID: principal.userID, personal: [try row.decode("email"), try row.decode("first_name"), try row.decode("last_name")],
-                                  currentHash: currentHash, session: session)
-            try await BearerToken.revokeSessions(of: principal.userID, keeping: principal.tokenID, in: session)
+        try principal.requireSession()
+        let checked = try await reauthentication.verify(principal, password: currentPassword, totpCode: totpCode, passwordField: "current_password",
+                                                        client: client)
+        guard let row = try await postgres.query("SELECT email, first_name, last_name FROM users WHERE id = $1", principal.userID).first else {
+            throw DomainError.notFound("No such user.")
+        }
+        let newHash = try await checkedHash(newPassword, userID: principal.userID, personal: [try row.decode("email"), try row.decode("first_name"),
+                                                                                           try row.decode("last_name")], currentHash: checked.passwordHash)
+        try await outbox.transaction { unit in
+            try await store(newHash, replacing: checked.passwordHash, userID: principal.userID, session: unit.session)
+            try await BearerToken.revokeAll(of: principal.userID, in: unit.session)
             try await AuditLog.record(AuditEvent(action: "user.password_changed", actorID: principal.userID, objectType: "user",
-                                                 objectID: principal.userID.postgresText, client: client), in: session)
+                                                 objectID: principal.userID.postgresText, client: client), in: unit.session)
+            try await AccountEmails.notify(.passwordChanged, userID: principal.userID, client: client, sender: sender, unit: unit)
         }
     }
 
@@ -136,19 +153,40 @@ public struct PasswordService: Sendable {
         var values = values
         values["link"] = "\(publicURL)/\(page)?token=\(token)"
         values["hours"] = String(Int(lifetime / 3600))
-        try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: template, values: values), from: sender)
+        // The body holds a working link: it is deleted once the e-mail is sent.
+        try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: template, values: values, isSensitive: true), from: sender)
     }
 
-    private func setPassword(_ password: String, userID: UUID, personal: [String], currentHash: String?, session: PostgresSession) async throws {
-        let previous = try await session.query("SELECT password_hash FROM password_history WHERE user_id = $1", userID)
-            .map { try $0.decode("password_hash", as: String.self) } + [currentHash].compactMap { $0 }
-        let reused = try await hashing.matchesAny(password, of: previous)
+    /// How many previous passwords a new one must differ from (besides the current one).
+    static let historyLength = 5
+
+    /// The hash of `password` once it passes the policy and differs from the current and recent
+    /// passwords; every hash runs on the hashing threads, outside any transaction.
+    private func checkedHash(_ password: String, userID: UUID, personal: [String], currentHash: String?) async throws -> String {
+        let previous = try await postgres.query("""
+            SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2::int
+            """, userID, Self.historyLength).map { try $0.decode("password_hash", as: String.self) }
+        let reused = try await hashing.matchesAny(password, of: [currentHash].compactMap { $0 } + previous)
         let violations = policy.violations(of: password, personal: personal, isReused: reused)
         guard violations.isEmpty else { throw DomainError.validation(violations.map { FieldError(field: "new_password", code: $0.code, message: $0.message) }) }
-        if let currentHash {
-            try await session.query("INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)", userID, currentHash)
+        return try await hashing.hash(password)
+    }
+
+    /// Stores `newHash` if the password is still `currentHash` (else 409: it changed meanwhile),
+    /// keeping the replaced hash among the most recent ``historyLength``.
+    private func store(_ newHash: String, replacing currentHash: String?, userID: UUID, session: PostgresSession) async throws {
+        guard try await !session.query("""
+            UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS NOT DISTINCT FROM $3 RETURNING id
+            """, userID, newHash, currentHash).isEmpty else {
+            throw DomainError.conflict("The password changed meanwhile; try again.")
         }
-        try await session.query("UPDATE users SET password_hash = $2 WHERE id = $1", userID, try await hashing.hash(password))
+        guard let currentHash else { return }
+        try await session.query("INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)", userID, currentHash)
+        try await session.query("""
+            DELETE FROM password_history WHERE user_id = $1
+              AND created_at < (SELECT min(created_at) FROM (SELECT created_at FROM password_history WHERE user_id = $1
+                                                              ORDER BY created_at DESC LIMIT $2::int) recent)
+            """, userID, Self.historyLength)
     }
 
     private func limitRequests(_ client: ClientInfo) async throws {

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 
 /// Single-use codes that replace the TOTP code when the authenticator is lost: ten codes of
@@ -9,9 +8,7 @@ public enum RecoveryCodes {
 
     public static func generate() -> [String] {
         (0..<count).map { _ in
-            var bytes = [UInt8](repeating: 0, count: 8)
-            _ = RAND_bytes(&bytes, Int32(bytes.count))
-            let characters = bytes.map { alphabet[Int($0) % alphabet.count] }
+            let characters = (0..<8).map { _ in alphabet[SecureRandom.index(below: alphabet.count)] }
             return String(characters[0..<4]) + "-" + String(characters[4..<8])
         }
     }

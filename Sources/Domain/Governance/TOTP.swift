@@ -8,9 +8,7 @@ public enum TOTP {
 
     /// A new 20-byte secret.
     public static func newSecret() -> Data {
-        var bytes = [UInt8](repeating: 0, count: 20)
-        _ = RAND_bytes(&bytes, Int32(bytes.count))
-        return Data(bytes)
+        Data(SecureRandom.bytes(20))
     }
 
     /// The 6-digit code of `secret` for the step containing `date`.
@@ -36,12 +34,17 @@ public enum TOTP {
 
     /// Whether `code` is valid at `date`, allowing one step of clock drift either way.
     public static func verify(_ code: String, secret: Data, at date: Date) -> Bool {
+        matchingStep(code, secret: secret, at: date) != nil
+    }
+
+    /// The time step whose code `code` is (one step of drift allowed either way), or `nil`. A
+    /// caller that remembers the last step it accepted refuses a code used before.
+    public static func matchingStep(_ code: String, secret: Data, at date: Date) -> Int64? {
         let trimmed = code.filter { !$0.isWhitespace }
-        guard trimmed.count == 6, trimmed.allSatisfy(\.isASCII), trimmed.allSatisfy(\.isNumber) else { return false }
+        guard trimmed.count == 6, trimmed.allSatisfy(\.isASCII), trimmed.allSatisfy(\.isNumber) else { return nil }
         let counter = Int64(max(date.timeIntervalSince1970, 0) / step)
-        return (-1...1).contains { drift in
-            let candidate = counter + Int64(drift)
-            return candidate >= 0 && Self.code(secret: secret, counter: UInt64(candidate)) == trimmed
+        return [counter, counter - 1, counter + 1].first { candidate in
+            candidate >= 0 && Self.code(secret: secret, counter: UInt64(candidate)) == trimmed
         }
     }
 

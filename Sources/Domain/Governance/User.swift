@@ -47,6 +47,9 @@ public struct User: Sendable, Equatable {
         try await session.query("SELECT \(columns) FROM \(source) WHERE u.id = $1\(lock ? " FOR UPDATE OF u" : "")", id).first.map(User.init(row:))
     }
 
+    /// The longest e-mail address accepted anywhere (RFC 5321's path limit).
+    public static let maximumEmailLength = 254
+
     /// E-mail addresses are compared and stored lower-cased, without surrounding spaces.
     public static func normalize(email: String) -> String {
         email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()

@@ -256,15 +256,18 @@ public struct UserAdministration: Sendable {
         }
     }
 
-    /// Removes a user's second factor and recovery codes (a lost phone); their sessions end.
+    /// Removes a user's second factor and recovery codes (a lost phone); their sessions end and
+    /// they get a security notice.
     public func resetTOTP(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
         try principal.requireAccess(.governanceWrite)
-        try await postgres.withTransaction { session in
+        try await outbox.transaction { unit in
+            let session = unit.session
             _ = try await target(principal, .resetUserTOTP, id, session: session)
-            try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1", id)
+            try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1", id)
             try await session.query("DELETE FROM recovery_codes WHERE user_id = $1", id)
             try await BearerToken.revokeSessions(of: id, in: session)
             try await AuditLog.record(AuditEvent("user.totp_reset", by: principal, objectType: "user", objectID: id, client: client), in: session)
+            try await AccountEmails.notify(.secondFactorReset, userID: id, client: client, sender: passwords.sender, unit: unit)
         }
     }
 

@@ -47,6 +47,7 @@ public struct EmailDelivery: Sendable {
             do {
                 try await transport.send(message)
                 try await session.query("UPDATE emails SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1", id)
+                try await session.query(Self.redactSensitive, id)
                 return .success(.sent)
             } catch let error as MailError {
                 try await session.query("""
@@ -54,11 +55,18 @@ public struct EmailDelivery: Sendable {
                         failed_at = CASE WHEN $3 THEN NULL ELSE now() END
                     WHERE id = $1
                     """, id, error.description, error.isTransient)
+                if !error.isTransient { try await session.query(Self.redactSensitive, id) }
                 return .failure(error)
             }
         }
         return try result.get()
     }
+
+    /// Erases the body of a sent (or finally failed) e-mail that carried a secret such as a
+    /// single-use link: the database keeps who got what and when, not the link.
+    static let redactSensitive = """
+        UPDATE emails SET text_body = '', html_body = NULL, redacted_at = now() WHERE id = $1 AND is_sensitive AND redacted_at IS NULL
+        """
 
     private func loadAttachments(_ ids: [UUID], session: PostgresSession) async throws -> [MailAttachment] {
         guard !ids.isEmpty else { return [] }

@@ -9,19 +9,23 @@ public struct OutgoingEmail: Sendable, Equatable {
     public var html: String?
     /// Stored documents attached in this order (e.g. a rendered PDF).
     public var attachmentIDs: [UUID]
+    /// The body holds a secret (a single-use link): it is erased from the database once the
+    /// e-mail is sent or failed for good.
+    public var isSensitive: Bool
 
-    public init(to: [MailAddress], subject: String, text: String, html: String? = nil, attachmentIDs: [UUID] = []) {
+    public init(to: [MailAddress], subject: String, text: String, html: String? = nil, attachmentIDs: [UUID] = [], isSensitive: Bool = false) {
         self.to = to
         self.subject = subject
         self.text = text
         self.html = html
         self.attachmentIDs = attachmentIDs
+        self.isSensitive = isSensitive
     }
 
     /// The e-mail built from a template and its placeholder values.
-    public init(to: [MailAddress], template: MailTemplate, values: [String: String], attachmentIDs: [UUID] = []) {
+    public init(to: [MailAddress], template: MailTemplate, values: [String: String], attachmentIDs: [UUID] = [], isSensitive: Bool = false) {
         let rendered = template.render(values)
-        self.init(to: to, subject: rendered.subject, text: rendered.text, html: rendered.html, attachmentIDs: attachmentIDs)
+        self.init(to: to, subject: rendered.subject, text: rendered.text, html: rendered.html, attachmentIDs: attachmentIDs, isSensitive: isSensitive)
     }
 }
 
@@ -36,9 +40,9 @@ extension UnitOfWork {
     public func sendEmail(_ email: OutgoingEmail, from sender: MailAddress) async throws -> UUID {
         let id = UUID()
         try await session.query("""
-            INSERT INTO emails (id, from_address, from_name, to_addresses, subject, text_body, html_body, attachment_ids)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[])
-            """, id, sender.email, sender.name, email.to.map(\.email), email.subject, email.text, email.html, email.attachmentIDs)
+            INSERT INTO emails (id, from_address, from_name, to_addresses, subject, text_body, html_body, attachment_ids, is_sensitive)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[], $9)
+            """, id, sender.email, sender.name, email.to.map(\.email), email.subject, email.text, email.html, email.attachmentIDs, email.isSensitive)
         try await enqueue(.sendEmail, payload: SendEmailPayload(emailId: id), queue: "mail")
         return id
     }

@@ -19,7 +19,8 @@ public struct AppConfiguration: Sendable {
     public var mailDirectory: URL
     public var mailFrom: MailAddress
     public var publicURL: String
-    public var secretKey: String?
+    /// At least 32 characters; keys derived from it encrypt secrets at rest (TOTP secrets).
+    public var secretKey: String
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var host: String
@@ -40,6 +41,9 @@ public struct AppConfiguration: Sendable {
     public var auditRetention: Duration
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxyHeaders: Bool
+    /// When set, `GET /metrics` (of the API and of the worker) answers only requests bearing
+    /// `Authorization: Bearer <token>`; otherwise it is open (keep it off public listeners).
+    public var metricsToken: String?
     /// Where `governance-worker` serves `GET /metrics` (and `GET /health`); `nil`: not at all.
     public var workerMetricsPort: Int?
 
@@ -79,8 +83,12 @@ public struct AppConfiguration: Sendable {
         let mailFromAddress = reader.string("MAIL_FROM", default: "noreply@governance.localhost")
         if !mailFromAddress.contains("@") { reader.fail("MAIL_FROM", "must be an e-mail address") }
 
-        let secretKey = reader.optional("SECRET_KEY")
-        if let secretKey, secretKey.utf8.count < 32 { reader.fail("SECRET_KEY", "must be at least 32 characters") }
+        let secretKey = reader.optional("SECRET_KEY") ?? ""
+        if secretKey.isEmpty {
+            reader.fail("SECRET_KEY", "is required: at least 32 random characters, e.g. from `head -c 48 /dev/urandom | base64`")
+        } else if secretKey.utf8.count < 32 {
+            reader.fail("SECRET_KEY", "must be at least 32 characters")
+        }
 
         let logLevel = reader.string("LOG_LEVEL", default: "info")
         let level = Logger.Level(rawValue: logLevel.lowercased())
@@ -100,6 +108,8 @@ public struct AppConfiguration: Sendable {
         auth.requireSecondFactor = reader.boolean("REQUIRE_TOTP", default: true)
         auth.idleIndependentUserLifetime = .seconds(86_400 * reader.integer("IDLE_INDEPENDENT_USER_DAYS", default: 90, in: 1...36_500))
         let trustProxy = reader.boolean("TRUST_PROXY_HEADERS", default: false)
+        let metricsToken = reader.optional("METRICS_TOKEN")
+        if let metricsToken, metricsToken.utf8.count < 16 { reader.fail("METRICS_TOKEN", "must be at least 16 characters") }
 
         let configuration = AppConfiguration(
             postgres: postgres,
@@ -129,6 +139,7 @@ public struct AppConfiguration: Sendable {
             passwordHashThreads: reader.integer("PASSWORD_HASH_THREADS", default: BlockingWorkPool.activeProcessors, in: 1...256),
             auditRetention: .seconds(86_400 * reader.integer("AUDIT_RETENTION_DAYS", default: 1825, in: 30...36_500)),
             trustProxyHeaders: trustProxy,
+            metricsToken: metricsToken,
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return configuration

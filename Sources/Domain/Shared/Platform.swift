@@ -65,10 +65,14 @@ public struct Platform: Sendable {
         modules.flatMap { $0.periodicTasks() }
     }
 
-    /// Applies pending schema migrations.
+    /// Applies pending schema migrations, then seals the TOTP secrets stored in plain text by
+    /// versions before their encryption at rest (which needs `SECRET_KEY`, so it is not SQL).
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await Migrator(client: postgres, logger: logger).migrate(try DomainMigrations.all())
+        let applied = try await Migrator(client: postgres, logger: logger).migrate(try DomainMigrations.all())
+        let sealed = try await governance.secondFactor.sealLegacySecrets(postgres: postgres)
+        if sealed > 0 { logger.notice("encrypted TOTP secrets stored in plain text", metadata: ["users": "\(sealed)"]) }
+        return applied
     }
 
     /// Closes the pools.
