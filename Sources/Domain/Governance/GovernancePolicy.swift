@@ -151,6 +151,19 @@ extension Affiliations {
 }
 
 extension Affiliations {
+    /// Whether the caller reaches every organisation `target` belongs to (their regulator or
+    /// observer, and every operator, approved or pending): the condition of security actions on
+    /// another user. Platform administrators reach everything; regulator staff every operator;
+    /// operator administrators only the operators they administer.
+    func reachesEveryOrganisation(of target: Affiliations) -> Bool {
+        if isPlatformAdmin { return true }
+        if let other = target.regulator, regulator?.regulatorID != other.regulatorID { return false }
+        if let other = target.observer, observer?.observerID != other.observerID { return false }
+        if isRegulatorStaff { return true }
+        let administered = Set(administeredOperatorIDs)
+        return target.operators.allSatisfy { administered.contains($0.operatorID) }
+    }
+
     /// The users the caller administers — the "own" of the user actions — as a condition over
     /// `users u` joined as in ``Affiliations/joins``, for lists and single lookups alike: platform
     /// administrators reach platform administrators, regulator and observer administrators and

@@ -32,34 +32,24 @@ public struct MembershipService: Sendable {
     /// Adds an existing user to an organisation.
     public func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
         try principal.requireAccess(.governanceWrite)
+        let organisation = try MembershipTarget(organisation)
         return try await outbox.transaction { unit in
-            try await add(principal, to: organisation, userID: userID, input, client: client, unit: unit)
+            let sectors = try await authorizeAdding(principal, to: organisation, input, session: unit.session)
+            return try await add(principal, to: organisation, userID: userID, input, sectors: sectors, client: client, unit: unit)
         }
     }
 
-    /// ``add(_:to:userID:_:client:)`` inside a unit of work; user creation passes `isNewUser`
-    /// (the account was just made for this membership, so it needs no approval).
-    func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo, unit: UnitOfWork,
-             isNewUser: Bool = false) async throws -> Membership {
+    /// ``add(_:to:userID:_:client:)`` inside a unit of work, once ``authorizeAdding(_:to:_:session:)``
+    /// passed; user creation passes `isNewUser` (the account was just made for this membership,
+    /// so it needs no approval).
+    func add(_ principal: Principal, to organisation: MembershipTarget, userID: UUID, _ input: MembershipInput, sectors: [UUID]?, client: ClientInfo,
+             unit: UnitOfWork, isNewUser: Bool = false) async throws -> Membership {
         let session = unit.session
-        let organisation = try MembershipTarget(organisation)
-        try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
         try refuseSelf(principal, userID)
-        try await requireOrganisation(organisation, lock: true, session: session)
-        guard let target = try await User.load(userID, in: session, lock: true) else {
-            throw DomainError.validation([FieldError(field: "user_id", code: "not_found", message: "No such user.")])
-        }
+        guard let target = try await User.load(userID, in: session, lock: true) else { throw Self.noSuchUser }
+        let standing = try await AccountStanding.load(userID, session: session)
+        if !isNewUser { try checkReach(principal, target, standing, joining: organisation) }
         try checkExclusive(target.affiliations, joining: organisation)
-        if principal.role == .operatorAdmin, !isNewUser {
-            // Operator administrators add people who already work with one of their operators.
-            guard target.affiliations.operators.contains(where: { principal.affiliations.administeredOperatorIDs.contains($0.operatorID) }) else {
-                throw DomainError.validation([FieldError(field: "user_id", code: "not_selectable", message: "Add users of your own operators, or create the user.")])
-            }
-        }
-        try authorizePrivileges(principal, organisation, input)
-        var validator = Validator()
-        let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
-        try validator.throwIfInvalid()
 
         switch organisation.ref {
         case .regulator(let id), .observer(let id):
@@ -74,8 +64,9 @@ public struct MembershipService: Sendable {
             if let sectors {
                 try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
             }
-            // A regulator or observer membership (re)activates the account.
-            try await session.query("UPDATE users SET is_active = true WHERE id = $1", userID)
+            // A regulator or observer membership (re)activates the account, if the caller may.
+            if !target.isActive { try standing.checkReactivation(by: principal) }
+            try await AccountStanding.recordReactivation(userID, session: session)
         case .operator(let id):
             let isFirst = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 LIMIT 1", id).isEmpty
             // An independent user linked by a regulator waits for the operator's approval.
@@ -172,10 +163,9 @@ public struct MembershipService: Sendable {
                 if others > 0 { try await requireAnotherAdministrator(organisation, besides: userID, session: session) }
             }
             try await session.query("DELETE FROM \(organisation.table) WHERE user_id = $1 AND \(organisation.column) = $2", userID, organisation.id)
-            var deactivated = false
-            if !organisation.isOperator {
-                try await session.query("UPDATE users SET is_active = false WHERE id = $1", userID)
-                deactivated = true
+            let deactivated = !organisation.isOperator
+            if deactivated {
+                try await AccountStanding.recordDeactivation(userID, by: principal, leaving: organisation.id, session: session)
             }
             try await BearerToken.revokeSessions(of: userID, in: session)
             try await AuditLog.record(AuditEvent("membership.deleted", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref, client: client,
@@ -184,6 +174,44 @@ public struct MembershipService: Sendable {
     }
 
     // MARK: Rules
+
+    static let noSuchUser = DomainError.validation([FieldError(field: "user_id", code: "not_found", message: "No such user.")])
+
+    /// The checks of adding anyone to `organisation` that do not depend on whom: the caller's
+    /// right, the organisation (locked: membership changes of one organisation are serialised),
+    /// the privileges and sectors asked. User creation runs them before it inserts the account,
+    /// so a refusal never tells whether an e-mail address has an account.
+    ///
+    /// - Returns: the sectors of a regulator membership, checked.
+    func authorizeAdding(_ principal: Principal, to organisation: MembershipTarget, _ input: MembershipInput, session: PostgresSession) async throws -> [UUID]? {
+        try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
+        try await requireOrganisation(organisation, lock: true, session: session)
+        try authorizePrivileges(principal, organisation, input)
+        var validator = Validator()
+        let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
+        try validator.throwIfInvalid()
+        return sectors
+    }
+
+    /// Whether the existing account `target` is within the caller's reach for `organisation`:
+    /// platform administrators add anyone without memberships to a regulator or observer;
+    /// regulator and observer administrators take back only their own former members; regulator
+    /// staff link operator-side users (independent or of operators); operator administrators
+    /// add people who already work with one of their operators. Anyone else answers as an
+    /// unknown account does, so the refusal reveals nothing.
+    private func checkReach(_ principal: Principal, _ target: User, _ standing: AccountStanding, joining organisation: MembershipTarget) throws {
+        let reachable: Bool
+        let affiliations = target.affiliations
+        let isOperatorSide = !affiliations.isPlatformAdmin && affiliations.regulator == nil && affiliations.observer == nil
+        if !organisation.isOperator {
+            reachable = principal.isPlatformAdmin ? !affiliations.isPlatformAdmin : standing.formerOrganisationID == organisation.id && !affiliations.hasMemberships
+        } else if principal.affiliations.isRegulatorStaff {
+            reachable = isOperatorSide
+        } else {
+            reachable = affiliations.operators.contains { principal.affiliations.administeredOperatorIDs.contains($0.operatorID) }
+        }
+        guard reachable else { throw Self.noSuchUser }
+    }
 
     private func isVisible(_ membership: Membership, to principal: Principal) -> Bool {
         !(principal.isPlatformAdmin && !membership.isAdministrator)

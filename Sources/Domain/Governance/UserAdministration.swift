@@ -124,13 +124,20 @@ public struct UserAdministration: Sendable {
         try validator.throwIfInvalid()
         do {
             return try await outbox.transaction { unit in
+                // Authorisation comes before the account is inserted: whether the e-mail address
+                // is taken is told only to callers allowed to create this user at all.
+                let target = try membership.map { try MembershipTarget($0.organisation) }
+                let sectors = if let target, let membership {
+                    try await memberships.authorizeAdding(principal, to: target, membership.input, session: unit.session)
+                } else { [UUID]?.none }
                 let id = UUID()
                 try await unit.session.query("""
                     INSERT INTO users (id, email, first_name, last_name, phone, is_platform_admin) VALUES ($1, $2, $3, $4, $5, $6)
                     """, id, email!, new.firstName.trimmingCharacters(in: .whitespaces), new.lastName.trimmingCharacters(in: .whitespaces), phone,
                     membership == nil)
-                if let membership {
-                    _ = try await memberships.add(principal, to: membership.organisation, userID: id, membership.input, client: client, unit: unit, isNewUser: true)
+                if let target, let membership {
+                    _ = try await memberships.add(principal, to: target, userID: id, membership.input, sectors: sectors, client: client, unit: unit,
+                                                  isNewUser: true)
                 }
                 let user = try await User.load(id, in: unit.session)!
                 let inviter = try await unit.session.query("SELECT first_name || ' ' || last_name AS name FROM users WHERE id = $1", principal.userID)
@@ -217,13 +224,19 @@ public struct UserAdministration: Sendable {
         }
     }
 
-    /// Deactivates (every session and token stops working) or reactivates an account.
+    /// Deactivates (every session and token stops working) or reactivates an account; an
+    /// account is reactivated only by a role of at least the rank of the one that deactivated it.
     public func setActive(_ principal: Principal, id: UUID, active: Bool, client: ClientInfo) async throws -> User {
         try principal.requireAccess(.governanceWrite)
         return try await postgres.withTransaction { session in
-            _ = try await target(principal, .deactivateUser, id, session: session)
-            try await session.query("UPDATE users SET is_active = $2 WHERE id = $1", id, active)
-            if !active { try await BearerToken.revokeAll(of: id, in: session) }
+            let user = try await target(principal, .deactivateUser, id, session: session)
+            if active {
+                if !user.isActive { try await AccountStanding.load(id, session: session).checkReactivation(by: principal) }
+                try await AccountStanding.recordReactivation(id, session: session)
+            } else {
+                try await AccountStanding.recordDeactivation(id, by: principal, session: session)
+                try await BearerToken.revokeAll(of: id, in: session)
+            }
             try await AuditLog.record(AuditEvent(active ? "user.reactivated" : "user.deactivated", by: principal, objectType: "user", objectID: id, client: client), in: session)
             return try await User.load(id, in: session)!
         }
@@ -286,13 +299,18 @@ public struct UserAdministration: Sendable {
 
     // MARK: Internals
 
-    /// The user `id`, locked, if the caller may see them (else 404) and do `action` (else 403).
+    /// The user `id`, locked, if the caller may see them (else 404) and do `action` to them
+    /// (else 403): the matrix allows it, and — for another user — the caller reaches every
+    /// organisation that user belongs to, so a shared membership gives no hold over the rest.
     private func target(_ principal: Principal, _ action: GovernanceAction, _ id: UUID, session: PostgresSession) async throws -> User {
         let user = try await visibleUser(principal, id, session: session, lock: true)
         guard principal.affiliations.mayAct(action, onUser: user.affiliations, id, callerID: principal.userID) else {
             throw DomainError.forbidden(id == principal.userID
                 ? "Use the /api/v1/users/me endpoints for your own account."
                 : "Your role (\(principal.role.rawValue)) may not do this to this user (\(action.rawValue)).")
+        }
+        guard id == principal.userID || principal.affiliations.reachesEveryOrganisation(of: user.affiliations) else {
+            throw DomainError.forbidden("This user also belongs to organisations outside your reach; their administrators or the regulator act on them.")
         }
         return user
     }

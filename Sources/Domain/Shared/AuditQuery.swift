@@ -42,7 +42,8 @@ public struct AuditFilter: Sendable {
 }
 
 /// Reading the audit log: platform administrators see all of it; regulator administrators the
-/// events about their regulator and its objects, and those of their regulator's staff.
+/// events about their regulator and its objects, and those its staff made while they belonged
+/// to it (a former member of another regulator brings no history along).
 public struct AuditQuery: Sendable {
     let postgres: PostgresClient
 
@@ -72,8 +73,7 @@ public struct AuditQuery: Sendable {
               AND ($2::text IS NULL OR action = $2) AND ($3::uuid IS NULL OR actor_id = $3)
               AND ($4::text IS NULL OR object_type = $4) AND ($5::text IS NULL OR object_id = $5)
               AND ($6::timestamptz IS NULL OR occurred_at >= $6) AND ($7::timestamptz IS NULL OR occurred_at < $7)
-              AND ($9::uuid IS NULL OR organisation_id = $9
-                   OR actor_id IN (SELECT user_id FROM regulator_memberships WHERE regulator_id = $9))
+              AND ($9::uuid IS NULL OR organisation_id = $9 OR actor_organisation_id = $9)
             ORDER BY id DESC
             LIMIT $8::int
             """, before, filter.action, filter.actorID, filter.objectType, filter.objectID, filter.since, filter.until, limit + 1, regulatorScope)
