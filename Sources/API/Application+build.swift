@@ -6,8 +6,11 @@ import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 
+/// The contract's constraints, read once per process from the embedded `openapi.yaml`.
+let embeddedContract = Result { try Contract(yaml: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)) }
+
 /// Builds the router: middleware in order (request id, metrics, access log, problems, body
-/// limit), then the routes generated from `openapi.yaml`.
+/// limit, the contract's constraints), then the routes generated from `openapi.yaml`.
 func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable(maxBodyBytes: platform.configuration.maxBodyBytes)
@@ -16,6 +19,7 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(ProblemMiddleware(routes: routes))
     router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes))
+    router.middlewares.add(ContractMiddleware(contract: try embeddedContract.get()))
     // Compact JSON in property order: sorting keys cost CPU on every response for no client benefit.
     let coding = Configuration(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes])
     try APIService(platform: platform, metrics: metrics)

@@ -270,6 +270,9 @@ struct APIProcessTests {
             configuration, extra: ["PORT": String(port), "REQUIRE_TOTP": "true"]))
         #expect(await eventually(timeout: .seconds(20)) { api.output.contains("demo account(s) with the published demo password") }, "\(api.output)")
         #expect(api.output.contains("critical"))
+        // Stop it once it serves (signals are handled from then on).
+        let health = URL(string: "http://127.0.0.1:\(port)/health")!
+        #expect(await eventually(timeout: .seconds(20)) { (try? await URLSession.shared.data(from: health)) != nil })
         api.signal(SIGTERM)
         #expect(await api.wait(timeout: .seconds(15)) == 0, "\(api.output)")
     }

@@ -187,7 +187,7 @@ struct GovernanceTests {
             let root = try await call(client, .patch, "/api/v1/operators/\(w.operator1.text)", ra, ["sector_ids": [w.energy.text]])
             #expect(try problem(root).errors?.first?.code == "not_selectable")
             let good = try await call(client, .patch, "/api/v1/operators/\(w.operator1.text)", ra, [
-                "country": "lu", "phone": "+352 26 12 34", "email": "CERT@OperatorOne.example", "sector_ids": [w.electricity.text],
+                "country": "LU", "phone": "+352 26 12 34", "email": "CERT@OperatorOne.example", "sector_ids": [w.electricity.text],
                 "entity_category_ids": [w.publicCategory.text],
             ])
             let updated = try object(good)

@@ -6,15 +6,13 @@ extension APIService {
         .init(items: try await platform.governance.memberships.members(try await principal(), of: organisation).map(Components.Schemas.Membership.init))
     }
 
-    private func addMember(_ organisation: OrganisationRef, _ body: Components.Schemas.MembershipCreate) async throws -> Components.Schemas.Membership {
-        let input = try MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents, sectorIds: body.sectorIds)
-        return .init(try await platform.governance.memberships.add(
-            try await principal(), to: organisation, userID: try Self.uuid(field: "user_id")(body.userId), input, client: RequestInfo.current.client))
+    private func addMember(_ organisation: OrganisationRef, userID: String, _ input: MembershipInput) async throws -> Components.Schemas.Membership {
+        .init(try await platform.governance.memberships.add(
+            try await principal(), to: organisation, userID: try Self.uuid(field: "user_id")(userID), input, client: RequestInfo.current.client))
     }
 
-    private func updateMember(_ organisation: OrganisationRef, _ userID: String, _ body: Components.Schemas.MembershipUpdate) async throws -> Components.Schemas.Membership {
-        let input = try MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents, sectorIds: body.sectorIds)
-        return .init(try await platform.governance.memberships.update(
+    private func updateMember(_ organisation: OrganisationRef, _ userID: String, _ input: MembershipInput) async throws -> Components.Schemas.Membership {
+        .init(try await platform.governance.memberships.update(
             try await principal(), in: organisation, userID: try Self.pathID(userID, "membership"), input, client: RequestInfo.current.client))
     }
 
@@ -30,12 +28,14 @@ extension APIService {
 
     func addRegulatorMember(_ input: Operations.AddRegulatorMember.Input) async throws -> Operations.AddRegulatorMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        return .created(.init(body: .json(try await addMember(.regulator(try Self.pathID(input.path.regulatorId, "regulator")), body))))
+        let membership = try MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents, sectorIds: body.sectorIds)
+        return .created(.init(body: .json(try await addMember(.regulator(try Self.pathID(input.path.regulatorId, "regulator")), userID: body.userId, membership))))
     }
 
     func updateRegulatorMember(_ input: Operations.UpdateRegulatorMember.Input) async throws -> Operations.UpdateRegulatorMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        return .ok(.init(body: .json(try await updateMember(.regulator(try Self.pathID(input.path.regulatorId, "regulator")), input.path.userId, body))))
+        let membership = try MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents, sectorIds: body.sectorIds)
+        return .ok(.init(body: .json(try await updateMember(.regulator(try Self.pathID(input.path.regulatorId, "regulator")), input.path.userId, membership))))
     }
 
     func removeRegulatorMember(_ input: Operations.RemoveRegulatorMember.Input) async throws -> Operations.RemoveRegulatorMember.Output {
@@ -51,12 +51,14 @@ extension APIService {
 
     func addObserverMember(_ input: Operations.AddObserverMember.Input) async throws -> Operations.AddObserverMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        return .created(.init(body: .json(try await addMember(.observer(try Self.pathID(input.path.observerId, "observer")), body))))
+        let membership = MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents)
+        return .created(.init(body: .json(try await addMember(.observer(try Self.pathID(input.path.observerId, "observer")), userID: body.userId, membership))))
     }
 
     func updateObserverMember(_ input: Operations.UpdateObserverMember.Input) async throws -> Operations.UpdateObserverMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        return .ok(.init(body: .json(try await updateMember(.observer(try Self.pathID(input.path.observerId, "observer")), input.path.userId, body))))
+        let membership = MembershipInput(isAdministrator: body.isAdministrator, canExportIncidents: body.canExportIncidents)
+        return .ok(.init(body: .json(try await updateMember(.observer(try Self.pathID(input.path.observerId, "observer")), input.path.userId, membership))))
     }
 
     func removeObserverMember(_ input: Operations.RemoveObserverMember.Input) async throws -> Operations.RemoveObserverMember.Output {
@@ -72,12 +74,14 @@ extension APIService {
 
     func addOperatorMember(_ input: Operations.AddOperatorMember.Input) async throws -> Operations.AddOperatorMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        return .created(.init(body: .json(try await addMember(.operator(try Self.pathID(input.path.operatorId, "operator")), body))))
+        let membership = MembershipInput(isAdministrator: body.isAdministrator)
+        return .created(.init(body: .json(try await addMember(.operator(try Self.pathID(input.path.operatorId, "operator")), userID: body.userId, membership))))
     }
 
     func updateOperatorMember(_ input: Operations.UpdateOperatorMember.Input) async throws -> Operations.UpdateOperatorMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        return .ok(.init(body: .json(try await updateMember(.operator(try Self.pathID(input.path.operatorId, "operator")), input.path.userId, body))))
+        let membership = MembershipInput(isAdministrator: body.isAdministrator)
+        return .ok(.init(body: .json(try await updateMember(.operator(try Self.pathID(input.path.operatorId, "operator")), input.path.userId, membership))))
     }
 
     func removeOperatorMember(_ input: Operations.RemoveOperatorMember.Input) async throws -> Operations.RemoveOperatorMember.Output {

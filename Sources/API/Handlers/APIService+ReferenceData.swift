@@ -39,7 +39,7 @@ extension APIService {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let parentID = try body.parentId.map(Self.uuid(field: "parent_id"))
         let sector = try await platform.governance.referenceData.createSector(
-            try await principal(), SectorInput(name: LanguageMap(body.name), acronym: body.acronym, parentID: parentID), client: RequestInfo.current.client)
+            try await principal(), SectorInput(name: body.name.languageMap, acronym: body.acronym, parentID: parentID), client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(sector, responseLanguage()))))
     }
 
@@ -52,7 +52,7 @@ extension APIService {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let sector = try await platform.governance.referenceData.updateSector(
             try await principal(), id: try Self.pathID(input.path.sectorId, "sector"),
-            SectorInput(name: body.name.map(LanguageMap.init), acronym: body.acronym), client: RequestInfo.current.client)
+            SectorInput(name: body.name?.languageMap, acronym: body.acronym), client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(sector, responseLanguage()))))
     }
 
@@ -72,7 +72,7 @@ extension APIService {
     func createRegulation(_ input: Operations.CreateRegulation.Input) async throws -> Operations.CreateRegulation.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let regulation = try await platform.governance.referenceData.saveRegulation(
-            try await principal(), id: nil, label: body.label.map(LanguageMap.init),
+            try await principal(), id: nil, label: body.label.languageMap,
             regulatorIDs: try body.regulatorIds.map { try $0.map(Self.uuid(field: "regulator_ids")) }, client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(regulation, responseLanguage()))))
     }
@@ -85,7 +85,7 @@ extension APIService {
     func updateRegulation(_ input: Operations.UpdateRegulation.Input) async throws -> Operations.UpdateRegulation.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let regulation = try await platform.governance.referenceData.saveRegulation(
-            try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"), label: body.label.map(LanguageMap.init),
+            try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"), label: body.label?.languageMap,
             regulatorIDs: try body.regulatorIds.map { try $0.map(Self.uuid(field: "regulator_ids")) }, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(regulation, responseLanguage()))))
     }
@@ -107,7 +107,7 @@ extension APIService {
     func createEntityCategory(_ input: Operations.CreateEntityCategory.Input) async throws -> Operations.CreateEntityCategory.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let category = try await platform.governance.referenceData.saveEntityCategory(
-            try await principal(), id: nil, code: body.code, label: body.label.map(LanguageMap.init), client: RequestInfo.current.client)
+            try await principal(), id: nil, code: body.code, label: body.label.languageMap, client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(category, responseLanguage()))))
     }
 
@@ -120,7 +120,7 @@ extension APIService {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let category = try await platform.governance.referenceData.saveEntityCategory(
             try await principal(), id: try Self.pathID(input.path.categoryId, "entity category"), code: body.code,
-            label: body.label.map(LanguageMap.init), client: RequestInfo.current.client)
+            label: body.label?.languageMap, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(category, responseLanguage()))))
     }
 

@@ -8,14 +8,6 @@ extension UUID {
 }
 
 extension LanguageMap {
-    init(_ translations: Components.Schemas.Translations) {
-        self.init(["en": translations.en, "fr": translations.fr, "nl": translations.nl, "de": translations.de].compactMapValues { $0 })
-    }
-
-    init(_ translations: Components.Schemas.OptionalTranslations) {
-        self.init(["en": translations.en, "fr": translations.fr, "nl": translations.nl, "de": translations.de].compactMapValues { $0 })
-    }
-
     var api: Components.Schemas.OptionalTranslations {
         .init(en: values["en"], fr: values["fr"], nl: values["nl"], de: values["de"])
     }
@@ -78,22 +70,6 @@ extension Components.Schemas.Observer {
     }
 }
 
-extension AuthorityInput {
-    init(_ body: Components.Schemas.RegulatorWrite) {
-        self.init(
-            name: body.name.map(LanguageMap.init), fullName: body.fullName.map(LanguageMap.init), description: body.description.map(LanguageMap.init),
-            country: body.country, address: body.address, notificationEmail: body.notificationEmail,
-            modules: body.modules?.compactMap { Module(rawValue: $0.rawValue) })
-    }
-
-    init(_ body: Components.Schemas.ObserverWrite) {
-        self.init(
-            name: body.name.map(LanguageMap.init), fullName: body.fullName.map(LanguageMap.init), description: body.description.map(LanguageMap.init),
-            country: body.country, address: body.address, notificationEmail: body.notificationEmail,
-            modules: body.modules?.compactMap { Module(rawValue: $0.rawValue) }, receivesAllIncidents: body.receivesAllIncidents)
-    }
-}
-
 extension Components.Schemas.RoutingRule {
     init(_ rule: ObserverRoutingRule) {
         self.init(
@@ -111,15 +87,6 @@ extension Components.Schemas.Operator {
     }
 }
 
-extension OperatorInput {
-    init(_ body: Components.Schemas.OperatorWrite) throws {
-        self.init(
-            identifier: body.identifier, name: body.name, country: body.country, address: body.address, email: body.email, phone: body.phone,
-            sectorIDs: try body.sectorIds.map { try $0.map(APIService.uuid(field: "sector_ids")) },
-            entityCategoryIDs: try body.entityCategoryIds.map { try $0.map(APIService.uuid(field: "entity_category_ids")) })
-    }
-}
-
 extension Components.Schemas.Membership {
     init(_ membership: Membership) {
         let (type, id): (OrganisationTypePayload, UUID?) = switch membership.organisation {
@@ -133,13 +100,6 @@ extension Components.Schemas.Membership {
             firstName: membership.firstName, lastName: membership.lastName, isActive: membership.isActive,
             isAdministrator: membership.isAdministrator, isApproved: membership.isApproved, canExportIncidents: membership.canExportIncidents,
             sectorIds: membership.sectorIDs.map(\.apiString), createdAt: membership.createdAt)
-    }
-}
-
-extension MembershipInput {
-    init(isAdministrator: Bool?, canExportIncidents: Bool?, sectorIds: [String]?) throws {
-        self.init(isAdministrator: isAdministrator, canExportIncidents: canExportIncidents,
-                  sectorIDs: try sectorIds.map { try $0.map(APIService.uuid(field: "sector_ids")) })
     }
 }
 

@@ -72,7 +72,7 @@ public struct AccountService: Sendable {
         try principal.requireFullAccess()
         try principal.requireSession()
         var errors: [FieldError] = []
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = TextRules.trimmed(name)
         if trimmed.isEmpty || trimmed.count > 100 { errors.append(FieldError(field: "name", code: "invalid", message: "Give the token a name of 1 to 100 characters.")) }
         if scopes.isEmpty { errors.append(FieldError(field: "scopes", code: "required", message: "Choose at least one scope.")) }
         if expiresAt <= now { errors.append(FieldError(field: "expires_at", code: "in_past", message: "The expiry must be in the future.")) }

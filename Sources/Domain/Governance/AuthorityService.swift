@@ -116,7 +116,7 @@ public struct AuthorityService: Sendable {
     }
 
     private static func codes(_ values: [String]) -> [String] {
-        Array(Set(values.map { $0.trimmingCharacters(in: .whitespaces).uppercased() })).sorted()
+        Array(Set(values.map { TextRules.trimmed($0).uppercased() })).sorted()
     }
 
     // MARK: Shared

@@ -57,7 +57,7 @@ public struct OperatorService: Sendable {
         var validator = Validator()
         var identifier: String?
         if let raw = input.identifier {
-            let value = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            let value = TextRules.trimmed(raw).uppercased()
             validator.check((1...10).contains(value.count) && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) },
                             "identifier", "invalid", "The identifier has 1 to 10 letters or digits.")
             identifier = value

@@ -40,7 +40,7 @@ public struct PasswordService: Sendable {
     /// Sends a reset link to the address if it belongs to an active account; silent otherwise.
     public func requestReset(email rawEmail: String, client: ClientInfo) async throws {
         let email = User.normalize(email: rawEmail)
-        guard UserAdministration.isPlausibleEmail(email) else {
+        guard TextRules.isEmail(email) else {
             throw DomainError.validation([FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")])
         }
         try await limitRequests(client)
@@ -60,7 +60,7 @@ public struct PasswordService: Sendable {
     public func register(email rawEmail: String, firstName: String, lastName: String, acceptsTerms: Bool, client: ClientInfo) async throws {
         let email = User.normalize(email: rawEmail)
         var errors: [FieldError] = []
-        if !UserAdministration.isPlausibleEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
+        if !TextRules.isEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
         errors += UserAdministration.nameErrors(firstName: firstName, lastName: lastName)
         if !acceptsTerms { errors.append(FieldError(field: "accept_terms", code: "required", message: "Accepting the terms of use is required to register.")) }
         guard errors.isEmpty else { throw DomainError.validation(errors) }
@@ -69,7 +69,7 @@ public struct PasswordService: Sendable {
             let inserted = try await unit.session.query("""
                 INSERT INTO users (id, email, first_name, last_name, terms_accepted_at)
                 VALUES ($1, $2, $3, $4, now()) ON CONFLICT (email) DO NOTHING RETURNING id
-                """, UUID(), email, firstName.trimmingCharacters(in: .whitespaces), lastName.trimmingCharacters(in: .whitespaces))
+                """, UUID(), email, TextRules.trimmed(firstName), TextRules.trimmed(lastName))
             guard let userID = try inserted.first?.decode("id", as: UUID.self) else { return }
             try await emailLink(.activation, userID: userID, to: email, lifetime: Self.activationLifetime, template: AccountEmails.activation,
                                 values: ["first_name": firstName], unit: unit)

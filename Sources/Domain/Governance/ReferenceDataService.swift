@@ -94,7 +94,7 @@ public struct ReferenceDataService: Sendable {
     }
 
     private static func acronym(_ value: String?, required: Bool, _ validator: inout Validator) -> String? {
-        let acronym = value?.trimmingCharacters(in: .whitespaces).uppercased() ?? ""
+        let acronym = value.map(TextRules.trimmed)?.uppercased() ?? ""
         validator.check(acronym.count >= 1 && acronym.count <= 4 && acronym.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) },
                         "acronym", "invalid", "The acronym has 1 to 4 letters or digits.")
         return acronym
@@ -173,7 +173,7 @@ public struct ReferenceDataService: Sendable {
         try principal.affiliations.authorize(.manageEntityCategories, object: "entity category")
         var validator = Validator()
         let cleaned = label.map { validator.languageMap($0, "label", required: true, maximumLength: 255) }
-        let normalizedCode = code?.trimmingCharacters(in: .whitespaces).uppercased()
+        let normalizedCode = code.map(TextRules.trimmed)?.uppercased()
         if let normalizedCode {
             validator.check(normalizedCode.count <= 64 && !normalizedCode.isEmpty && normalizedCode.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") },
                             "code", "invalid", "The code has 1 to 64 letters, digits or underscores, e.g. CRITICAL_INFRA.")

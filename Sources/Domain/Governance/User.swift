@@ -52,6 +52,6 @@ public struct User: Sendable, Equatable {
 
     /// E-mail addresses are compared and stored lower-cased, without surrounding spaces.
     public static func normalize(email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        TextRules.trimmed(email).lowercased()
     }
 }

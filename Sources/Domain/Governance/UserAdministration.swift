@@ -133,7 +133,7 @@ public struct UserAdministration: Sendable {
                 let id = UUID()
                 try await unit.session.query("""
                     INSERT INTO users (id, email, first_name, last_name, phone, is_platform_admin) VALUES ($1, $2, $3, $4, $5, $6)
-                    """, id, email!, new.firstName.trimmingCharacters(in: .whitespaces), new.lastName.trimmingCharacters(in: .whitespaces), phone,
+                    """, id, email!, TextRules.trimmed(new.firstName), TextRules.trimmed(new.lastName), phone,
                     membership == nil)
                 if let target, let membership {
                     _ = try await memberships.add(principal, to: target, userID: id, membership.input, sectors: sectors, client: client, unit: unit,
@@ -180,7 +180,7 @@ public struct UserAdministration: Sendable {
     public func createPlatformAdministrator(email rawEmail: String, firstName: String, lastName: String, password: String, client: ClientInfo) async throws -> User {
         let email = User.normalize(email: rawEmail)
         var errors: [FieldError] = []
-        if !Self.isPlausibleEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
+        if !TextRules.isEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
         errors += Self.nameErrors(firstName: firstName, lastName: lastName)
         errors += policy.violations(of: password, personal: [email, firstName, lastName], isReused: false)
         guard errors.isEmpty else { throw DomainError.validation(errors) }
@@ -191,7 +191,7 @@ public struct UserAdministration: Sendable {
                 try await session.query("""
                     INSERT INTO users (id, email, first_name, last_name, password_hash, is_platform_admin, email_verified)
                     VALUES ($1, $2, $3, $4, $5, true, true)
-                    """, id, email, firstName.trimmingCharacters(in: .whitespaces), lastName.trimmingCharacters(in: .whitespaces), hash)
+                    """, id, email, TextRules.trimmed(firstName), TextRules.trimmed(lastName), hash)
                 let user = try await User.load(id, in: session)!
                 try await AuditLog.record(AuditEvent(action: "user.created", actorRole: "system", objectType: "user", objectID: user.id.postgresText,
                                                      client: client, details: #"{"role":"platformAdmin"}"#), in: session)
@@ -328,17 +328,10 @@ public struct UserAdministration: Sendable {
     /// Names are required (not only spaces) and at most 150 characters.
     static func nameErrors(firstName: String, lastName: String) -> [FieldError] {
         [("first_name", "first name", firstName), ("last_name", "last name", lastName)].compactMap { field, label, value in
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = TextRules.trimmed(value)
             if trimmed.isEmpty { return FieldError(field: field, code: "required", message: "The \(label) is required.") }
             if trimmed.count > 150 { return FieldError(field: field, code: "too_long", message: "The \(label) has at most 150 characters.") }
             return nil
         }
-    }
-
-    /// `local@domain.tld` without spaces: a sanity check, not RFC 5322; the invitation e-mail proves the rest.
-    static func isPlausibleEmail(_ email: String) -> Bool {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix(".") else { return false }
-        return email.count <= 254 && !email.contains { $0.isWhitespace || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" }
     }
 }

@@ -34,7 +34,7 @@ public struct LanguageMap: Sendable, Equatable, Codable {
                 errors.append(FieldError(field: "\(field).\(key)", code: "unknown_language", message: "Languages are en, fr, nl and de."))
                 continue
             }
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = TextRules.trimmed(value)
             if trimmed.count > maximumLength {
                 errors.append(FieldError(field: "\(field).\(key)", code: "too_long", message: "\(field) has at most \(maximumLength) characters."))
             }

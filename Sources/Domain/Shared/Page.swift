@@ -28,7 +28,8 @@ enum PageCursor {
 
     /// - Throws: a validation error naming `cursor` for anything not made by ``encode(_:)``.
     static func decode(_ text: String?) throws -> (String, UUID)? {
-        guard let text else { return nil }
+        // An empty cursor is no cursor: the first page.
+        guard let text, !text.isEmpty else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),

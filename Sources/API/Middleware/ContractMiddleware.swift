@@ -1,0 +1,59 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Enforces at runtime what `openapi.yaml` states and the generated server leaves unchecked:
+/// every `maxLength`, `minLength`, `pattern`, `minimum`/`maximum`, `minItems`/`maxItems` and
+/// `uuid` format of query parameters, headers and JSON bodies. A request breaking any of them
+/// answers 422 naming every faulty field, before authentication and before its handler runs;
+/// a NUL (`%00`) in the path or query answers 400 (PostgreSQL text cannot hold it, and C
+/// strings would silently cut the value there).
+struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
+    let contract: Contract
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.range(of: "%00") != nil || request.uri.query?.range(of: "%00") != nil {
+            throw Problem(status: .badRequest, slug: "nul-in-target", title: "NUL character in the request target",
+                          detail: "Paths and query parameters must not contain the NUL character (%00).")
+        }
+        guard let operation = contract.operation(request.method, path: request.uri.path) else { return try await next(request, context) }
+        var errors: [FieldError] = []
+        if !operation.query.isEmpty, let query = request.uri.query {
+            let values = Self.queryItems(query)
+            for parameter in operation.query {
+                for value in values where value.name == parameter.name {
+                    parameter.rule.check(parameter: value.value, field: parameter.name, into: &errors)
+                }
+            }
+        }
+        for parameter in operation.headers {
+            guard let name = HTTPField.Name(parameter.name), let value = request.headers[name] else { continue }
+            parameter.rule.check(parameter: value, field: parameter.name, into: &errors)
+        }
+        var request = request
+        if let rule = operation.body, request.headers[.contentType]?.lowercased().contains("json") == true {
+            // BodyLimitMiddleware collected the body already: this reads the same buffer.
+            let body = try await request.collectBody(upTo: .max)
+            // Malformed JSON is left to the generated decoding, which names what is wrong.
+            if let value = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed]) {
+                rule.check(value, field: "", into: &errors)
+            }
+        }
+        guard errors.isEmpty else { throw DomainError.validation(errors) }
+        return try await next(request, context)
+    }
+
+    /// `name=value` pairs of a query string, percent-decoded (pairs that do not decode are left
+    /// to the generated decoding).
+    static func queryItems(_ query: String) -> [(name: String, value: String)] {
+        query.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = parts.first.flatMap({ String($0).removingPercentEncoding }),
+                  let value = (parts.count > 1 ? String(parts[1]) : "").removingPercentEncoding
+            else { return nil }
+            return (name, value)
+        }
+    }
+}
