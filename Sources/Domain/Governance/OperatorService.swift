@@ -14,11 +14,19 @@ public struct OperatorService: Sendable {
         try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readOperator, object: "operator")
         try PageCursor.check(limit: limit)
-        let after = try PageCursor.decode(cursor)
+        let rows = try await postgres.query(Self.listStatement(principal, search: search, sectorID: sectorID, limit: limit,
+                                                               after: try PageCursor.decode(cursor)))
+        return Page(fetched: try rows.map { row in
+            let value = try Operator(row: row)
+            return (value, try row.decode("sort_key"), value.id)
+        }, limit: limit)
+    }
+
+    /// The page query of ``list(_:search:sectorID:limit:cursor:)``: `limit + 1` operators after `after`, by name.
+    static func listStatement(_ principal: Principal, search: String?, sectorID: UUID?, limit: Int, after: (String, UUID)?) -> Statement {
         let all = GovernancePolicy.reach(principal.role, .readOperator) == .all
         let own = principal.affiliations.operators.filter(\.isApproved).map(\.operatorID)
-        let pattern = Queries.containing(search)
-        let rows = try await postgres.query("""
+        return Statement(sql: """
             SELECT \(Operator.columns), lower(o.name) AS sort_key FROM operators o
             WHERE ($1::boolean OR o.id = ANY($2::uuid[]))
               AND ($3::text IS NULL OR o.name ILIKE $3 OR o.identifier ILIKE $3)
@@ -26,11 +34,7 @@ public struct OperatorService: Sendable {
               AND ($5::text IS NULL OR (lower(o.name), o.id) > ($5, $6::uuid))
             ORDER BY lower(o.name), o.id
             LIMIT $7::int
-            """, all, own, pattern, sectorID, after?.0, after?.1, limit + 1)
-        return Page(fetched: try rows.map { row in
-            let value = try Operator(row: row)
-            return (value, try row.decode("sort_key"), value.id)
-        }, limit: limit)
+            """, bindings: [all, own, Queries.containing(search), sectorID, after?.0, after?.1, limit + 1])
     }
 
     public func get(_ principal: Principal, id: UUID) async throws -> Operator {

@@ -66,30 +66,36 @@ public struct UserAdministration: Sendable {
         try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.listUsers, object: "user")
         try PageCursor.check(limit: limit)
-        let after = try PageCursor.decode(cursor)
+        let rows = try await postgres.query(Self.listStatement(principal, filter: filter, limit: limit, after: try PageCursor.decode(cursor)))
+        return Page(fetched: try rows.map { row in
+            let user = try User(row: row)
+            return (user, user.email, user.id)
+        }, limit: limit)
+    }
+
+    /// The page query of ``list(_:filter:limit:cursor:)``: `limit + 1` users after `after`, by e-mail.
+    static func listStatement(_ principal: Principal, filter: UserFilter, limit: Int, after: (String, UUID)?) -> Statement {
         let scope = principal.affiliations.administeredUsersCondition()
         let next = scope.bindings.count + 2
-        let pattern = Queries.containing(filter.search)
         let parameters = (next..<(next + 9)).map { "$\($0)" }
-        let rows = try await postgres.query("""
+        return Statement(sql: """
             SELECT \(User.columns) FROM \(User.source)
             WHERE \(scope.sql)
-              AND (\(parameters[0])::text IS NULL OR u.email ILIKE \(parameters[0]) OR (u.first_name || ' ' || u.last_name) ILIKE \(parameters[0]) OR u.phone ILIKE \(parameters[0]))
+              AND (\(parameters[0])::text IS NULL OR u.email ILIKE \(parameters[0]) OR (u.first_name || ' ' || u.last_name) ILIKE \(parameters[0])
+                   OR u.phone ILIKE \(parameters[0]))
               AND (\(parameters[1])::text IS NULL OR \(Affiliations.roleExpression) = \(parameters[1]))
               AND (\(parameters[2])::uuid IS NULL OR rm.regulator_id = \(parameters[2]))
               AND (\(parameters[3])::uuid IS NULL OR om.observer_id = \(parameters[3]))
-              AND (\(parameters[4])::uuid IS NULL OR EXISTS (SELECT 1 FROM operator_memberships x WHERE x.user_id = u.id AND x.operator_id = \(parameters[4])))
+              AND (\(parameters[4])::uuid IS NULL
+                   OR EXISTS (SELECT 1 FROM operator_memberships x WHERE x.user_id = u.id AND x.operator_id = \(parameters[4])))
               AND (\(parameters[5])::boolean IS NULL OR u.is_active = \(parameters[5]))
               AND (\(parameters[6])::text IS NULL OR (u.email, u.id) > (\(parameters[6]), \(parameters[7])::uuid))
             ORDER BY u.email, u.id
             LIMIT \(parameters[8])::int
             """, bindings: [principal.userID] + scope.bindings + [
-                pattern, filter.role?.rawValue, filter.regulatorID, filter.observerID, filter.operatorID, filter.isActive, after?.0, after?.1, limit + 1,
+                Queries.containing(filter.search), filter.role?.rawValue, filter.regulatorID, filter.observerID, filter.operatorID, filter.isActive,
+                after?.0, after?.1, limit + 1,
             ])
-        return Page(fetched: try rows.map { row in
-            let user = try User(row: row)
-            return (user, user.email, user.id)
-        }, limit: limit)
     }
 
     /// A user the caller administers (or themselves); anyone else is "not found".

@@ -66,7 +66,21 @@ public struct AuditQuery: Sendable {
             }
             before = value
         }
-        let rows = try await postgres.query("""
+        let rows = try await postgres.query(Self.pageStatement(filter: filter, limit: limit, before: before, regulatorScope: regulatorScope))
+        let entries = try rows.prefix(limit).map { row in
+            AuditPage.Entry(
+                id: try row.decode("id"), occurredAt: try row.decode("occurred_at"), action: try row.decode("action"),
+                actorID: try row.decode("actor_id"), actorRole: try row.decode("actor_role"), organisationID: try row.decode("organisation_id"),
+                objectType: try row.decode("object_type"), objectID: try row.decode("object_id"), clientAddress: try row.decode("client_address"),
+                requestID: try row.decode("request_id"), details: try row.decode("details"))
+        }
+        return AuditPage(entries: entries, nextCursor: rows.count > limit ? entries.last.map { String($0.id) } : nil)
+    }
+
+    /// The page query: `limit + 1` entries before the id `before`, newest first, within the
+    /// regulator's scope when one is given.
+    static func pageStatement(filter: AuditFilter, limit: Int, before: Int64, regulatorScope: UUID?) -> Statement {
+        Statement(sql: """
             SELECT id, occurred_at, action, actor_id, actor_role, organisation_id, object_type, object_id, client_address, request_id, details::text AS details
             FROM audit_events
             WHERE id < $1
@@ -76,14 +90,6 @@ public struct AuditQuery: Sendable {
               AND ($9::uuid IS NULL OR organisation_id = $9 OR actor_organisation_id = $9)
             ORDER BY id DESC
             LIMIT $8::int
-            """, before, filter.action, filter.actorID, filter.objectType, filter.objectID, filter.since, filter.until, limit + 1, regulatorScope)
-        let entries = try rows.prefix(limit).map { row in
-            AuditPage.Entry(
-                id: try row.decode("id"), occurredAt: try row.decode("occurred_at"), action: try row.decode("action"),
-                actorID: try row.decode("actor_id"), actorRole: try row.decode("actor_role"), organisationID: try row.decode("organisation_id"),
-                objectType: try row.decode("object_type"), objectID: try row.decode("object_id"), clientAddress: try row.decode("client_address"),
-                requestID: try row.decode("request_id"), details: try row.decode("details"))
-        }
-        return AuditPage(entries: entries, nextCursor: rows.count > limit ? entries.last.map { String($0.id) } : nil)
+            """, bindings: [before, filter.action, filter.actorID, filter.objectType, filter.objectID, filter.since, filter.until, limit + 1, regulatorScope])
     }
 }
