@@ -2,7 +2,10 @@
 
 For each system the queue is filled first, the worker is started, and the clock runs from the
 first job taken to the last one acknowledged (so neither process's start-up is counted).
-Usage: bench_queue.py {governance|celery} --jobs N --redis-port P [--worker-bin PATH]
+Usage: bench_queue.py {governance|celery} --jobs N --redis-port P [--worker-bin PATH] [--idle-queues NAMES]
+
+With --idle-queues, the consumer also serves those (empty) queues, listed before the one that
+holds the jobs: taking jobs must not wait on the empty ones.
 """
 
 import argparse
@@ -55,7 +58,8 @@ def governance(args):
     env = dict(os.environ, QUEUE_PREFIX=prefix, LOG_LEVEL="warning", REDIS_URL=f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}")
 
     def start():
-        return subprocess.Popen([args.worker_bin, "consume", "--id", consumer, "--queues", "bench", "--concurrency", str(args.concurrency)],
+        queues = ",".join([q for q in args.idle_queues.split(",") if q] + ["bench"])
+        return subprocess.Popen([args.worker_bin, "consume", "--id", consumer, "--queues", queues, "--concurrency", str(args.concurrency)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
 
     def stop(p):
@@ -107,6 +111,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--celery-pool", default="prefork")
+    parser.add_argument("--idle-queues", default="", help="comma-separated empty queues the consumer serves too, before the busy one")
     args = parser.parse_args()
     elapsed = (governance if args.system == "governance" else celery)(args)
     print(json.dumps({"system": args.system, "jobs": args.jobs, "seconds": round(elapsed, 3), "jobs_per_second": round(args.jobs / elapsed)}))

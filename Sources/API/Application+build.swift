@@ -42,7 +42,8 @@ func buildApplication(platform: Platform, metrics: PrometheusCollectorRegistry) 
 /// Runs the application until SIGTERM or SIGINT, then gives in-flight requests
 /// `SHUTDOWN_GRACE_SECONDS` to finish.
 func runApplication(_ app: some ApplicationProtocol, platform: Platform) async throws {
-    var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: platform.logger)
+    var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                  logger: platform.logger)
     configuration.maximumGracefulShutdownDuration = .seconds(platform.configuration.shutdownGraceSeconds)
     try await ServiceGroup(configuration: configuration).run()
 }

@@ -34,7 +34,8 @@ public struct BeatService: Service {
         self.options = options
         self.queue = queue
         self.tasks = tasks
-        lock = LeaderLock(client: queue.client, key: "\(queue.prefix):beat:leader", holder: options.id, ttlMilliseconds: options.leaderTTLMilliseconds)
+        lock = LeaderLock(client: queue.client, key: "\(queue.prefix):beat:leader", holder: options.id,
+                          ttlMilliseconds: options.leaderTTLMilliseconds)
         var logger = logger
         logger[metadataKey: "beat"] = "\(options.id)"
         self.logger = logger

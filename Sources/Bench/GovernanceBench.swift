@@ -49,14 +49,16 @@ extension GovernanceBench {
                                    KeyValue("Période", "1er janvier – 31 décembre 2026")]),
                 .paragraph(text: String(repeating: "Ce rapport présente l'évaluation de la maturité des mesures de sécurité déclarées par l'opérateur. ", count: 6)),
                 .barChart(BarChart(title: "Maturité par domaine", categories: ["Gouvernance", "Protection", "Défense", "Résilience"],
-                                   series: [ChartSeries(name: "2025", values: [1.5, 2, 2.5, 1]), ChartSeries(name: "2026", values: [2, 2.5, 3, 2])], maximum: 4)),
+                                   series: [ChartSeries(name: "2025", values: [1.5, 2, 2.5, 1]),
+                                       ChartSeries(name: "2026", values: [2, 2.5, 3, 2])], maximum: 4)),
             ]
             // About 37 table rows fit a page.
             let rows = (1...max(pages - 1, 1) * 37).map { index in
                 ["M-\(index)", "Mesure de sécurité n° \(index) – Überprüfung", "Niveau \(index % 4 + 1)", index % 3 == 0 ? "à revoir" : "conforme"]
             }
             blocks.append(.table(Table(columns: ["Réf.", "Mesure", "Niveau", "Statut"], rows: rows, widths: [1, 4, 1.2, 1.2])))
-            return Document(title: "Rapport sectoriel", author: "Régulateur national", createdAt: Date(timeIntervalSince1970: 1_795_000_000), blocks: blocks)
+            return Document(title: "Rapport sectoriel", author: "Régulateur national",
+                            createdAt: Date(timeIntervalSince1970: 1_795_000_000), blocks: blocks)
         }
     }
 }

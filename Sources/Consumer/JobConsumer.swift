@@ -23,7 +23,8 @@ public struct JobConsumer: Service {
         /// How long a pop waits for a job before checking for shutdown.
         public var popTimeoutSeconds: Double
 
-        public init(id: String, queues: [String], concurrency: Int, heartbeatTTLMilliseconds: Int, retryPolicy: RetryPolicy, popTimeoutSeconds: Double = 1) {
+        public init(id: String, queues: [String], concurrency: Int, heartbeatTTLMilliseconds: Int, retryPolicy: RetryPolicy,
+                    popTimeoutSeconds: Double = 1) {
             self.id = id
             self.queues = queues
             self.concurrency = concurrency

@@ -24,7 +24,8 @@ public struct Migration: Sendable, Equatable {
             guard let separator = base.firstIndex(of: "_"), let version = Int(base[..<separator]) else {
                 throw MigrationError.badFileName(file.lastPathComponent)
             }
-            return Migration(version: version, name: String(base[base.index(after: separator)...]), sql: try String(contentsOf: file, encoding: .utf8))
+            return Migration(version: version, name: String(base[base.index(after: separator)...]),
+                             sql: try String(contentsOf: file, encoding: .utf8))
         }.sorted { $0.version < $1.version }
         for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {
             throw MigrationError.duplicateVersion(next.version)

@@ -20,7 +20,8 @@ public struct JobEnvelope: Codable, Sendable, Equatable {
     /// jobs (benchmarks, pipeline checks) exist only in Redis.
     public var tracked: Bool
 
-    public init(id: String, kind: String, queue: String = "default", payload: String = "{}", attempt: Int = 1, enqueuedAt: Date = Date(), lastError: String? = nil, tracked: Bool = false) {
+    public init(id: String, kind: String, queue: String = "default", payload: String = "{}", attempt: Int = 1, enqueuedAt: Date = Date(),
+                lastError: String? = nil, tracked: Bool = false) {
         self.id = id
         self.kind = kind
         self.queue = queue

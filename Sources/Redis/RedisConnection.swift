@@ -10,7 +10,8 @@ public final class RedisConnection: PooledResource, @unchecked Sendable {
 
     /// Connects, authenticates and selects the database; blocking.
     public init(configuration: RedisConfiguration) throws {
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), timeval(seconds: configuration.connectTimeoutSeconds)) else {
+        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port),
+                                                    timeval(seconds: configuration.connectTimeoutSeconds)) else {
             throw RedisError(kind: .connection, message: "out of memory")
         }
         if context.pointee.err != 0 {

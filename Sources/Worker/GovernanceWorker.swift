@@ -50,7 +50,8 @@ enum WorkerRole {
 }
 
 /// Builds the worker's services around one ``Platform``; the platform's pools close last.
-func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) -> ServiceGroup {
+func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfiguration, metrics: PrometheusCollectorRegistry,
+                       logger: Logger) -> ServiceGroup {
     let platform = Platform(configuration: configuration, logger: logger)
     var services: [any Service] = [WorkerPlatformService(platform: platform)]
     if let port = configuration.workerMetricsPort {
@@ -75,7 +76,8 @@ func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfigura
 
 private func makeBeat(platform: Platform, id: String) -> BeatService {
     BeatService(
-        options: .init(id: id, leaderTTLMilliseconds: platform.configuration.beatLeaderTTLMilliseconds, tickMilliseconds: platform.configuration.beatTickMilliseconds),
+        options: .init(id: id, leaderTTLMilliseconds: platform.configuration.beatLeaderTTLMilliseconds,
+                       tickMilliseconds: platform.configuration.beatTickMilliseconds),
         queue: platform.queue, tasks: platform.periodicTasks(), logger: platform.logger)
 }
 

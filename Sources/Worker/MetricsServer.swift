@@ -8,7 +8,8 @@ import Prometheus
 /// dead jobs, beat leadership) and `GET /health`, on `WORKER_METRICS_PORT`.
 func buildMetricsServer(port: Int, registry: PrometheusCollectorRegistry, access: MetricsAccess, logger: Logger) -> some ApplicationProtocol {
     let router = Router()
-    router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+    router.get("/health") { _,
+        _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
     router.get("/metrics") { request, _ in
         let authorization = request.headers[.authorization]
         let token = authorization.flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }

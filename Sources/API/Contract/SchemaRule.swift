@@ -45,7 +45,8 @@ final class SchemaRule: @unchecked Sendable {
                 guard let element = object[name] else { continue }
                 let path = field.isEmpty ? name : "\(field).\(name)"
                 if element is NSNull {
-                    if !rule.allowsNull { errors.append(FieldError(field: path, code: "null", message: "\(path) must not be null; leave it out instead.")) }
+                    if !rule.allowsNull { errors.append(FieldError(field: path, code: "null",
+                                                                   message: "\(path) must not be null; leave it out instead.")) }
                 } else {
                     rule.check(element, field: path, into: &errors)
                 }

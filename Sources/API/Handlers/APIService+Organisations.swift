@@ -12,12 +12,14 @@ extension APIService {
 
     func createRegulator(_ input: Operations.CreateRegulator.Input) async throws -> Operations.CreateRegulator.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let regulator = try await platform.governance.authorities.saveRegulator(try await principal(), id: nil, AuthorityInput(body), client: RequestInfo.current.client)
+        let regulator = try await platform.governance.authorities.saveRegulator(try await principal(), id: nil, AuthorityInput(body),
+                                                                                client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(regulator, responseLanguage()))))
     }
 
     func getRegulator(_ input: Operations.GetRegulator.Input) async throws -> Operations.GetRegulator.Output {
-        let regulator = try await platform.governance.authorities.regulator(try await principal(), id: try Self.pathID(input.path.regulatorId, "regulator"))
+        let regulator = try await platform.governance.authorities.regulator(try await principal(),
+                                                                            id: try Self.pathID(input.path.regulatorId, "regulator"))
         return .ok(.init(body: .json(.init(regulator, responseLanguage()))))
     }
 
@@ -29,7 +31,9 @@ extension APIService {
     }
 
     func deleteRegulator(_ input: Operations.DeleteRegulator.Input) async throws -> Operations.DeleteRegulator.Output {
-        try await platform.governance.authorities.deleteRegulator(try await principal(), id: try Self.pathID(input.path.regulatorId, "regulator"), client: RequestInfo.current.client)
+        try await platform.governance.authorities.deleteRegulator(try await principal(),
+                                                                  id: try Self.pathID(input.path.regulatorId,
+                                                                                      "regulator"), client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
@@ -43,12 +47,14 @@ extension APIService {
 
     func createObserver(_ input: Operations.CreateObserver.Input) async throws -> Operations.CreateObserver.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let observer = try await platform.governance.authorities.saveObserver(try await principal(), id: nil, AuthorityInput(body), client: RequestInfo.current.client)
+        let observer = try await platform.governance.authorities.saveObserver(try await principal(), id: nil, AuthorityInput(body),
+                                                                              client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(observer, responseLanguage()))))
     }
 
     func getObserver(_ input: Operations.GetObserver.Input) async throws -> Operations.GetObserver.Output {
-        let observer = try await platform.governance.authorities.observer(try await principal(), id: try Self.pathID(input.path.observerId, "observer"))
+        let observer = try await platform.governance.authorities.observer(try await principal(),
+                                                                          id: try Self.pathID(input.path.observerId, "observer"))
         return .ok(.init(body: .json(.init(observer, responseLanguage()))))
     }
 
@@ -60,14 +66,17 @@ extension APIService {
     }
 
     func deleteObserver(_ input: Operations.DeleteObserver.Input) async throws -> Operations.DeleteObserver.Output {
-        try await platform.governance.authorities.deleteObserver(try await principal(), id: try Self.pathID(input.path.observerId, "observer"), client: RequestInfo.current.client)
+        try await platform.governance.authorities.deleteObserver(try await principal(),
+                                                                 id: try Self.pathID(input.path.observerId,
+                                                                                     "observer"), client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
     // MARK: Routing rules
 
     func listRoutingRules(_ input: Operations.ListRoutingRules.Input) async throws -> Operations.ListRoutingRules.Output {
-        let rules = try await platform.governance.authorities.routingRules(try await principal(), observerID: try Self.pathID(input.path.observerId, "observer"))
+        let rules = try await platform.governance.authorities.routingRules(try await principal(),
+                                                                           observerID: try Self.pathID(input.path.observerId, "observer"))
         return .ok(.init(body: .json(.init(items: rules.map(Components.Schemas.RoutingRule.init)))))
     }
 
@@ -100,7 +109,8 @@ extension APIService {
 
     func createOperator(_ input: Operations.CreateOperator.Input) async throws -> Operations.CreateOperator.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
-        let created = try await platform.governance.operators.save(try await principal(), id: nil, try OperatorInput(body), client: RequestInfo.current.client)
+        let created = try await platform.governance.operators.save(try await principal(), id: nil, try OperatorInput(body),
+                                                                   client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(created))))
     }
 
@@ -112,12 +122,14 @@ extension APIService {
     func updateOperator(_ input: Operations.UpdateOperator.Input) async throws -> Operations.UpdateOperator.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let updated = try await platform.governance.operators.save(
-            try await principal(), id: try Self.pathID(input.path.operatorId, "operator"), try OperatorInput(body), client: RequestInfo.current.client)
+            try await principal(), id: try Self.pathID(input.path.operatorId,
+                                                       "operator"), try OperatorInput(body), client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(updated))))
     }
 
     func deleteOperator(_ input: Operations.DeleteOperator.Input) async throws -> Operations.DeleteOperator.Output {
-        try await platform.governance.operators.delete(try await principal(), id: try Self.pathID(input.path.operatorId, "operator"), client: RequestInfo.current.client)
+        try await platform.governance.operators.delete(try await principal(), id: try Self.pathID(input.path.operatorId, "operator"),
+                                                       client: RequestInfo.current.client)
         return .noContent(.init())
     }
 }

@@ -39,7 +39,8 @@ extension APIService {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let parentID = try body.parentId.map(Self.uuid(field: "parent_id"))
         let sector = try await platform.governance.referenceData.createSector(
-            try await principal(), SectorInput(name: body.name.languageMap, acronym: body.acronym, parentID: parentID), client: RequestInfo.current.client)
+            try await principal(), SectorInput(name: body.name.languageMap, acronym: body.acronym,
+                                               parentID: parentID), client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(sector, responseLanguage()))))
     }
 
@@ -57,7 +58,8 @@ extension APIService {
     }
 
     func deleteSector(_ input: Operations.DeleteSector.Input) async throws -> Operations.DeleteSector.Output {
-        try await platform.governance.referenceData.deleteSector(try await principal(), id: try Self.pathID(input.path.sectorId, "sector"), client: RequestInfo.current.client)
+        try await platform.governance.referenceData.deleteSector(try await principal(), id: try Self.pathID(input.path.sectorId, "sector"),
+                                                                 client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
@@ -78,7 +80,8 @@ extension APIService {
     }
 
     func getRegulation(_ input: Operations.GetRegulation.Input) async throws -> Operations.GetRegulation.Output {
-        let regulation = try await platform.governance.referenceData.regulation(try await principal(), id: try Self.pathID(input.path.regulationId, "regulation"))
+        let regulation = try await platform.governance.referenceData.regulation(try await principal(),
+                                                                                id: try Self.pathID(input.path.regulationId, "regulation"))
         return .ok(.init(body: .json(.init(regulation, responseLanguage()))))
     }
 
@@ -112,7 +115,8 @@ extension APIService {
     }
 
     func getEntityCategory(_ input: Operations.GetEntityCategory.Input) async throws -> Operations.GetEntityCategory.Output {
-        let category = try await platform.governance.referenceData.entityCategory(try await principal(), id: try Self.pathID(input.path.categoryId, "entity category"))
+        let category = try await platform.governance.referenceData.entityCategory(try await principal(),
+                                                                                  id: try Self.pathID(input.path.categoryId, "entity category"))
         return .ok(.init(body: .json(.init(category, responseLanguage()))))
     }
 

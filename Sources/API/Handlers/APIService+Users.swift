@@ -31,7 +31,8 @@ extension APIService {
                 isAdministrator: requested.isAdministrator, canExportIncidents: requested.canExportIncidents, sectorIds: requested.sectorIds))
         }
         let user = try await platform.governance.users.create(
-            try await principal(), NewUser(email: body.email, firstName: body.firstName, lastName: body.lastName, phone: body.phone, membership: membership),
+            try await principal(), NewUser(email: body.email, firstName: body.firstName, lastName: body.lastName, phone: body.phone,
+                                           membership: membership),
             client: RequestInfo.current.client)
         return .created(.init(body: .json(.init(user))))
     }
@@ -43,7 +44,8 @@ extension APIService {
     func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let user = try await platform.governance.users.update(
-            try await principal(), id: try Self.pathID(input.path.userId, "user"), firstName: body.firstName, lastName: body.lastName, phone: body.phone,
+            try await principal(), id: try Self.pathID(input.path.userId,
+                                                       "user"), firstName: body.firstName, lastName: body.lastName, phone: body.phone,
             client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
     }
@@ -57,27 +59,33 @@ extension APIService {
     }
 
     func deleteUser(_ input: Operations.DeleteUser.Input) async throws -> Operations.DeleteUser.Output {
-        try await platform.governance.users.delete(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
+        try await platform.governance.users.delete(try await principal(), id: try Self.pathID(input.path.userId, "user"),
+                                                   client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
     func deactivateUser(_ input: Operations.DeactivateUser.Input) async throws -> Operations.DeactivateUser.Output {
-        let user = try await platform.governance.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"), active: false, client: RequestInfo.current.client)
+        let user = try await platform.governance.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"),
+                                                                 active: false, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
     }
 
     func reactivateUser(_ input: Operations.ReactivateUser.Input) async throws -> Operations.ReactivateUser.Output {
-        let user = try await platform.governance.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"), active: true, client: RequestInfo.current.client)
+        let user = try await platform.governance.users.setActive(try await principal(), id: try Self.pathID(input.path.userId, "user"),
+                                                                 active: true, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(user))))
     }
 
     func resetUserTOTP(_ input: Operations.ResetUserTOTP.Input) async throws -> Operations.ResetUserTOTP.Output {
-        try await platform.governance.users.resetTOTP(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
+        try await platform.governance.users.resetTOTP(try await principal(), id: try Self.pathID(input.path.userId, "user"),
+                                                      client: RequestInfo.current.client)
         return .noContent(.init())
     }
 
     func revokeUserCredentials(_ input: Operations.RevokeUserCredentials.Input) async throws -> Operations.RevokeUserCredentials.Output {
-        let revoked = try await platform.governance.users.revokeCredentials(try await principal(), id: try Self.pathID(input.path.userId, "user"), client: RequestInfo.current.client)
+        let revoked = try await platform.governance.users.revokeCredentials(try await principal(),
+                                                                            id: try Self.pathID(input.path.userId,
+                                                                                                "user"), client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(revoked: revoked))))
     }
 }

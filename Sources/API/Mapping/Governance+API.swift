@@ -113,6 +113,7 @@ extension Components.Schemas.Affiliations {
             observer: affiliations.observer.map {
                 .init(observerId: $0.observerID.apiString, isAdministrator: $0.isAdministrator, canExportIncidents: $0.canExportIncidents)
             },
-            operators: affiliations.operators.map { .init(operatorId: $0.operatorID.apiString, isAdministrator: $0.isAdministrator, isApproved: $0.isApproved) })
+            operators: affiliations.operators.map { .init(operatorId: $0.operatorID.apiString, isAdministrator: $0.isAdministrator,
+                                                          isApproved: $0.isApproved) })
     }
 }

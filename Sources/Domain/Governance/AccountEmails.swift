@@ -122,7 +122,8 @@ extension AccountEmails {
             """)
 
     /// Records the security notice of `change` to `userID`, sent after the transaction commits.
-    static func notify(_ change: SecurityChange, userID: UUID, detail: String? = nil, client: ClientInfo, sender: MailAddress, unit: UnitOfWork) async throws {
+    static func notify(_ change: SecurityChange, userID: UUID, detail: String? = nil, client: ClientInfo, sender: MailAddress,
+                       unit: UnitOfWork) async throws {
         guard let row = try await unit.session.query("SELECT email, first_name FROM users WHERE id = $1", userID).first else { return }
         var values = [
             "first_name": try row.decode("first_name", as: String.self), "summary": change.summary,

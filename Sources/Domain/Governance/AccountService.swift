@@ -73,7 +73,8 @@ public struct AccountService: Sendable {
         try principal.requireSession()
         var errors: [FieldError] = []
         let trimmed = TextRules.trimmed(name)
-        if trimmed.isEmpty || trimmed.count > 100 { errors.append(FieldError(field: "name", code: "invalid", message: "Give the token a name of 1 to 100 characters.")) }
+        if trimmed.isEmpty || trimmed.count > 100 { errors.append(FieldError(field: "name", code: "invalid",
+                                                                             message: "Give the token a name of 1 to 100 characters.")) }
         if scopes.isEmpty { errors.append(FieldError(field: "scopes", code: "required", message: "Choose at least one scope.")) }
         if expiresAt <= now { errors.append(FieldError(field: "expires_at", code: "in_past", message: "The expiry must be in the future.")) }
         if expiresAt.timeIntervalSince(now) > settings.maximumPersonalTokenLifetime.seconds {
@@ -91,9 +92,11 @@ public struct AccountService: Sendable {
                 VALUES ($1, $2, 'personal', $3, $4, $5, $6, $7) RETURNING created_at
                 """, id, principal.userID, BearerToken.digest(token), trimmed, unique.map(\.rawValue), expiresAt, principal.hasSecondFactor).first
             else { throw DomainError.conflict("The token could not be stored.") }
-            try await AuditLog.record(AuditEvent(action: "token.created", actorID: principal.userID, objectType: "access_token", objectID: id.postgresText,
+            try await AuditLog.record(AuditEvent(action: "token.created", actorID: principal.userID, objectType: "access_token",
+                                                 objectID: id.postgresText,
                                                  client: client, details: try JobPayloadCoding.encode(["name": trimmed])), in: unit.session)
-            try await AccountEmails.notify(.personalTokenCreated, userID: principal.userID, detail: "“\(trimmed)”, scopes \(unique.map(\.rawValue).joined(separator: ", "))",
+            try await AccountEmails.notify(.personalTokenCreated, userID: principal.userID,
+                                           detail: "“\(trimmed)”, scopes \(unique.map(\.rawValue).joined(separator: ", "))",
                                            client: client, sender: sender, unit: unit)
             return try row.decode("created_at")
         }
@@ -126,8 +129,8 @@ public struct AccountService: Sendable {
                 WHERE id = $1 AND user_id = $2 AND kind = 'personal' AND revoked_at IS NULL RETURNING id
                 """, id, principal.userID)
             guard revoked.count == 1 else { throw DomainError.notFound("No such token.") }
-            try await AuditLog.record(AuditEvent(action: "token.revoked", actorID: principal.userID, objectType: "access_token", objectID: id.postgresText,
-                                                 client: client), in: session)
+            try await AuditLog.record(AuditEvent(action: "token.revoked", actorID: principal.userID, objectType: "access_token",
+                                                 objectID: id.postgresText, client: client), in: session)
         }
     }
 
@@ -164,9 +167,11 @@ public struct AccountService: Sendable {
                 "SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1 FOR UPDATE", principal.userID).first,
                 let stored = try row.decode("totp_secret", as: Data?.self)
             else { throw DomainError.conflict("Start the enrolment first.") }
-            guard try row.decode("totp_enabled_at", as: Date?.self) == nil else { throw DomainError.conflict("The second factor is already enabled.") }
+            guard try row.decode("totp_enabled_at",
+                                 as: Date?.self) == nil else { throw DomainError.conflict("The second factor is already enabled.") }
             guard let step = TOTP.matchingStep(code, secret: try secondFactor.secret(stored, userID: principal.userID), at: now) else {
-                throw DomainError.validation([FieldError(field: "code", code: "invalid", message: "The code does not match; check the device's clock.")])
+                throw DomainError.validation([FieldError(field: "code", code: "invalid",
+                                                         message: "The code does not match; check the device's clock.")])
             }
             try await session.query("UPDATE users SET totp_enabled_at = now(), totp_last_step = $2 WHERE id = $1", principal.userID, step)
             try await session.query("UPDATE access_tokens SET second_factor_verified = true WHERE id = $1", principal.tokenID)
@@ -201,7 +206,8 @@ public struct AccountService: Sendable {
         guard checked.hasSecondFactor else { throw DomainError.conflict("No second factor is enabled.") }
         try await outbox.transaction { unit in
             let session = unit.session
-            try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1", principal.userID)
+            try await session.query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1",
+                                    principal.userID)
             try await session.query("DELETE FROM recovery_codes WHERE user_id = $1", principal.userID)
             try await BearerToken.revokeSessions(of: principal.userID, keeping: principal.tokenID, in: session)
             try await session.query("UPDATE access_tokens SET second_factor_verified = false WHERE id = $1", principal.tokenID)

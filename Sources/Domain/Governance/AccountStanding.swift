@@ -23,7 +23,8 @@ struct AccountStanding: Sendable {
     }
 
     /// Records who deactivated `userID` (and, when they left a regulator or observer, which).
-    static func recordDeactivation(_ userID: UUID, by principal: Principal, leaving organisation: UUID? = nil, session: PostgresSession) async throws {
+    static func recordDeactivation(_ userID: UUID, by principal: Principal, leaving organisation: UUID? = nil,
+                                   session: PostgresSession) async throws {
         try await session.query("""
             UPDATE users SET is_active = false, deactivated_by_role = $2, former_organisation_id = coalesce($3, former_organisation_id) WHERE id = $1
             """, userID, principal.role.rawValue, organisation)

@@ -38,7 +38,8 @@ public struct AuthService: Sendable {
     ///   ``LoginThrottle``, ``DomainError/unauthenticated(_:)`` for wrong credentials (the same
     ///   answer whether or not the account exists), ``DomainError/totpCodeRequired`` when the
     ///   code is missing.
-    public func login(email rawEmail: String, password: String, totpCode: String?, client: ClientInfo, now: Date = Date()) async throws -> IssuedSession {
+    public func login(email rawEmail: String, password: String, totpCode: String?, client: ClientInfo,
+                      now: Date = Date()) async throws -> IssuedSession {
         let email = User.normalize(email: rawEmail)
         guard email.count <= User.maximumEmailLength else { throw DomainError.unauthenticated(Self.wrongCredentials) }
         let attempt = try await throttle.begin(email: email, client: client)
@@ -76,7 +77,8 @@ public struct AuthService: Sendable {
                 VALUES ($1, $2, 'session', $3, $4, $5, $6, $7)
                 """, UUID(), user.id, BearerToken.digest(token), expiresAt, idleExpiresAt, now, user.totpEnabled)
             try await session.query("UPDATE users SET last_login_at = $2 WHERE id = $1", user.id, now)
-            try await AuditLog.record(AuditEvent(action: "auth.login", actorID: user.id, objectType: "user", objectID: user.id.postgresText, client: client),
+            try await AuditLog.record(AuditEvent(action: "auth.login", actorID: user.id, objectType: "user", objectID: user.id.postgresText,
+                                                 client: client),
                                       in: session)
         }
         var loggedIn = user
@@ -102,7 +104,8 @@ public struct AuthService: Sendable {
         try principal.requireSession()
         return try await postgres.withTransaction { session in
             let ended = try await BearerToken.revokeSessions(of: principal.userID, in: session)
-            try await AuditLog.record(AuditEvent(action: "auth.logout_all", actorID: principal.userID, objectType: "user", objectID: principal.userID.postgresText,
+            try await AuditLog.record(AuditEvent(action: "auth.logout_all", actorID: principal.userID, objectType: "user",
+                                                 objectID: principal.userID.postgresText,
                                                  client: client, details: "{\"sessions\": \(ended)}"), in: session)
             return ended
         }

@@ -70,8 +70,8 @@ public struct AuthorityInput: Sendable {
     /// Observers only; platform administrators only.
     public var receivesAllIncidents: Bool?
 
-    public init(name: LanguageMap? = nil, fullName: LanguageMap? = nil, description: LanguageMap? = nil, country: String? = nil, address: String? = nil,
-                notificationEmail: String? = nil, modules: [Module]? = nil, receivesAllIncidents: Bool? = nil) {
+    public init(name: LanguageMap? = nil, fullName: LanguageMap? = nil, description: LanguageMap? = nil, country: String? = nil,
+                address: String? = nil, notificationEmail: String? = nil, modules: [Module]? = nil, receivesAllIncidents: Bool? = nil) {
         self.name = name
         self.fullName = fullName
         self.description = description

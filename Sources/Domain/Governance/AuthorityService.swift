@@ -49,7 +49,8 @@ public struct AuthorityService: Sendable {
     public func observer(_ principal: Principal, id: UUID) async throws -> Observer {
         try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readObserver, at: .observer(id), object: "observer")
-        guard let row = try await postgres.query("SELECT \(AuthorityProfile.columns), receives_all_incidents FROM observers WHERE id = $1", id).first else {
+        guard let row = try await postgres.query("SELECT \(AuthorityProfile.columns), receives_all_incidents FROM observers WHERE id = $1",
+                                                 id).first else {
             throw DomainError.notFound("No such observer.")
         }
         return try Observer(row: row)
@@ -69,7 +70,8 @@ public struct AuthorityService: Sendable {
     public func routingRules(_ principal: Principal, observerID: UUID) async throws -> [ObserverRoutingRule] {
         try principal.requireAccess(.governanceRead)
         try principal.affiliations.authorize(.readRoutingRules, at: .observer(observerID), object: "observer")
-        guard try await postgres.query("SELECT 1 FROM observers WHERE id = $1", observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
+        guard try await postgres.query("SELECT 1 FROM observers WHERE id = $1",
+                                       observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
         return try await postgres.query("""
             SELECT observer_id, regulation_id, conditions::text AS conditions, updated_at FROM observer_routing_rules WHERE observer_id = $1 ORDER BY regulation_id
             """, observerID).map(ObserverRoutingRule.init(row:))
@@ -82,13 +84,16 @@ public struct AuthorityService: Sendable {
         let conditions = rule.conditions.map { ObserverRoutingRule.Condition(include: Self.codes($0.include), exclude: Self.codes($0.exclude)) }
         let codes = Set(conditions.flatMap { $0.include + $0.exclude })
         return try await postgres.withTransaction { session in
-            guard try await session.query("SELECT 1 FROM observers WHERE id = $1", rule.observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
-            guard try await session.query("SELECT 1 FROM regulations WHERE id = $1", rule.regulationID).count == 1 else { throw DomainError.notFound("No such regulation.") }
+            guard try await session.query("SELECT 1 FROM observers WHERE id = $1",
+                                          rule.observerID).count == 1 else { throw DomainError.notFound("No such observer.") }
+            guard try await session.query("SELECT 1 FROM regulations WHERE id = $1",
+                                          rule.regulationID).count == 1 else { throw DomainError.notFound("No such regulation.") }
             let known = Set(try await session.query("SELECT code FROM entity_categories WHERE code = ANY($1::text[])", Array(codes))
                 .map { try $0.decode("code", as: String.self) })
             let unknown = codes.subtracting(known).sorted()
             guard unknown.isEmpty else {
-                throw DomainError.validation([FieldError(field: "conditions", code: "unknown_code", message: "Unknown entity category codes: \(unknown.joined(separator: ", ")).")])
+                throw DomainError.validation([FieldError(field: "conditions", code: "unknown_code",
+                                                         message: "Unknown entity category codes: \(unknown.joined(separator: ", ")).")])
             }
             let encoded = String(decoding: try JSONEncoder().encode(conditions), as: UTF8.self)
             let row = try await session.query("""
@@ -172,8 +177,8 @@ public struct AuthorityService: Sendable {
                 RETURNING \(AuthorityProfile.columns)\(isRegulator ? "" : ", receives_all_incidents")
                 """, bindings: bindings)
             guard let row = updated.first else { throw DomainError.notFound("No such \(kind.noun).") }
-            try await AuditLog.record(AuditEvent("\(kind.noun).\(id == nil ? "created" : "updated")", by: principal, objectType: kind.noun, objectID: objectID,
-                                                 organisation: kind.organisation(objectID), client: client), in: session)
+            try await AuditLog.record(AuditEvent("\(kind.noun).\(id == nil ? "created" : "updated")", by: principal, objectType: kind.noun,
+                                                 objectID: objectID, organisation: kind.organisation(objectID), client: client), in: session)
             return row
         }
     }
@@ -183,9 +188,10 @@ public struct AuthorityService: Sendable {
         let organisation = kind.organisation(id)
         try principal.affiliations.authorize(kind == .regulator ? .deleteRegulator : .deleteObserver, at: organisation, object: kind.noun)
         try await postgres.withTransaction { session in
-            try await Queries.delete(from: kind.table, id: id, noun: kind.noun, inUse: "The \(kind.noun) still has members; remove them first.", session: session)
-            try await AuditLog.record(AuditEvent("\(kind.noun).deleted", by: principal, objectType: kind.noun, objectID: id, organisation: organisation,
-                                                 client: client), in: session)
+            try await Queries.delete(from: kind.table, id: id, noun: kind.noun,
+                                     inUse: "The \(kind.noun) still has members; remove them first.", session: session)
+            try await AuditLog.record(AuditEvent("\(kind.noun).deleted", by: principal, objectType: kind.noun, objectID: id,
+                                                 organisation: organisation, client: client), in: session)
         }
     }
 }

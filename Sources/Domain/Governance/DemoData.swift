@@ -35,7 +35,8 @@ public enum DemoData {
             try await session.query("SELECT pg_advisory_xact_lock(7242001)")
             guard try await session.query("SELECT 1 FROM users WHERE email = $1", accounts[0].email).count == 0 else { return false }
             // Demo accounts share a published password: never next to real ones.
-            let others = try await session.query("SELECT count(*) AS n FROM users WHERE email NOT LIKE $1", "%@\(domain)").first?.decode("n", as: Int.self) ?? 0
+            let others = try await session.query("SELECT count(*) AS n FROM users WHERE email NOT LIKE $1",
+                                                 "%@\(domain)").first?.decode("n", as: Int.self) ?? 0
             guard others == 0 else { throw DemoDataError.realUsersPresent(others) }
             try await write(session, passwordHash: hash)
             try await AuditLog.record(AuditEvent(action: "demo.seeded", actorRole: "system", client: .system), in: session)
@@ -99,7 +100,8 @@ public enum DemoData {
             ($1, 'POWERCO', 'PowerCo SA', 'LU', '2 rue de l''Usine, Esch-sur-Alzette', 'security@powerco.\(domain)', '+35226000001'),
             ($2, 'RAILWAYS', 'RailWays SA', 'LU', '9 place de la Gare, Luxembourg', 'cert@railways.\(domain)', '+35226000002')
             """, powerCo, railWays)
-        try await session.query("INSERT INTO operator_sectors (operator_id, sector_id) VALUES ($1, $2), ($3, $4)", powerCo, electricity, railWays, rail)
+        try await session.query("INSERT INTO operator_sectors (operator_id, sector_id) VALUES ($1, $2), ($3, $4)", powerCo, electricity,
+                                railWays, rail)
         try await session.query("""
             INSERT INTO operator_entity_categories (operator_id, entity_category_id) VALUES ($1, $2), ($1, $3), ($4, $5)
             """, powerCo, privateCategory, critical, railWays, publicCategory)
@@ -121,7 +123,8 @@ public enum DemoData {
             INSERT INTO regulator_memberships (user_id, regulator_id, is_administrator, can_export_incidents) VALUES ($1, $3, true, true), ($2, $3, false, false)
             """, user("regulator.admin"), user("regulator.user"), regulator)
         try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) VALUES ($1, $2)", user("regulator.user"), electricity)
-        try await session.query("INSERT INTO observer_memberships (user_id, observer_id, is_administrator) VALUES ($1, $2, true)", user("csirt.admin"), observer)
+        try await session.query("INSERT INTO observer_memberships (user_id, observer_id, is_administrator) VALUES ($1, $2, true)",
+                                user("csirt.admin"), observer)
         try await session.query("""
             INSERT INTO operator_memberships (user_id, operator_id, is_administrator, approved_at) VALUES
             ($1, $4, true, now()), ($2, $4, false, now()), ($3, $5, true, now())

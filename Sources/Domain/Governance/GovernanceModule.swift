@@ -20,7 +20,8 @@ public struct GovernanceModule: PlatformModule {
     public let audit: AuditQuery
     public let retention: RetentionService
 
-    init(configuration: AppConfiguration, logger: Logger, postgres: PostgresClient, redis: RedisClient, outbox: Outbox, hashingThreads: BlockingWorkPool) {
+    init(configuration: AppConfiguration, logger: Logger, postgres: PostgresClient, redis: RedisClient, outbox: Outbox,
+         hashingThreads: BlockingWorkPool) {
         let settings = configuration.auth
         let prefix = configuration.queuePrefix
         hashing = PasswordHashing(hasher: PasswordHasher(iterations: settings.passwordHashIterations), threads: hashingThreads)

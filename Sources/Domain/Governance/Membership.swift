@@ -47,7 +47,8 @@ struct MembershipTarget: Sendable {
     init(_ organisation: OrganisationRef) throws {
         ref = organisation
         switch organisation {
-        case .regulator(let id): (self.id, table, column, organisations, noun) = (id, "regulator_memberships", "regulator_id", "regulators", "regulator")
+        case .regulator(let id): (self.id, table, column, organisations, noun) = (id, "regulator_memberships", "regulator_id", "regulators",
+                                                                                  "regulator")
         case .observer(let id): (self.id, table, column, organisations, noun) = (id, "observer_memberships", "observer_id", "observers", "observer")
         case .operator(let id): (self.id, table, column, organisations, noun) = (id, "operator_memberships", "operator_id", "operators", "operator")
         case .platform: throw DomainError.notFound("No such organisation.")

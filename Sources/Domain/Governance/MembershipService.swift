@@ -30,7 +30,8 @@ public struct MembershipService: Sendable {
     }
 
     /// Adds an existing user to an organisation.
-    public func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
+    public func add(_ principal: Principal, to organisation: OrganisationRef, userID: UUID, _ input: MembershipInput,
+                    client: ClientInfo) async throws -> Membership {
         try principal.requireAccess(.governanceWrite)
         let organisation = try MembershipTarget(organisation)
         return try await outbox.transaction { unit in
@@ -62,7 +63,8 @@ public struct MembershipService: Sendable {
                 INSERT INTO \(organisation.table) (user_id, \(organisation.column), is_administrator, can_export_incidents) VALUES ($1, $2, $3, $4)
                 """, userID, id, isAdministrator, input.canExportIncidents ?? false)
             if let sectors {
-                try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
+                try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])",
+                                        userID, sectors)
             }
             // A regulator or observer membership (re)activates the account, if the caller may.
             if !target.isActive { try standing.checkReactivation(by: principal) }
@@ -85,13 +87,14 @@ public struct MembershipService: Sendable {
         }
         try await BearerToken.revokeSessions(of: userID, in: session)
         let membership = try await Self.membership(organisation, userID, session: session)
-        try await AuditLog.record(AuditEvent("membership.created", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref,
-                                             client: client, details: Self.details(membership)), in: session)
+        try await AuditLog.record(AuditEvent("membership.created", by: principal, objectType: "user", objectID: userID,
+                                             organisation: organisation.ref, client: client, details: Self.details(membership)), in: session)
         return membership
     }
 
     /// Changes the flags of a membership.
-    public func update(_ principal: Principal, in organisation: OrganisationRef, userID: UUID, _ input: MembershipInput, client: ClientInfo) async throws -> Membership {
+    public func update(_ principal: Principal, in organisation: OrganisationRef, userID: UUID, _ input: MembershipInput,
+                       client: ClientInfo) async throws -> Membership {
         try principal.requireAccess(.governanceWrite)
         let organisation = try MembershipTarget(organisation)
         try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
@@ -103,7 +106,8 @@ public struct MembershipService: Sendable {
             var validator = Validator()
             let sectors = try await checkedSectors(input.sectorIDs, organisation: organisation, session: session, &validator)
             if principal.isPlatformAdmin, input.isAdministrator == false, !organisation.isOperator {
-                validator.check(false, "is_administrator", "administrators_only", "Platform administrators manage administrators; the regulator or observer manages its staff.")
+                validator.check(false, "is_administrator", "administrators_only",
+                                "Platform administrators manage administrators; the regulator or observer manages its staff.")
             }
             if input.isAdministrator == true, !current.isApproved {
                 validator.check(false, "is_administrator", "not_approved", "Approve the membership before making the user an administrator.")
@@ -120,12 +124,13 @@ public struct MembershipService: Sendable {
                 """, bindings: bindings)
             if let sectors {
                 try await session.query("DELETE FROM regulator_membership_sectors WHERE user_id = $1", userID)
-                try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])", userID, sectors)
+                try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) SELECT $1, unnest($2::uuid[])",
+                                        userID, sectors)
             }
             try await BearerToken.revokeSessions(of: userID, in: session)
             let membership = try await Self.membership(organisation, userID, session: session)
-            try await AuditLog.record(AuditEvent("membership.updated", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref,
-                                                 client: client, details: Self.details(membership)), in: session)
+            try await AuditLog.record(AuditEvent("membership.updated", by: principal, objectType: "user", objectID: userID,
+                                                 organisation: organisation.ref, client: client, details: Self.details(membership)), in: session)
             return membership
         }
     }
@@ -142,8 +147,8 @@ public struct MembershipService: Sendable {
             try await session.query("UPDATE operator_memberships SET approved_at = now() WHERE user_id = $1 AND operator_id = $2", userID, operatorID)
             try await BearerToken.revokeSessions(of: userID, in: session)
             let membership = try await Self.membership(organisation, userID, session: session)
-            try await AuditLog.record(AuditEvent("membership.approved", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref,
-                                                 client: client, details: Self.details(membership)), in: session)
+            try await AuditLog.record(AuditEvent("membership.approved", by: principal, objectType: "user", objectID: userID,
+                                                 organisation: organisation.ref, client: client, details: Self.details(membership)), in: session)
             return membership
         }
     }
@@ -159,7 +164,8 @@ public struct MembershipService: Sendable {
             try await requireOrganisation(organisation, lock: true, session: session)
             let current = try await existing(principal, organisation, userID, session: session)
             if organisation.isOperator, current.isAdministrator {
-                let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2", organisation.id, userID).count
+                let others = try await session.query("SELECT 1 FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2",
+                                                     organisation.id, userID).count
                 if others > 0 { try await requireAnotherAdministrator(organisation, besides: userID, session: session) }
             }
             try await session.query("DELETE FROM \(organisation.table) WHERE user_id = $1 AND \(organisation.column) = $2", userID, organisation.id)
@@ -168,7 +174,8 @@ public struct MembershipService: Sendable {
                 try await AccountStanding.recordDeactivation(userID, by: principal, leaving: organisation.id, session: session)
             }
             try await BearerToken.revokeSessions(of: userID, in: session)
-            try await AuditLog.record(AuditEvent("membership.deleted", by: principal, objectType: "user", objectID: userID, organisation: organisation.ref, client: client,
+            try await AuditLog.record(AuditEvent("membership.deleted", by: principal, objectType: "user", objectID: userID,
+                                                 organisation: organisation.ref, client: client,
                                                  details: try JobPayloadCoding.encode(["deactivated": deactivated ? "true" : "false"])), in: session)
         }
     }
@@ -183,7 +190,8 @@ public struct MembershipService: Sendable {
     /// so a refusal never tells whether an e-mail address has an account.
     ///
     /// - Returns: the sectors of a regulator membership, checked.
-    func authorizeAdding(_ principal: Principal, to organisation: MembershipTarget, _ input: MembershipInput, session: PostgresSession) async throws -> [UUID]? {
+    func authorizeAdding(_ principal: Principal, to organisation: MembershipTarget, _ input: MembershipInput,
+                         session: PostgresSession) async throws -> [UUID]? {
         try principal.affiliations.authorize(organisation.manageMembers, at: organisation.ref, object: organisation.noun)
         try await requireOrganisation(organisation, lock: true, session: session)
         try authorizePrivileges(principal, organisation, input)
@@ -226,14 +234,16 @@ public struct MembershipService: Sendable {
     private func authorizePrivileges(_ principal: Principal, _ organisation: MembershipTarget, _ input: MembershipInput) throws {
         if input.canExportIncidents != nil {
             if organisation.isOperator {
-                throw DomainError.validation([FieldError(field: "can_export_incidents", code: "not_applicable", message: "Operator memberships have no export right.")])
+                throw DomainError.validation([FieldError(field: "can_export_incidents", code: "not_applicable",
+                                                         message: "Operator memberships have no export right.")])
             }
             guard principal.affiliations.allows(.grantExportRight, at: organisation.ref) else {
                 throw DomainError.forbidden("Only platform administrators grant the export right.")
             }
         }
         if input.sectorIDs != nil, !organisation.isRegulator {
-            throw DomainError.validation([FieldError(field: "sector_ids", code: "not_applicable", message: "Only regulator memberships have sectors.")])
+            throw DomainError.validation([FieldError(field: "sector_ids", code: "not_applicable",
+                                                     message: "Only regulator memberships have sectors.")])
         }
     }
 
@@ -255,7 +265,8 @@ public struct MembershipService: Sendable {
         }
     }
 
-    private func checkedSectors(_ sectorIDs: [UUID]?, organisation: MembershipTarget, session: PostgresSession, _ validator: inout Validator) async throws -> [UUID]? {
+    private func checkedSectors(_ sectorIDs: [UUID]?, organisation: MembershipTarget, session: PostgresSession,
+                                _ validator: inout Validator) async throws -> [UUID]? {
         guard let sectorIDs else { return nil }
         let unique = Array(Set(sectorIDs))
         validator.check(try await Sector.areSelectable(unique, session: session), "sector_ids", "not_selectable", Sector.notSelectableMessage)
@@ -270,8 +281,10 @@ public struct MembershipService: Sendable {
     }
 
     /// The membership, which the caller must be able to see (404 otherwise).
-    private func existing(_ principal: Principal, _ organisation: MembershipTarget, _ userID: UUID, session: PostgresSession) async throws -> Membership {
-        guard let membership = try await Self.select(organisation, userID: userID, session: session).first, isVisible(membership, to: principal) else {
+    private func existing(_ principal: Principal, _ organisation: MembershipTarget, _ userID: UUID,
+                          session: PostgresSession) async throws -> Membership {
+        guard let membership = try await Self.select(organisation, userID: userID, session: session).first, isVisible(membership,
+            to: principal) else {
             throw DomainError.notFound("No such membership.")
         }
         return membership
@@ -280,7 +293,8 @@ public struct MembershipService: Sendable {
     /// - Throws: ``DomainError/notFound(_:)`` when the organisation does not exist. With `lock`,
     ///   membership changes of one organisation are serialised (the administrator count stays true).
     private func requireOrganisation(_ organisation: MembershipTarget, lock: Bool = false, session: PostgresSession) async throws {
-        guard try await session.query("SELECT 1 FROM \(organisation.organisations) WHERE id = $1\(lock ? " FOR UPDATE" : "")", organisation.id).count == 1 else {
+        guard try await session.query("SELECT 1 FROM \(organisation.organisations) WHERE id = $1\(lock ? " FOR UPDATE" : "")",
+                                      organisation.id).count == 1 else {
             throw DomainError.notFound("No such \(organisation.noun).")
         }
     }
@@ -297,7 +311,8 @@ public struct MembershipService: Sendable {
         guard !recipients.isEmpty else { return }
         let values = ["operator": try row.decode("name", as: String.self), "user_email": try row.decode("user_email", as: String.self),
                       "user_name": "\(try row.decode("first_name", as: String.self)) \(try row.decode("last_name", as: String.self))"]
-        try await unit.sendEmail(OutgoingEmail(to: Array(Set(recipients)).sorted().map { MailAddress($0) }, template: AccountEmails.linkSuggestion, values: values),
+        try await unit.sendEmail(OutgoingEmail(to: Array(Set(recipients)).sorted().map { MailAddress($0) },
+                                               template: AccountEmails.linkSuggestion, values: values),
                                  from: sender)
     }
 
@@ -328,7 +343,8 @@ public struct MembershipService: Sendable {
             WHERE m.\(organisation.column) = $1 AND ($2::uuid IS NULL OR m.user_id = $2)
             ORDER BY u.email
             """, organisation.id, userID).map { row in
-            Membership(organisation: organisation.ref, userID: try row.decode("user_id"), email: try row.decode("email"), firstName: try row.decode("first_name"),
+            Membership(organisation: organisation.ref, userID: try row.decode("user_id"), email: try row.decode("email"),
+                       firstName: try row.decode("first_name"),
                        lastName: try row.decode("last_name"), isActive: try row.decode("is_active"), isAdministrator: try row.decode("is_administrator"),
                        isApproved: try row.decode("is_approved"), canExportIncidents: try row.decode("can_export_incidents"),
                        sectorIDs: try row.decode("sector_ids"), createdAt: try row.decode("created_at"))

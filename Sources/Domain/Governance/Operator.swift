@@ -48,8 +48,8 @@ public struct OperatorInput: Sendable {
     public var sectorIDs: [UUID]?
     public var entityCategoryIDs: [UUID]?
 
-    public init(identifier: String? = nil, name: String? = nil, country: String? = nil, address: String? = nil, email: String? = nil, phone: String? = nil,
-                sectorIDs: [UUID]? = nil, entityCategoryIDs: [UUID]? = nil) {
+    public init(identifier: String? = nil, name: String? = nil, country: String? = nil, address: String? = nil, email: String? = nil,
+                phone: String? = nil, sectorIDs: [UUID]? = nil, entityCategoryIDs: [UUID]? = nil) {
         self.identifier = identifier
         self.name = name
         self.country = country

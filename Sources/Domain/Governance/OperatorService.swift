@@ -107,7 +107,8 @@ public struct OperatorService: Sendable {
                         SELECT $1, c.id FROM entity_categories c WHERE c.id = ANY($2::uuid[]) RETURNING entity_category_id
                         """, operatorID, unique)
                     guard inserted.count == unique.count else {
-                        throw DomainError.validation([FieldError(field: "entity_category_ids", code: "not_found", message: "Some entity categories do not exist.")])
+                        throw DomainError.validation([FieldError(field: "entity_category_ids", code: "not_found",
+                                                                 message: "Some entity categories do not exist.")])
                     }
                 }
                 try await AuditLog.record(AuditEvent("operator.\(id == nil ? "created" : "updated")", by: principal, objectType: "operator",
@@ -125,8 +126,10 @@ public struct OperatorService: Sendable {
         try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.deleteOperator, at: .operator(id), object: "operator")
         try await postgres.withTransaction { session in
-            try await Queries.delete(from: "operators", id: id, noun: "operator", inUse: "The operator still has members; remove them first.", session: session)
-            try await AuditLog.record(AuditEvent("operator.deleted", by: principal, objectType: "operator", objectID: id, organisation: .operator(id), client: client), in: session)
+            try await Queries.delete(from: "operators", id: id, noun: "operator",
+                                     inUse: "The operator still has members; remove them first.", session: session)
+            try await AuditLog.record(AuditEvent("operator.deleted", by: principal, objectType: "operator", objectID: id,
+                                                 organisation: .operator(id), client: client), in: session)
         }
     }
 }

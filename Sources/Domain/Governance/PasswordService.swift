@@ -62,7 +62,8 @@ public struct PasswordService: Sendable {
         var errors: [FieldError] = []
         if !TextRules.isEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
         errors += UserAdministration.nameErrors(firstName: firstName, lastName: lastName)
-        if !acceptsTerms { errors.append(FieldError(field: "accept_terms", code: "required", message: "Accepting the terms of use is required to register.")) }
+        if !acceptsTerms { errors.append(FieldError(field: "accept_terms", code: "required",
+                                                    message: "Accepting the terms of use is required to register.")) }
         guard errors.isEmpty else { throw DomainError.validation(errors) }
         try await limitRequests(client)
         try await outbox.transaction { unit in
@@ -144,7 +145,8 @@ public struct PasswordService: Sendable {
     /// new link replaces the unused ones of the same purpose; only the token's SHA-256 is stored.
     func emailLink(_ purpose: Purpose, userID: UUID, to email: String, lifetime: TimeInterval, template: MailTemplate, values: [String: String],
                    unit: UnitOfWork) async throws {
-        try await unit.session.query("UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", userID, purpose.rawValue)
+        try await unit.session.query("UPDATE action_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+                                     userID, purpose.rawValue)
         let token = BearerToken.randomValue()
         try await unit.session.query("""
             INSERT INTO action_tokens (id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))
@@ -168,7 +170,8 @@ public struct PasswordService: Sendable {
             """, userID, Self.historyLength).map { try $0.decode("password_hash", as: String.self) }
         let reused = try await hashing.matchesAny(password, of: [currentHash].compactMap { $0 } + previous)
         let violations = policy.violations(of: password, personal: personal, isReused: reused)
-        guard violations.isEmpty else { throw DomainError.validation(violations.map { FieldError(field: "new_password", code: $0.code, message: $0.message) }) }
+        guard violations.isEmpty else { throw DomainError.validation(violations.map { FieldError(field: "new_password", code: $0.code,
+                                                                                                 message: $0.message) }) }
         return try await hashing.hash(password)
     }
 

@@ -44,7 +44,8 @@ public struct ReferenceDataService: Sendable {
                     throw DomainError.validation([FieldError(field: "parent_id", code: "not_found", message: "No such sector.")])
                 }
                 guard try parent.decode("parent_id", as: UUID?.self) == nil else {
-                    throw DomainError.validation([FieldError(field: "parent_id", code: "too_deep", message: "Sectors have two levels: the parent must be a root sector.")])
+                    throw DomainError.validation([FieldError(field: "parent_id", code: "too_deep",
+                                                             message: "Sectors have two levels: the parent must be a root sector.")])
                 }
             }
             try await session.query("""
@@ -86,7 +87,8 @@ public struct ReferenceDataService: Sendable {
     }
 
     private func lockedSector(_ id: UUID, principal: Principal, action: GovernanceAction, session: PostgresSession) async throws -> Sector {
-        guard let sector = try await session.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1 FOR UPDATE OF s", id).first.map(Sector.init(row:)) else {
+        guard let sector = try await session.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1 FOR UPDATE OF s",
+                                                   id).first.map(Sector.init(row:)) else {
             throw DomainError.notFound("No such sector.")
         }
         try principal.affiliations.authorize(action, at: sector.organisation, object: "sector")
@@ -109,14 +111,16 @@ public struct ReferenceDataService: Sendable {
 
     public func regulation(_ principal: Principal, id: UUID) async throws -> Regulation {
         try principal.requireAccess(.governanceRead)
-        guard let regulation = try await postgres.query("SELECT \(Regulation.columns) FROM regulations r WHERE r.id = $1", id).first.map(Regulation.init(row:)) else {
+        guard let regulation = try await postgres.query("SELECT \(Regulation.columns) FROM regulations r WHERE r.id = $1",
+                                                        id).first.map(Regulation.init(row:)) else {
             throw DomainError.notFound("No such regulation.")
         }
         return regulation
     }
 
     /// Creates (`id == nil`) or updates a regulation; `nil` fields stay as they are.
-    public func saveRegulation(_ principal: Principal, id: UUID?, label: LanguageMap?, regulatorIDs: [UUID]?, client: ClientInfo) async throws -> Regulation {
+    public func saveRegulation(_ principal: Principal, id: UUID?, label: LanguageMap?, regulatorIDs: [UUID]?,
+                               client: ClientInfo) async throws -> Regulation {
         try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageRegulations, object: "regulation")
         var validator = Validator()
@@ -144,7 +148,8 @@ public struct ReferenceDataService: Sendable {
             }
             try await AuditLog.record(AuditEvent(id == nil ? "regulation.created" : "regulation.updated", by: principal, objectType: "regulation",
                                                  objectID: regulationID, client: client), in: session)
-            return try Regulation(row: try await session.query("SELECT \(Regulation.columns) FROM regulations r WHERE r.id = $1", regulationID).first!)
+            return try Regulation(row: try await session.query("SELECT \(Regulation.columns) FROM regulations r WHERE r.id = $1",
+                                                               regulationID).first!)
         }
     }
 
@@ -161,14 +166,16 @@ public struct ReferenceDataService: Sendable {
 
     public func entityCategory(_ principal: Principal, id: UUID) async throws -> EntityCategory {
         try principal.requireAccess(.governanceRead)
-        guard let category = try await postgres.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1", id).first.map(EntityCategory.init(row:)) else {
+        guard let category = try await postgres.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1",
+                                                      id).first.map(EntityCategory.init(row:)) else {
             throw DomainError.notFound("No such entity category.")
         }
         return category
     }
 
     /// Creates (`id == nil`) or updates an entity category; codes are unique, upper-case.
-    public func saveEntityCategory(_ principal: Principal, id: UUID?, code: String?, label: LanguageMap?, client: ClientInfo) async throws -> EntityCategory {
+    public func saveEntityCategory(_ principal: Principal, id: UUID?, code: String?, label: LanguageMap?,
+                                   client: ClientInfo) async throws -> EntityCategory {
         try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageEntityCategories, object: "entity category")
         var validator = Validator()
@@ -187,7 +194,8 @@ public struct ReferenceDataService: Sendable {
         do {
             return try await postgres.withTransaction { session in
                 if id == nil {
-                    try await session.query("INSERT INTO entity_categories (id, code, label) VALUES ($1, $2, $3::jsonb)", categoryID, normalizedCode!, cleaned!.json)
+                    try await session.query("INSERT INTO entity_categories (id, code, label) VALUES ($1, $2, $3::jsonb)", categoryID,
+                                            normalizedCode!, cleaned!.json)
                 } else {
                     let updated = try await session.query("""
                         UPDATE entity_categories SET code = coalesce($2, code), label = coalesce($3::jsonb, label), updated_at = now() WHERE id = $1 RETURNING id
@@ -204,17 +212,20 @@ public struct ReferenceDataService: Sendable {
     }
 
     public func deleteEntityCategory(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
-        try await deleteRow(principal, table: "entity_categories", objectType: "entity_category", action: .manageEntityCategories, id: id, client: client)
+        try await deleteRow(principal, table: "entity_categories", objectType: "entity_category", action: .manageEntityCategories, id: id,
+                            client: client)
     }
 
     /// Deletes a platform-wide object; one still referenced answers 409.
-    private func deleteRow(_ principal: Principal, table: String, objectType: String, action: GovernanceAction, id: UUID, client: ClientInfo) async throws {
+    private func deleteRow(_ principal: Principal, table: String, objectType: String, action: GovernanceAction, id: UUID,
+                           client: ClientInfo) async throws {
         try principal.requireAccess(.governanceWrite)
         let label = objectType.replacingOccurrences(of: "_", with: " ")
         try principal.affiliations.authorize(action, object: label)
         try await postgres.withTransaction { session in
             try await Queries.delete(from: table, id: id, noun: label, inUse: "The \(label) is still in use.", session: session)
-            try await AuditLog.record(AuditEvent("\(objectType).deleted", by: principal, objectType: objectType, objectID: id, client: client), in: session)
+            try await AuditLog.record(AuditEvent("\(objectType).deleted", by: principal, objectType: objectType, objectID: id,
+                                                 client: client), in: session)
         }
     }
 }

@@ -71,7 +71,8 @@ public struct RetentionService: Sendable {
             let deleted = try await session.query(delete, cutoff).count
             if let setting { try await session.query("SELECT set_config($1, 'off', true)", setting) }
             logger.info("retention task done", metadata: ["action": "\(action)", "deleted": "\(deleted)"])
-            try await AuditLog.record(AuditEvent(action: action, actorRole: "system", client: .system, details: "{\"deleted\": \(deleted)}"), in: session)
+            try await AuditLog.record(AuditEvent(action: action, actorRole: "system", client: .system,
+                                                 details: "{\"deleted\": \(deleted)}"), in: session)
             return deleted
         }
     }

@@ -12,7 +12,8 @@ public struct UserFilter: Sendable {
     public var operatorID: UUID?
     public var isActive: Bool?
 
-    public init(search: String? = nil, role: Role? = nil, regulatorID: UUID? = nil, observerID: UUID? = nil, operatorID: UUID? = nil, isActive: Bool? = nil) {
+    public init(search: String? = nil, role: Role? = nil, regulatorID: UUID? = nil, observerID: UUID? = nil, operatorID: UUID? = nil,
+                isActive: Bool? = nil) {
         self.search = search
         self.role = role
         self.regulatorID = regulatorID
@@ -30,7 +31,8 @@ public struct NewUser: Sendable {
     public var phone: String?
     public var membership: (organisation: OrganisationRef, input: MembershipInput)?
 
-    public init(email: String, firstName: String, lastName: String, phone: String? = nil, membership: (organisation: OrganisationRef, input: MembershipInput)? = nil) {
+    public init(email: String, firstName: String, lastName: String, phone: String? = nil,
+                membership: (organisation: OrganisationRef, input: MembershipInput)? = nil) {
         self.email = email
         self.firstName = firstName
         self.lastName = lastName
@@ -148,8 +150,10 @@ public struct UserAdministration: Sendable {
                 let user = try await User.load(id, in: unit.session)!
                 let inviter = try await unit.session.query("SELECT first_name || ' ' || last_name AS name FROM users WHERE id = $1", principal.userID)
                     .first?.decode("name", as: String.self) ?? "An administrator"
-                try await passwords.emailLink(.activation, userID: id, to: user.email, lifetime: Self.invitationLifetime, template: AccountEmails.invitation,
-                                              values: ["first_name": user.firstName, "inviter": inviter, "role": Self.roleNames[user.role] ?? user.role.rawValue],
+                try await passwords.emailLink(.activation, userID: id, to: user.email, lifetime: Self.invitationLifetime,
+                                              template: AccountEmails.invitation,
+                                              values: ["first_name": user.firstName, "inviter": inviter,
+                                                  "role": Self.roleNames[user.role] ?? user.role.rawValue],
                                               unit: unit)
                 try await AuditLog.record(AuditEvent("user.created", by: principal, objectType: "user", objectID: id,
                                                      organisation: membership?.organisation ?? .platform, client: client,
@@ -183,7 +187,8 @@ public struct UserAdministration: Sendable {
     ///
     /// - Throws: ``DomainError/validation(_:)`` for a bad e-mail, missing names or a weak
     ///   password; ``DomainError/conflict(_:)`` when the e-mail is taken.
-    public func createPlatformAdministrator(email rawEmail: String, firstName: String, lastName: String, password: String, client: ClientInfo) async throws -> User {
+    public func createPlatformAdministrator(email rawEmail: String, firstName: String, lastName: String, password: String,
+                                            client: ClientInfo) async throws -> User {
         let email = User.normalize(email: rawEmail)
         var errors: [FieldError] = []
         if !TextRules.isEmail(email) { errors.append(FieldError(field: "email", code: "invalid", message: "Enter a valid e-mail address.")) }
@@ -211,7 +216,8 @@ public struct UserAdministration: Sendable {
     // MARK: Changing
 
     /// Changes names and phone number; `nil` leaves a field as it is, an empty phone clears it.
-    public func update(_ principal: Principal, id: UUID, firstName: String?, lastName: String?, phone: String?, client: ClientInfo) async throws -> User {
+    public func update(_ principal: Principal, id: UUID, firstName: String?, lastName: String?, phone: String?,
+                       client: ClientInfo) async throws -> User {
         try principal.requireAccess(.governanceWrite)
         var validator = Validator()
         let first = firstName.map { validator.text($0, "first_name", required: true, maximumLength: 150) ?? "" }
@@ -243,7 +249,8 @@ public struct UserAdministration: Sendable {
                 try await AccountStanding.recordDeactivation(id, by: principal, session: session)
                 try await BearerToken.revokeAll(of: id, in: session)
             }
-            try await AuditLog.record(AuditEvent(active ? "user.reactivated" : "user.deactivated", by: principal, objectType: "user", objectID: id, client: client), in: session)
+            try await AuditLog.record(AuditEvent(active ? "user.reactivated" : "user.deactivated", by: principal, objectType: "user",
+                                                 objectID: id, client: client), in: session)
             return try await User.load(id, in: session)!
         }
     }
@@ -271,7 +278,8 @@ public struct UserAdministration: Sendable {
             }
             try await session.query("DELETE FROM users WHERE id = $1", id)
             try await AuditLog.record(AuditEvent("user.deleted", by: principal, objectType: "user", objectID: id, client: client,
-                                                 details: try JobPayloadCoding.encode(["email": user.email, "role": user.role.rawValue])), in: session)
+                                                 details: try JobPayloadCoding.encode(["email": user.email,
+                                                     "role": user.role.rawValue])), in: session)
         }
     }
 

@@ -76,7 +76,8 @@ public struct Outbox: Sendable {
                 FOR UPDATE SKIP LOCKED
                 """, graceSeconds, redispatchAfterSeconds, limit)
             let messages = try rows.map { row in
-                OutboxMessage(id: try row.decode("id"), kind: try row.decode("kind"), queue: try row.decode("queue"), payload: try row.decode("payload"))
+                OutboxMessage(id: try row.decode("id"), kind: try row.decode("kind"), queue: try row.decode("queue"),
+                              payload: try row.decode("payload"))
             }
             guard !messages.isEmpty else { return 0 }
             try await queue.enqueue(messages.map(\.envelope))

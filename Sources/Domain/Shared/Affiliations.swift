@@ -97,7 +97,8 @@ public struct Affiliations: Sendable, Equatable {
                                       canExportIncidents: try row.decode("m_regulator_export"), sectorIDs: try row.decode("m_regulator_sectors"))
         }
         if let id = try row.decode("m_observer_id", as: UUID?.self) {
-            observer = ObserverLink(observerID: id, isAdministrator: try row.decode("m_observer_admin"), canExportIncidents: try row.decode("m_observer_export"))
+            observer = ObserverLink(observerID: id, isAdministrator: try row.decode("m_observer_admin"),
+                                    canExportIncidents: try row.decode("m_observer_export"))
         }
         operators = try row.decode("m_operators", as: [String].self).compactMap { text in
             let parts = text.split(separator: ":")

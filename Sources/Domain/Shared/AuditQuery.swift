@@ -31,7 +31,8 @@ public struct AuditFilter: Sendable {
     public var since: Date?
     public var until: Date?
 
-    public init(action: String? = nil, actorID: UUID? = nil, objectType: String? = nil, objectID: String? = nil, since: Date? = nil, until: Date? = nil) {
+    public init(action: String? = nil, actorID: UUID? = nil, objectType: String? = nil, objectID: String? = nil, since: Date? = nil,
+                until: Date? = nil) {
         self.action = action
         self.actorID = actorID
         self.objectType = objectType

@@ -23,7 +23,8 @@ enum PageCursor {
     static func encode(_ position: (String, UUID)) -> String {
         // The key never holds NUL (requests refuse it), so NUL separates it from the id.
         let data = Data((position.0 + "\u{0}" + position.1.uuidString).utf8)
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/",
+            with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// - Throws: a validation error naming `cursor` for anything not made by ``encode(_:)``.

@@ -5,7 +5,9 @@ import Postgres
 enum Queries {
     /// An `ILIKE` pattern matching text that contains `search` literally (`%`, `_` and `\` escaped).
     static func containing(_ search: String?) -> String? {
-        search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%",
+                                                                                                with: "\\%").replacingOccurrences(of: "_",
+            with: "\\_") + "%" }
     }
 
     /// Deletes the row `id` of `table`.
