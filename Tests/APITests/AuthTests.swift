@@ -325,6 +325,15 @@ struct AuthTests {
         let address = try await fixture.platform.postgres.query(
             "SELECT client_address FROM audit_events WHERE action = 'auth.login_failed'").first?.decode("client_address", as: String?.self)
         #expect((address == "203.0.113.9") == trusted)
+        // Anything but an address in the header is ignored, whatever its length.
+        try await fixture.withClient { client in
+            _ = try await client.execute(uri: "/api/v1/auth/login", method: .post,
+                                         headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: String(repeating: "x", count: 4000)],
+                                         body: json(["email": "ada.admin@regulator.example", "password": "Wrong-Password-99"]))
+        }
+        let addresses = try await fixture.platform.postgres.query("SELECT client_address FROM audit_events WHERE action = 'auth.login_failed'")
+            .map { try $0.decode("client_address", as: String?.self) ?? "" }
+        #expect(addresses.allSatisfy { $0.count <= 45 })
         await fixture.platform.shutdown()
     }
 

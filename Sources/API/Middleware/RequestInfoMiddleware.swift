@@ -33,6 +33,15 @@ struct RequestInfo: Sendable {
         return UUID().uuidString.lowercased()
     }
 
+    /// Whether `text` looks like an IPv4 or IPv6 address (hex digits, dots and colons, at most
+    /// 45 characters): what a trusted proxy puts first in `X-Forwarded-For`.
+    static func isAddress(_ text: String) -> Bool {
+        (2...45).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+        }
+    }
+
     /// The token of an `Authorization: Bearer <token>` header.
     static func bearerToken(_ header: String?) -> String? {
         guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
@@ -54,7 +63,9 @@ struct RequestInfoMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = "\(id)"
         var address = context.remoteAddress?.ipAddress
         if trustProxyHeaders, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-            address = forwarded.trimmingCharacters(in: .whitespaces)
+            // Only an address is taken (it ends up in rate-limit keys and the audit log).
+            let candidate = forwarded.trimmingCharacters(in: .whitespaces)
+            if RequestInfo.isAddress(candidate) { address = candidate }
         }
         let info = RequestInfo(id: id, bearerToken: RequestInfo.bearerToken(request.headers[.authorization]), clientAddress: address,
                                acceptLanguage: request.headers[.acceptLanguage])

@@ -32,8 +32,10 @@ public struct Platform: Sendable {
         queue = ReliableQueue(client: redis, prefix: configuration.queuePrefix)
         outbox = Outbox(postgres: postgres, queue: queue, logger: logger)
         ledger = JobLedger(postgres: postgres)
-        hashingThreads = BlockingWorkPool(name: "password-hashing", threads: configuration.passwordHashThreads)
-        renderingThreads = BlockingWorkPool(name: "rendering", threads: BlockingWorkPool.activeProcessors)
+        // Below the event loops' priority: a login storm or a long PDF takes the cores that other
+        // requests and the consumer's heartbeat leave free.
+        hashingThreads = BlockingWorkPool(name: "password-hashing", threads: configuration.passwordHashThreads, niceness: 10)
+        renderingThreads = BlockingWorkPool(name: "rendering", threads: BlockingWorkPool.activeProcessors, niceness: 10)
         documents = DocumentStore(postgres: postgres, renderingThreads: renderingThreads)
         if let smtp = configuration.smtp {
             mailTransport = SMTPTransport(configuration: smtp)
