@@ -36,6 +36,7 @@ public struct AppConfiguration: Sendable {
     public var shutdownGraceSeconds: Int
     public var auth: AuthSettings
     /// Password hashes computed at once (each takes a core for about 0.3 s); more wait their turn.
+    /// Half the cores by default: a login storm never holds more than half the machine.
     public var passwordHashThreads: Int
     /// How long audit entries are kept.
     public var auditRetention: Duration
@@ -136,7 +137,7 @@ public struct AppConfiguration: Sendable {
             outboxRedispatchAfterSeconds: reader.integer("OUTBOX_REDISPATCH_AFTER_SECONDS", default: 900, in: 1...86_400),
             shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600),
             auth: auth,
-            passwordHashThreads: reader.integer("PASSWORD_HASH_THREADS", default: BlockingWorkPool.activeProcessors, in: 1...256),
+            passwordHashThreads: reader.integer("PASSWORD_HASH_THREADS", default: max(1, BlockingWorkPool.activeProcessors / 2), in: 1...256),
             auditRetention: .seconds(86_400 * reader.integer("AUDIT_RETENTION_DAYS", default: 1825, in: 30...36_500)),
             trustProxyHeaders: trustProxy,
             metricsToken: metricsToken,
