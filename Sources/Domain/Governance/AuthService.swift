@@ -43,7 +43,6 @@ public struct AuthService: Sendable {
         let email = User.normalize(email: rawEmail)
         guard email.count <= User.maximumEmailLength else { throw DomainError.unauthenticated(Self.wrongCredentials) }
         let attempt = try await throttle.begin(email: email, client: client)
-        if let slowdown = attempt.slowdown { try await Task.sleep(for: slowdown) }
 
         let row = try await postgres.query(
             "SELECT \(User.columns), u.password_hash, u.totp_secret FROM \(User.source) WHERE u.email = $1", email).first
@@ -58,10 +57,8 @@ public struct AuthService: Sendable {
         }
         if let secret = try row?.decode("totp_secret", as: Data?.self), user.totpEnabled {
             guard let totpCode, !totpCode.isEmpty else { throw DomainError.totpCodeRequired }
-            let proof = try await postgres.withSession { session in
-                try await secondFactor.accept(totpCode, userID: user.id, storedSecret: secret, at: now, client: client, session: session)
-            }
-            guard proof != nil else {
+            guard try await secondFactor.accept(totpCode, userID: user.id, storedSecret: secret, at: now, client: client,
+                                                using: postgres) != nil else {
                 try await fail(attempt, userID: user.id, email: email, reason: "totp", client: client)
                 throw DomainError.unauthenticated("The one-time code is wrong or was already used.")
             }

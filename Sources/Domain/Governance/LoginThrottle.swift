@@ -28,14 +28,21 @@ public struct LoginThrottle: Sendable {
         let pairKey: String
         let addressKey: String
         let accountKey: String
-        /// How long to wait before checking the password: the account is under attack.
+        /// How long ``LoginThrottle/begin(email:client:)`` waited: the account is under attack.
         public let slowdown: Duration?
     }
 
-    /// Counts an attempt of `email` from `client`.
+    /// Counts an attempt of `email` from `client` and, when the account is under attack, waits
+    /// out its slowdown before the caller checks the password.
     ///
     /// - Throws: ``DomainError/rateLimited(retryAfterSeconds:)`` past a limit (nothing counted).
     public func begin(email: String, client: ClientInfo) async throws -> Attempt {
+        let attempt = try await count(email: email, client: client)
+        if let slowdown = attempt.slowdown { try await Task.sleep(for: slowdown) }
+        return attempt
+    }
+
+    private func count(email: String, client: ClientInfo) async throws -> Attempt {
         // Keys stay short and plain whatever the input: the e-mail is hashed, the address is the
         // socket's or a proxy's (bounded by the header's length).
         let account = SHA256.hex(Data(email.utf8))

@@ -26,7 +26,6 @@ public struct Reauthentication: Sendable {
     func verify(_ principal: Principal, password: String, totpCode: String?, passwordField: String = "password", client: ClientInfo,
                 now: Date = Date()) async throws -> Checked {
         let attempt = try await throttle.begin(email: principal.email, client: client)
-        if let slowdown = attempt.slowdown { try await Task.sleep(for: slowdown) }
         guard let row = try await postgres.query(
             "SELECT password_hash, totp_secret, totp_enabled_at IS NOT NULL AS enrolled FROM users WHERE id = $1", principal.userID).first,
             let hash = try row.decode("password_hash", as: String?.self)
@@ -41,10 +40,8 @@ public struct Reauthentication: Sendable {
                 throw DomainError.validation([FieldError(field: "totp_code", code: "required",
                                                          message: "Enter the code of your authenticator app (or a recovery code).")])
             }
-            let proof = try await postgres.withSession { session in
-                try await secondFactor.accept(totpCode, userID: principal.userID, storedSecret: secret, at: now, client: client, session: session)
-            }
-            guard proof != nil else {
+            guard try await secondFactor.accept(totpCode, userID: principal.userID, storedSecret: secret, at: now, client: client,
+                                                using: postgres) != nil else {
                 try await fail(attempt, principal, reason: "totp", client: client)
                 throw DomainError.validation([FieldError(field: "totp_code", code: "wrong", message: "The code is wrong or was already used.")])
             }

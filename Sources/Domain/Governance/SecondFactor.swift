@@ -49,6 +49,14 @@ public struct SecondFactor: Sendable {
         return .recoveryCode
     }
 
+    /// ``accept(_:userID:storedSecret:at:client:session:)`` on a pooled connection.
+    func accept(_ code: String, userID: UUID, storedSecret: Data, at now: Date, client: ClientInfo,
+                using postgres: PostgresClient) async throws -> Proof? {
+        try await postgres.withSession { session in
+            try await accept(code, userID: userID, storedSecret: storedSecret, at: now, client: client, session: session)
+        }
+    }
+
     /// Seals the secrets stored in plain text by versions before encryption at rest; returns
     /// how many. Run by `governance-api migrate`, idempotent.
     @discardableResult
