@@ -208,7 +208,8 @@ struct APITests {
                 let wrapped = ServerError(operationID: "op", request: HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/x"),
                                           requestBody: nil, requestMetadata: .init(), causeDescription: "", underlyingError: error)
                 let problem = ProblemMiddleware<AppRequestContext>(routes: RouteTable(maxBodyBytes: 1))
-                    .problem(for: wrapped, request: Request(head: .init(method: .post, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
+                    .problem(for: wrapped,
+                             request: Request(head: .init(method: .post, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
                              logger: TestEnvironment.logger)
                 #expect(problem.status == .badRequest)
                 #expect(problem.slug == "malformed-body")
@@ -225,7 +226,8 @@ struct APITests {
     func internalError() throws {
         struct Secret: Error { var connection = "postgres://user:password@db" }
         let problem = ProblemMiddleware<AppRequestContext>(routes: RouteTable(maxBodyBytes: 1))
-            .problem(for: Secret(), request: Request(head: .init(method: .get, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
+            .problem(for: Secret(),
+                     request: Request(head: .init(method: .get, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
                      logger: TestEnvironment.logger)
         #expect(problem.status == .internalServerError)
         #expect(!(problem.detail ?? "").contains("password"))
@@ -238,7 +240,9 @@ struct APIProcessTests {
     func serveAndStop() async throws {
         let configuration = try await TestEnvironment.configuration()
         let port = Int.random(in: 20_000..<30_000)
-        let api = try ChildProcess("governance-api", ["serve"], environment: TestEnvironment.processEnvironment(configuration, extra: ["PORT": String(port), "LOG_FORMAT": "json"]))
+        let api = try ChildProcess("governance-api", ["serve"],
+                                   environment: TestEnvironment.processEnvironment(configuration,
+                                                                                   extra: ["PORT": String(port), "LOG_FORMAT": "json"]))
         let url = URL(string: "http://127.0.0.1:\(port)/health")!
         let up = await eventually(timeout: .seconds(20)) {
             guard let (data, _) = try? await URLSession.shared.data(from: url) else { return false }
@@ -264,6 +268,18 @@ struct APIProcessTests {
         let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
         #expect(try await DemoData.seed(platform))
         #expect(try await DemoData.seed(platform) == false)
+        // The NIS2 workflow: early warning 24 h and notification 72 h after detection, final report
+        // a month after the notification, reminders before each deadline.
+        let stages = try await platform.postgres.query("""
+            SELECT rt.name, s.trigger, s.delay_hours, ARRAY(SELECT r.offset_hours FROM stage_reminders r WHERE r.stage_id = s.id ORDER BY r.offset_hours) AS offsets,
+                   (SELECT count(*) FROM questionnaire_items qi WHERE qi.report_type_id = rt.id)::integer AS questions
+            FROM report_stages s JOIN report_types rt ON rt.id = s.report_type_id ORDER BY s.position
+            """)
+        #expect(try stages.map { try $0.decode("name", as: String.self) } == ["early-warning", "incident-notification", "final-report"])
+        #expect(try stages.map { try $0.decode("trigger", as: String.self) } == ["detection", "detection", "previousReportSubmitted"])
+        #expect(try stages.map { try $0.decode("delay_hours", as: Int.self) } == [24, 72, 720])
+        #expect(try stages.allSatisfy { try $0.decode("offsets", as: [Int].self).allSatisfy { $0 < 0 } && $0.decode("questions", as: Int.self) >= 4 })
+        #expect(try await platform.postgres.query("SELECT 1 FROM incident_email_templates").count == EmailEvent.allCases.count)
         await platform.shutdown()
         let port = Int.random(in: 20_000..<30_000)
         let api = try ChildProcess("governance-api", ["serve"], environment: TestEnvironment.processEnvironment(

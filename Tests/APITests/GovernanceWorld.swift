@@ -24,6 +24,8 @@ struct GovernanceWorld {
     let observerAdmin1 = UUID(), observerUser1 = UUID(), observerAdmin2 = UUID(), observerUser2 = UUID()
     let operatorAdmin1 = UUID(), operatorUser1 = UUID(), operatorAdmin2 = UUID(), operatorUser2 = UUID()
     let independent = UUID()
+    /// Incident configuration: a question category of each regulator.
+    let category1 = UUID(), category2 = UUID()
     /// Users the tests act upon (never log in).
     let regulatorVictim = UUID(), operatorVictim = UUID(), independentVictim = UUID()
 
@@ -36,7 +38,8 @@ struct GovernanceWorld {
                                         id, #"{"en": "\#(name)", "fr": "\#(name) (fr)"}"#, country)
             }
             for (id, name) in [(observer1, "CSIRT One"), (observer2, "CSIRT Two")] {
-                try await session.query("INSERT INTO observers (id, name, address) VALUES ($1, $2::jsonb, 'Cyber street 2')", id, #"{"en": "\#(name)"}"#)
+                try await session.query("INSERT INTO observers (id, name, address) VALUES ($1, $2::jsonb, 'Cyber street 2')", id,
+                                        #"{"en": "\#(name)"}"#)
             }
             try await session.query("INSERT INTO operators (id, identifier, name) VALUES ($1, 'OPONE', 'Operator One'), ($2, 'OPTWO', 'Operator Two')", operator1, operator2)
             try await session.query("""
@@ -46,6 +49,11 @@ struct GovernanceWorld {
                 ($3, $1, '{"en": "Gas"}', 'GAS', $5)
                 """, energy, electricity, gas, regulator1, regulator2)
             try await session.query("INSERT INTO regulations (id, label) VALUES ($1, '{\"en\": \"NIS2\"}')", regulation)
+            try await session.query("INSERT INTO regulation_regulators (regulation_id, regulator_id) VALUES ($1, $2), ($1, $3)", regulation,
+                                    regulator1, regulator2)
+            try await session.query("""
+                INSERT INTO question_categories (id, regulator_id, label) VALUES ($1, $2, '{"en": "Impact"}'), ($3, $4, '{"en": "Causes"}')
+                """, category1, regulator1, category2, regulator2)
             try await session.query("""
                 INSERT INTO entity_categories (id, code, label) VALUES ($1, 'PUBLIC', '{"en": "Public"}'), ($2, 'PRIVATE', '{"en": "Private"}')
                 """, publicCategory, privateCategory)
@@ -53,7 +61,8 @@ struct GovernanceWorld {
                 (regulatorAdmin1, "ra1"), (regulatorUser1, "ru1"), (regulatorAdmin2, "ra2"), (regulatorUser2, "ru2"),
                 (observerAdmin1, "oa1"), (observerUser1, "ou1"), (observerAdmin2, "oa2"), (observerUser2, "ou2"),
                 (operatorAdmin1, "opa1"), (operatorUser1, "opu1"), (operatorAdmin2, "opa2"), (operatorUser2, "opu2"),
-                (independent, "iu"), (regulatorVictim, "victim-regulator"), (operatorVictim, "victim-operator"), (independentVictim, "victim-independent"),
+                (independent, "iu"), (regulatorVictim, "victim-regulator"), (operatorVictim, "victim-operator"), (independentVictim,
+                    "victim-independent"),
             ]
             for (id, handle) in users {
                 try await session.query("""
@@ -61,13 +70,17 @@ struct GovernanceWorld {
                     VALUES ($1, $2, $3, 'Tester', $4, now(), true)
                     """, id, "\(handle)@world.test", handle.uppercased(), hash)
             }
-            for (user, regulator, admin) in [(regulatorAdmin1, regulator1, true), (regulatorUser1, regulator1, false), (regulatorAdmin2, regulator2, true),
+            for (user, regulator, admin) in [(regulatorAdmin1, regulator1, true), (regulatorUser1, regulator1, false),
+                (regulatorAdmin2, regulator2, true),
                                               (regulatorUser2, regulator2, false), (regulatorVictim, regulator1, false)] {
-                try await session.query("INSERT INTO regulator_memberships (user_id, regulator_id, is_administrator) VALUES ($1, $2, $3)", user, regulator, admin)
+                try await session.query("INSERT INTO regulator_memberships (user_id, regulator_id, is_administrator) VALUES ($1, $2, $3)",
+                                        user, regulator, admin)
             }
             try await session.query("INSERT INTO regulator_membership_sectors (user_id, sector_id) VALUES ($1, $2)", regulatorUser1, electricity)
-            for (user, observer, admin) in [(observerAdmin1, observer1, true), (observerUser1, observer1, false), (observerAdmin2, observer2, true), (observerUser2, observer2, false)] {
-                try await session.query("INSERT INTO observer_memberships (user_id, observer_id, is_administrator) VALUES ($1, $2, $3)", user, observer, admin)
+            for (user, observer, admin) in [(observerAdmin1, observer1, true), (observerUser1, observer1, false),
+                (observerAdmin2, observer2, true), (observerUser2, observer2, false)] {
+                try await session.query("INSERT INTO observer_memberships (user_id, observer_id, is_administrator) VALUES ($1, $2, $3)",
+                                        user, observer, admin)
             }
             for (user, operatorID, admin) in [(operatorAdmin1, operator1, true), (operatorUser1, operator1, false), (operatorAdmin2, operator2, true),
                                               (operatorUser2, operator2, false), (operatorVictim, operator1, false)] {
@@ -80,7 +93,8 @@ struct GovernanceWorld {
 
     /// The acting users of the permission table, by short name.
     var actors: [(String, String)] {
-        [("pa", "ada.admin@regulator.example"), ("ra", "ra1@world.test"), ("ru", "ru1@world.test"), ("oa", "oa1@world.test"), ("ou", "ou1@world.test"),
+        [("pa", "ada.admin@regulator.example"), ("ra", "ra1@world.test"), ("ru", "ru1@world.test"), ("oa", "oa1@world.test"),
+            ("ou", "ou1@world.test"),
          ("opa", "opa1@world.test"), ("opu", "opu1@world.test"), ("iu", "iu@world.test")]
     }
 

@@ -35,8 +35,8 @@ struct PermissionMatrixTests {
                  expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
             Case(name: "change one's regulator's sector", method: .patch, path: "/api/v1/sectors/\(w.electricity.text)", body: ["acronym": "ELEC"],
                  expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
-            Case(name: "change an entity category", method: .patch, path: "/api/v1/entity-categories/\(w.publicCategory.text)", body: ["code": "PUBLIC"],
-                 expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "change an entity category", method: .patch, path: "/api/v1/entity-categories/\(w.publicCategory.text)",
+                 body: ["code": "PUBLIC"], expected: "pa:200 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
             Case(name: "create a regulation", method: .post, path: "/api/v1/regulations", body: ["label": ["en": "CER"]],
                  expected: "pa:201 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
             // Regulators.
@@ -57,8 +57,8 @@ struct PermissionMatrixTests {
                  expected: "pa:200 ra:403 ru:404 oa:200 ou:403 opa:404 opu:404 iu:404"),
             Case(name: "change another observer", method: .patch, path: "/api/v1/observers/\(o2)", body: ["address": "Cyber street 2"],
                  expected: "pa:200 ra:403 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
-            Case(name: "make one's observer receive everything", method: .patch, path: "/api/v1/observers/\(o1)", body: ["receives_all_incidents": false],
-                 expected: "pa:200 ra:403 ru:404 oa:403 ou:403 opa:404 opu:404 iu:404"),
+            Case(name: "make one's observer receive everything", method: .patch, path: "/api/v1/observers/\(o1)",
+                 body: ["receives_all_incidents": false], expected: "pa:200 ra:403 ru:404 oa:403 ou:403 opa:404 opu:404 iu:404"),
             Case(name: "set a routing rule", method: .put, path: "/api/v1/observers/\(o1)/routing-rules/\(w.regulation.text)",
                  body: ["conditions": [["include": ["PUBLIC"]]]],
                  expected: "pa:200 ra:404 ru:404 oa:403 ou:403 opa:404 opu:404 iu:404"),
@@ -107,20 +107,41 @@ struct PermissionMatrixTests {
                  expected: "pa:200 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "rename an operator member", method: .patch, path: "/api/v1/users/\(w.operatorVictim.text)", body: ["last_name": "Tester"],
                  expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:200 opu:404 iu:404"),
-            Case(name: "rename a fellow regulator user", method: .patch, path: "/api/v1/users/\(w.regulatorVictim.text)", body: ["last_name": "Tester"],
-                 expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "rename a fellow regulator user", method: .patch, path: "/api/v1/users/\(w.regulatorVictim.text)",
+                 body: ["last_name": "Tester"], expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "deactivate an operator member", method: .post, path: "/api/v1/users/\(w.operatorVictim.text)/deactivate", body: nil,
                  expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:403 opu:404 iu:404"),
             Case(name: "deactivate a fellow regulator user", method: .post, path: "/api/v1/users/\(w.regulatorVictim.text)/deactivate", body: nil,
                  expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "delete regulator staff", method: .delete, path: "/api/v1/users/\(w.regulatorVictim.text)", body: nil,
                  expected: "pa:404 ra:409 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
-            Case(name: "reset the second factor of an operator member", method: .delete, path: "/api/v1/users/\(w.operatorVictim.text)/totp", body: nil,
+            Case(name: "reset the second factor of an operator member", method: .delete,
+                 path: "/api/v1/users/\(w.operatorVictim.text)/totp", body: nil,
                  expected: "pa:404 ra:403 ru:204 oa:404 ou:404 opa:204 opu:404 iu:404"),
             Case(name: "reset the second factor of regulator staff", method: .delete, path: "/api/v1/users/\(w.regulatorVictim.text)/totp", body: nil,
                  expected: "pa:404 ra:204 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
-            Case(name: "revoke an independent user's credentials", method: .post, path: "/api/v1/users/\(w.independentVictim.text)/revoke-credentials", body: nil,
+            Case(name: "revoke an independent user's credentials", method: .post,
+                 path: "/api/v1/users/\(w.independentVictim.text)/revoke-credentials", body: nil,
                  expected: "pa:200 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // Incident configuration: the owning regulator's staff read it, its administrators change it.
+            Case(name: "list question categories", method: .get, path: "/api/v1/question-categories", body: nil,
+                 expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "create a question category", method: .post, path: "/api/v1/question-categories", body: ["label": ["en": "Timeline"]],
+                 expected: "pa:403 ra:201 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "read one's regulator's question category", method: .get, path: "/api/v1/question-categories/\(w.category1.text)", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "read another regulator's question category", method: .get, path: "/api/v1/question-categories/\(w.category2.text)", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "replace one's regulator's question category", method: .put, path: "/api/v1/question-categories/\(w.category1.text)",
+                 body: ["label": ["en": "Impact"]], expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "replace another regulator's question category", method: .put, path: "/api/v1/question-categories/\(w.category2.text)",
+                 body: ["label": ["en": "Causes"]], expected: "pa:404 ra:404 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "delete another regulator's question category", method: .delete, path: "/api/v1/question-categories/\(w.category2.text)",
+                 body: nil, expected: "pa:404 ra:404 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "list notification workflows", method: .get, path: "/api/v1/notification-workflows", body: nil,
+                 expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "preview another regulator's template", method: .post, path: "/api/v1/email-templates/\(UUID().text)/preview", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.
             Case(name: "read the audit log", method: .get, path: "/api/v1/audit-events", body: nil,
                  expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
@@ -163,7 +184,8 @@ struct PermissionMatrixTests {
         }
         // Administrator of A, plain member of B, pending at C: the role follows the operator.
         let mixed = Affiliations(operators: [
-            .init(operatorID: operatorA, isAdministrator: true, isApproved: true), .init(operatorID: operatorB, isAdministrator: false, isApproved: true),
+            .init(operatorID: operatorA, isAdministrator: true, isApproved: true), .init(operatorID: operatorB, isAdministrator: false,
+                                                                                         isApproved: true),
         ])
         #expect(mixed.role == .operatorAdmin)
         #expect(mixed.role(for: operatorB) == .operatorUser)
@@ -175,6 +197,7 @@ struct PermissionMatrixTests {
         #expect(!pending.allows(.readOperator, at: .operator(operatorA)))
         // Every action has a row, and only platform administrators manage platform-wide data.
         for action in GovernanceAction.allCases { #expect(GovernancePolicy.matrix[action] != nil, "\(action) has no row") }
+        for action in IncidentAction.allCases { #expect(IncidentPolicy.matrix[action] != nil, "\(action) has no row") }
         for role in Role.allCases where role != .platformAdmin {
             #expect(GovernancePolicy.reach(role, .manageRegulations) == .none)
             #expect(GovernancePolicy.reach(role, .grantExportRight) == .none)

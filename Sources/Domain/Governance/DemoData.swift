@@ -30,7 +30,7 @@ public enum DemoData {
     @discardableResult
     public static func seed(_ platform: Platform) async throws -> Bool {
         let hash = try await platform.governance.hashing.hash(password)
-        return try await platform.postgres.withTransaction { session in
+        let wroteGovernance = try await platform.postgres.withTransaction { session in
             // Serialise concurrent seeders; the first account marks a seeded database.
             try await session.query("SELECT pg_advisory_xact_lock(7242001)")
             guard try await session.query("SELECT 1 FROM users WHERE email = $1", accounts[0].email).count == 0 else { return false }
@@ -42,6 +42,9 @@ public enum DemoData {
             try await AuditLog.record(AuditEvent(action: "demo.seeded", actorRole: "system", client: .system), in: session)
             return true
         }
+        // Each module's demo data is written once, also into a database seeded by an earlier version.
+        let wroteIncidents = try await IncidentDemoData.seed(platform)
+        return wroteGovernance || wroteIncidents
     }
 
     /// The demo accounts that can log in, for the warning `governance-api serve` prints when

@@ -100,25 +100,37 @@ extension Affiliations {
     /// Whether the matrix lets the user do `action` to an object of `organisation`; with no
     /// organisation, whether it lets them do it anywhere (for lists and creation).
     public func allows(_ action: GovernanceAction, at organisation: OrganisationRef? = nil) -> Bool {
-        guard let organisation else {
-            if GovernancePolicy.reach(role, action) != .none { return true }
-            // An operator user's reach can come from another membership than the general role's.
-            return operators.contains { $0.isApproved && GovernancePolicy.reach(role(for: $0.operatorID), action) != .none }
-        }
-        switch GovernancePolicy.reach(role(at: organisation), action) {
-        case .all: return true
-        case .own: return belongs(to: organisation)
-        case .none: return false
-        }
+        allows(at: organisation) { GovernancePolicy.reach($0, action) }
     }
 
     /// - Throws: ``DomainError/notFound(_:)`` when the user may not even see the object,
     ///   ``DomainError/forbidden(_:)`` when they see it but may not do this, or when the action
     ///   aims at no particular object (lists, creation).
     public func authorize(_ action: GovernanceAction, at organisation: OrganisationRef? = nil, object: String = "object") throws {
-        guard !allows(action, at: organisation) else { return }
-        if organisation == nil || (action.visibility != action && allows(action.visibility, at: organisation)) {
-            throw DomainError.forbidden("Your role (\(organisation.map { role(at: $0) } ?? role)) may not do this (\(action.rawValue)).")
+        try authorize(action.rawValue, at: organisation, object: object, allowed: allows(action, at: organisation),
+                      visible: action.visibility != action && allows(action.visibility, at: organisation))
+    }
+
+    /// The decision of every module's matrix: `reach` gives a role's reach for the action.
+    func allows(at organisation: OrganisationRef?, reach: (Role) -> Reach) -> Bool {
+        guard let organisation else {
+            if reach(role) != .none { return true }
+            // An operator user's reach can come from another membership than the general role's.
+            return operators.contains { $0.isApproved && reach(role(for: $0.operatorID)) != .none }
+        }
+        switch reach(role(at: organisation)) {
+        case .all: return true
+        case .own: return belongs(to: organisation)
+        case .none: return false
+        }
+    }
+
+    /// Throws the refusal of an action the matrix does not allow: 403 when the object is
+    /// `visible` (or there is none), 404 otherwise.
+    func authorize(_ action: String, at organisation: OrganisationRef?, object: String, allowed: Bool, visible: Bool) throws {
+        guard !allowed else { return }
+        if organisation == nil || visible {
+            throw DomainError.forbidden("Your role (\(organisation.map { role(at: $0) } ?? role)) may not do this (\(action)).")
         }
         throw DomainError.notFound("No such \(object).")
     }

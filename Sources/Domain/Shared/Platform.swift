@@ -23,6 +23,7 @@ public struct Platform: Sendable {
     public let hashingThreads: BlockingWorkPool
     public let renderingThreads: BlockingWorkPool
     public let governance: GovernanceModule
+    public let incidents: IncidentsModule
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -45,6 +46,7 @@ public struct Platform: Sendable {
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox,
                                       hashingThreads: hashingThreads)
+        incidents = IncidentsModule(postgres: postgres)
     }
 
     /// The job pipeline's own handlers and tasks.
@@ -53,7 +55,7 @@ public struct Platform: Sendable {
     }
 
     /// Every module, in the order their jobs and tasks are registered.
-    public var modules: [any PlatformModule] { [jobs, governance] }
+    public var modules: [any PlatformModule] { [jobs, governance, incidents] }
 
     /// The handler of every job kind of every module.
     public func jobHandlers() -> JobHandlerRegistry {

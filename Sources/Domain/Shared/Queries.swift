@@ -10,13 +10,20 @@ enum Queries {
             with: "\\_") + "%" }
     }
 
-    /// Deletes the row `id` of `table`.
+    /// Deletes the row `id` of `table`; with `owner`, only if that column holds that value (a
+    /// row of another organisation is "no such row").
     ///
     /// - Throws: ``DomainError/notFound(_:)`` naming `noun` when there is no such row,
     ///   ``DomainError/conflict(_:)`` with `inUse` while other rows still refer to it.
-    static func delete(from table: String, id: UUID, noun: String, inUse: String, session: PostgresSession) async throws {
+    static func delete(from table: String, id: UUID, owner: (column: String, id: UUID)? = nil, noun: String, inUse: String,
+                       session: PostgresSession) async throws {
         do {
-            guard try await session.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", id).count == 1 else {
+            let deleted = if let owner {
+                try await session.query("DELETE FROM \(table) WHERE id = $1 AND \(owner.column) = $2 RETURNING id", id, owner.id)
+            } else {
+                try await session.query("DELETE FROM \(table) WHERE id = $1 RETURNING id", id)
+            }
+            guard deleted.count == 1 else {
                 throw DomainError.notFound("No such \(noun).")
             }
         } catch let error as PostgresError where error.isForeignKeyViolation {

@@ -1,0 +1,171 @@
+import Domain
+import Foundation
+
+// Incident configuration: Domain values → response schemas, request schemas → Domain inputs.
+
+extension Components.Schemas.LongTranslations: TranslationsPayload {
+    var translations: [String: String?] { ["en": en, "fr": fr, "nl": nl, "de": de] }
+}
+
+extension Components.Schemas.OptionalLabelTranslations: TranslationsPayload {
+    var translations: [String: String?] { ["en": en, "fr": fr, "nl": nl, "de": de] }
+}
+
+extension Components.Schemas.EmailTemplate {
+    init(_ template: EmailTemplate, _ language: Language) {
+        self.init(
+            id: template.id.apiString, name: template.name, event: .init(rawValue: template.event.rawValue)!,
+            subject: template.subject.text(in: language), subjectTranslations: template.subject.api,
+            content: template.content.text(in: language), contentTranslations: template.content.api,
+            createdAt: template.createdAt, updatedAt: template.updatedAt)
+    }
+}
+
+extension EmailTemplateInput {
+    init(_ body: Components.Schemas.EmailTemplateWrite) {
+        self.init(name: body.name, event: EmailEvent(rawValue: body.event.rawValue), subject: body.subject.languageMap,
+                  content: body.content.languageMap)
+    }
+}
+
+extension Components.Schemas.EmailPreview {
+    init(_ email: RenderedEmail) {
+        self.init(language: .init(rawValue: email.language.rawValue)!, subject: email.subject, html: email.html, text: email.text)
+    }
+}
+
+extension Components.Schemas.Impact {
+    init(_ impact: Impact, _ language: Language) {
+        self.init(
+            id: impact.id.apiString, label: impact.label.text(in: language), labelTranslations: impact.label.api,
+            headline: impact.headline.optionalText(in: language), headlineTranslations: impact.headline.api,
+            regulationIds: impact.regulationIDs.map(\.apiString), sectorIds: impact.sectorIDs.map(\.apiString),
+            createdAt: impact.createdAt, updatedAt: impact.updatedAt)
+    }
+}
+
+extension ImpactInput {
+    init(_ body: Components.Schemas.ImpactWrite) throws {
+        self.init(label: body.label.languageMap, headline: body.headline?.languageMap,
+                  regulationIDs: try body.regulationIds.map(APIService.uuid(field: "regulation_ids")),
+                  sectorIDs: try (body.sectorIds ?? []).map(APIService.uuid(field: "sector_ids")))
+    }
+}
+
+extension Components.Schemas.QuestionCategory {
+    init(_ category: QuestionCategory, _ language: Language) {
+        self.init(id: category.id.apiString, label: category.label.text(in: language), labelTranslations: category.label.api,
+                  createdAt: category.createdAt, updatedAt: category.updatedAt)
+    }
+}
+
+extension Components.Schemas.QuestionOption {
+    init(_ option: Question.Option, _ language: Language) {
+        self.init(id: option.id.apiString, label: option.label.text(in: language), labelTranslations: option.label.api)
+    }
+}
+
+extension Components.Schemas.Question {
+    init(_ question: Question, _ language: Language) {
+        self.init(
+            id: question.id.apiString, reference: question.reference, kind: .init(rawValue: question.kind.rawValue)!,
+            label: question.label.text(in: language), labelTranslations: question.label.api,
+            tooltip: question.tooltip.optionalText(in: language), tooltipTranslations: question.tooltip.api,
+            options: question.options.map { .init($0, language) }, createdAt: question.createdAt, updatedAt: question.updatedAt)
+    }
+}
+
+extension QuestionInput {
+    init(_ body: Components.Schemas.QuestionWrite) throws {
+        self.init(reference: body.reference, kind: QuestionKind(rawValue: body.kind.rawValue)!, label: body.label.languageMap,
+                  tooltip: body.tooltip?.languageMap,
+                  options: try (body.options ?? []).enumerated().map { index, option in
+                      QuestionInput.Option(id: try option.id.map(APIService.uuid(field: "options[\(index)].id")), label: option.label.languageMap)
+                  })
+    }
+}
+
+extension Components.Schemas.ReportType {
+    init(_ reportType: ReportType, _ language: Language) {
+        self.init(
+            id: reportType.id.apiString, name: reportType.name, label: reportType.label.text(in: language), labelTranslations: reportType.label.api,
+            description: reportType.description.optionalText(in: language), descriptionTranslations: reportType.description.api,
+            impactsNeeded: reportType.impactsNeeded, submissionTemplateId: reportType.submissionTemplateID?.apiString,
+            questionCount: reportType.questionCount, createdAt: reportType.createdAt, updatedAt: reportType.updatedAt)
+    }
+}
+
+extension ReportTypeInput {
+    init(_ body: Components.Schemas.ReportTypeWrite) throws {
+        self.init(name: body.name, label: body.label.languageMap, description: body.description?.languageMap,
+                  impactsNeeded: body.impactsNeeded ?? false,
+                  submissionTemplateID: try body.submissionTemplateId.map(APIService.uuid(field: "submission_template_id")))
+    }
+}
+
+extension Components.Schemas.Questionnaire {
+    init(_ questionnaire: Questionnaire, _ language: Language) {
+        self.init(sections: questionnaire.sections.map { section in
+            .init(categoryId: section.categoryID.apiString, label: section.label.text(in: language), labelTranslations: section.label.api,
+                  questions: section.items.map { item in
+                      .init(questionId: item.questionID.apiString, reference: item.reference, kind: .init(rawValue: item.kind.rawValue)!,
+                            label: item.label.text(in: language), labelTranslations: item.label.api,
+                            tooltip: item.tooltip.optionalText(in: language), tooltipTranslations: item.tooltip.api,
+                            options: item.options.map { .init($0, language) }, mandatory: item.mandatory)
+                  })
+        })
+    }
+}
+
+extension Components.Schemas.QuestionnaireWrite {
+    func sectionInputs() throws -> [QuestionnaireSectionInput] {
+        try sections.enumerated().map { index, section in
+            QuestionnaireSectionInput(
+                categoryID: try APIService.uuid(field: "sections[\(index)].category_id")(section.categoryId),
+                questions: try section.questions.enumerated().map { position, item in
+                    (try APIService.uuid(field: "sections[\(index)].questions[\(position)].question_id")(item.questionId), item.mandatory ?? false)
+                })
+        }
+    }
+}
+
+extension Components.Schemas.NotificationWorkflow {
+    init(_ workflow: NotificationWorkflow, _ language: Language) {
+        self.init(
+            id: workflow.id.apiString, regulationId: workflow.regulationID.apiString, name: workflow.name.text(in: language),
+            nameTranslations: workflow.name.api, detectionDateNeeded: workflow.detectionDateNeeded, sectorIds: workflow.sectorIDs.map(\.apiString),
+            openingTemplateId: workflow.openingTemplateID?.apiString, closingTemplateId: workflow.closingTemplateID?.apiString,
+            reviewStatusTemplateId: workflow.reviewStatusTemplateID?.apiString, overdueTemplateId: workflow.overdueTemplateID?.apiString,
+            reports: workflow.stages.map { stage in
+                .init(id: stage.id.apiString, reportTypeId: stage.reportTypeID.apiString, position: stage.position,
+                      trigger: .init(rawValue: stage.trigger.rawValue)!, delayHours: stage.delayHours,
+                      reminders: stage.reminders.map { .init(id: $0.id.apiString, templateId: $0.templateID.apiString, offsetHours: $0.offsetHours) })
+            },
+            createdAt: workflow.createdAt, updatedAt: workflow.updatedAt)
+    }
+}
+
+extension NotificationWorkflowInput {
+    init(_ body: Components.Schemas.NotificationWorkflowWrite) throws {
+        self.init(
+            name: body.name.languageMap, regulationID: try APIService.uuid(field: "regulation_id")(body.regulationId),
+            sectorIDs: try (body.sectorIds ?? []).map(APIService.uuid(field: "sector_ids")), detectionDateNeeded: body.detectionDateNeeded ?? false,
+            openingTemplateID: try body.openingTemplateId.map(APIService.uuid(field: "opening_template_id")),
+            closingTemplateID: try body.closingTemplateId.map(APIService.uuid(field: "closing_template_id")),
+            reviewStatusTemplateID: try body.reviewStatusTemplateId.map(APIService.uuid(field: "review_status_template_id")),
+            overdueTemplateID: try body.overdueTemplateId.map(APIService.uuid(field: "overdue_template_id")))
+    }
+}
+
+extension Components.Schemas.WorkflowReportsWrite {
+    func stageInputs() throws -> [StageInput] {
+        try reports.enumerated().map { index, report in
+            StageInput(
+                reportTypeID: try APIService.uuid(field: "reports[\(index)].report_type_id")(report.reportTypeId),
+                trigger: DeadlineTrigger(rawValue: report.trigger.rawValue)!, delayHours: report.delayHours ?? 0,
+                reminders: try (report.reminders ?? []).enumerated().map { position, reminder in
+                    (try APIService.uuid(field: "reports[\(index)].reminders[\(position)].template_id")(reminder.templateId), reminder.offsetHours)
+                })
+        }
+    }
+}
