@@ -99,13 +99,20 @@ struct ContractTests {
                     let definition = resolve(parameter, in: parameters)
                     let name = definition["name"] as! String
                     let schema = resolve(definition["schema"] as Any, in: schemas)
-                    for (broken, constraint) in breaking(schema) {
+                    // An array parameter: its own constraints, and each of its items' (as a one-item array).
+                    var cases = breaking(schema).map { (broken: $0.0, constraint: $0.1, field: name) }
+                    if let items = schema["items"] {
+                        cases += breaking(resolve(items, in: schemas)).map { (broken: [$0.0] as Any, constraint: $0.1, field: "\(name)[0]") }
+                    }
+                    for (broken, constraint, field) in cases {
                         let text = "\(broken)"
                         switch definition["in"] as! String {
                         case "query":
-                            let encoded = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
-                            result.append(Violation(method: httpMethod, path: "/" + concretePath, query: "\(name)=\(encoded)",
-                                                    field: constraint.hasSuffix("with NUL") ? nil : name, constraint: constraint))
+                            // Arrays go exploded, as the document's `style: form` says: `name=a&name=b`.
+                            let values = (broken as? [Any])?.map { "\($0)" } ?? [text]
+                            let query = values.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" }.joined(separator: "&")
+                            result.append(Violation(method: httpMethod, path: "/" + concretePath, query: query,
+                                                    field: constraint.hasSuffix("with NUL") ? nil : field, constraint: constraint))
                         case "header":
                             guard !constraint.hasSuffix("with NUL") else { continue }
                             result.append(Violation(method: httpMethod, path: "/" + concretePath, headers: [HTTPField.Name(name)!: text],

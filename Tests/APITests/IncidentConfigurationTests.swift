@@ -212,6 +212,12 @@ struct IncidentConfigurationTests {
                 #expect((try object(response)["detail"] as? String)?.isEmpty == false)
             }
             #expect(try await call(client, .put, "/api/v1/email-templates/\(submission)", ra, Self.template("opening")).status == .conflict)
+            // The regulator's competence for the regulation stays while its workflow uses it.
+            let regulation = "/api/v1/regulations/\(w.regulation.text)"
+            #expect(try await call(client, .patch, regulation, tokens["pa"]!, ["regulator_ids": [w.regulator2.text]]).status == .conflict)
+            #expect(try await call(client, .patch, regulation, tokens["pa"]!, ["regulator_ids": [w.regulator1.text, w.regulator2.text]]).status == .ok)
+            #expect(try await call(client, .delete, regulation, tokens["pa"]!).status == .conflict)
+            #expect(try await call(client, .get, "/api/v1/notification-workflows/\(workflow)", ra).status == .ok)
             #expect(try object(try await call(client, .get, "/api/v1/email-templates/\(submission)", ra))["event"] as? String == "submission")
 
             // Freed step by step, each goes.
@@ -356,7 +362,7 @@ struct IncidentConfigurationTests {
             let html = try #require(english["html"] as? String)
             #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(!html.contains("<script"))
-            #expect(html.contains("<strong>due 2026-03-02 14:00 CET</strong>"))
+            #expect(html.contains("<strong>due 2026-03-02 14:00 GMT+1</strong>"))
             #expect(html.contains("<a href=\"https://governance.example/incidents/"))
             #expect(!html.contains("javascript:"))
             #expect(html.contains("Dear Operator One S.A.,"))

@@ -142,6 +142,15 @@ struct PermissionMatrixTests {
                  expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:403 opu:403 iu:403"),
             Case(name: "preview another regulator's template", method: .post, path: "/api/v1/email-templates/\(UUID().text)/preview", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // Incidents: notifiers get the wizard's options; each caller lists from their own side.
+            Case(name: "notification options", method: .get, path: "/api/v1/notification-options", body: nil,
+                 expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:200 opu:200 iu:200"),
+            Case(name: "list one's operator's incidents", method: .get, path: "/api/v1/incidents?operator_id=\(p1)", body: nil,
+                 expected: "pa:403 ra:403 ru:403 oa:403 ou:403 opa:200 opu:200 iu:403"),
+            Case(name: "list incidents from one's natural side", method: .get, path: "/api/v1/incidents", body: nil,
+                 expected: "pa:403 ra:200 ru:200 oa:200 ou:200 opa:422 opu:422 iu:200"),
+            Case(name: "read an incident out of reach", method: .get, path: "/api/v1/incidents/\(UUID().text)", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.
             Case(name: "read the audit log", method: .get, path: "/api/v1/audit-events", body: nil,
                  expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),

@@ -33,6 +33,17 @@ struct QueryPlanTests {
             statements.append(("users search (\(name))", UserAdministration.listStatement(principal, filter: UserFilter(search: "user"), limit: 20, after: nil)))
             statements.append(("operators page (\(name))", OperatorService.listStatement(principal, search: nil, sectorID: nil, limit: 50, after: nil)))
         }
+        // Incidents: the regulator's first page and a filtered one, an operator's page, one incident.
+        let operatorID = try #require(principals[2].1.affiliations.operators.first?.operatorID)
+        statements.append(("incidents page (reviewer)", try IncidentQuery.listStatement(principals[1].1, view: .reviewer, filter: IncidentFilter(),
+                                                                                       limit: 50, after: nil)))
+        statements.append(("incidents filtered (reviewer)", try IncidentQuery.listStatement(
+            principals[1].1, view: .reviewer, filter: IncidentFilter(isOpen: true, crossBorder: true, search: "POWER"), limit: 50, after: nil)))
+        statements.append(("incidents page (operator)", try IncidentQuery.listStatement(principals[2].1, view: .operator(operatorID),
+                                                                                       filter: IncidentFilter(), limit: 50, after: nil)))
+        let (visible, bindings) = IncidentQuery.visibility(principals[1].1, firstBinding: 2)
+        statements.append(("one incident", Statement(sql: "SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1 AND \(visible)",
+                                                     bindings: [UUID()] + bindings)))
         let regulator = try #require(principals[1].1.affiliations.regulator?.regulatorID)
         statements.append(("audit page", AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: nil)))
         statements.append(("audit page (regulator scope)", AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: regulator)))
@@ -52,12 +63,14 @@ struct QueryPlanTests {
         }
 
         // A large installation, analyzed as autovacuum would: 2,000 operators, 20,000 users
-        // with memberships, 40,000 tokens, 100,000 audit entries.
+        // with memberships, 40,000 tokens, 100,000 audit entries, 30,000 incidents.
         try await platform.postgres.withTransaction { session in
             try await session.runScript("""
                 INSERT INTO operators (id, identifier, name) SELECT gen_random_uuid(), 'OP' || i, 'Operator ' || i FROM generate_series(1, 2000) i;
                 INSERT INTO users (id, email, first_name, last_name) SELECT gen_random_uuid(), 'user' || i || '@large.example', 'First', 'Last ' || i
                     FROM generate_series(1, 20000) i;
+                -- Fresh statistics, or the row_number joins below plan as nested loops over "tiny" tables.
+                ANALYZE operators; ANALYZE users;
                 INSERT INTO operator_memberships (user_id, operator_id, is_administrator, approved_at)
                     SELECT u.id, o.id, false, now() FROM (SELECT id, row_number() OVER () AS n FROM users WHERE email LIKE '%@large.example') u
                     JOIN (SELECT id, row_number() OVER () AS n FROM operators WHERE identifier LIKE 'OP%') o ON o.n = 1 + u.n % 2000;
@@ -66,6 +79,26 @@ struct QueryPlanTests {
                     FROM (SELECT id FROM users WHERE email LIKE '%@large.example') u, generate_series(1, 2) g;
                 INSERT INTO audit_events (action, actor_id, organisation_id, details)
                     SELECT 'load.test', NULL, NULL, '{}' FROM generate_series(1, 100000);
+                """)
+        }
+        // Apart: one script runs under one statement timeout.
+        try await platform.postgres.withTransaction { session in
+            try await session.runScript("""
+                ANALYZE notification_workflows; ANALYZE report_stages;
+                INSERT INTO incidents (id, reference, workflow_id, regulator_id, regulation_id, operator_id, notifier_name, contact, technical_contact,
+                                       notification_type, time_zone, detected_at, notified_at, cross_border)
+                    SELECT gen_random_uuid(), 'LOAD_ENER_ELEC_' || i, w.id, w.regulator_id, w.regulation_id, o.id, 'Operator', '{}', '{}', 'incident',
+                           'Europe/Luxembourg', now() - i * interval '1 hour', now() - i * interval '1 hour', i % 7 = 0
+                    FROM generate_series(1, 30000) i CROSS JOIN (SELECT * FROM notification_workflows LIMIT 1) w
+                    JOIN (SELECT id, row_number() OVER () AS n FROM operators WHERE identifier LIKE 'OP%') o ON o.n = 1 + i % 2000;
+                -- Or the foreign-key checks of the rows below scan the incidents once each.
+                ANALYZE incidents;
+                INSERT INTO incident_reports (incident_id, stage_id, report_type_id, position, trigger, delay_hours, triggered_at, due_at)
+                    SELECT i.id, s.id, s.report_type_id, s.position, s.trigger, s.delay_hours, i.detected_at, i.detected_at + interval '24 hours'
+                    FROM incidents i JOIN report_stages s ON s.workflow_id = i.workflow_id WHERE i.reference LIKE 'LOAD%';
+                INSERT INTO incident_sectors (incident_id, sector_id)
+                    SELECT i.id, ws.sector_id FROM incidents i JOIN notification_workflow_sectors ws ON ws.workflow_id = i.workflow_id
+                    WHERE i.reference LIKE 'LOAD%' AND ws.sector_id = (SELECT min(sector_id::text)::uuid FROM notification_workflow_sectors);
                 """)
         }
         try await platform.postgres.query("ANALYZE")

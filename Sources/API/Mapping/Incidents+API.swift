@@ -169,3 +169,73 @@ extension Components.Schemas.WorkflowReportsWrite {
         }
     }
 }
+
+// MARK: Notifications and incidents
+
+extension Components.Schemas.Choice {
+    init(_ choice: NotificationOptions.Choice, _ language: Language) {
+        self.init(id: choice.id.apiString, label: choice.label.text(in: language), labelTranslations: choice.label.api)
+    }
+}
+
+extension Components.Schemas.NotificationOptions {
+    init(_ options: NotificationOptions, _ language: Language) {
+        self.init(
+            regulations: options.regulations.map { .init($0, language) }, regulators: options.regulators.map { .init($0, language) },
+            sectorGroups: options.sectorGroups.map { .init(root: .init($0.root, language), sectors: $0.sectors.map { .init($0, language) }) },
+            sectorsNeeded: options.sectorsNeeded, detectionTimeNeeded: options.detectionTimeNeeded)
+    }
+}
+
+extension IncidentContact {
+    init(_ body: Components.Schemas.IncidentContactWrite) {
+        self.init(firstName: body.firstName, lastName: body.lastName, title: body.title ?? "", email: body.email, phone: body.phone)
+    }
+}
+
+extension NotificationInput {
+    init(_ body: Components.Schemas.IncidentCreate) throws {
+        self.init(
+            operatorID: try body.operatorId.map(APIService.uuid(field: "operator_id")), notifierName: body.notifierName,
+            contact: IncidentContact(body.contact), technicalContact: body.technicalContact.map(IncidentContact.init),
+            internalReference: body.internalReference, complaintReference: body.complaintReference,
+            regulationIDs: try body.regulationIds.map(APIService.uuid(field: "regulation_ids")),
+            regulatorIDs: try body.regulatorIds.map(APIService.uuid(field: "regulator_ids")),
+            sectorIDs: try (body.sectorIds ?? []).map(APIService.uuid(field: "sector_ids")), detectedAt: body.detectedAt, timeZone: body.timeZone,
+            notificationType: NotificationType(rawValue: body.notificationType.rawValue)!, crossBorder: body.crossBorder ?? false)
+    }
+}
+
+extension Components.Schemas.IncidentContact {
+    init(_ contact: IncidentContact) {
+        self.init(firstName: contact.firstName, lastName: contact.lastName, title: contact.title, email: contact.email, phone: contact.phone)
+    }
+}
+
+extension Components.Schemas.Incident {
+    init(_ incident: Incident, _ language: Language, now: Date) {
+        let notifier: Components.Schemas.Incident.NotifierPayload
+        switch incident.notifier {
+        case .operator(let id): notifier = .init(kind: ._operator, name: incident.notifierName, operatorId: id.apiString)
+        case .regulator(let id): notifier = .init(kind: .regulator, name: incident.notifierName, regulatorId: id.apiString)
+        case .independentUser: notifier = .init(kind: .independentUser, name: incident.notifierName)
+        }
+        self.init(
+            id: incident.id.apiString, reference: incident.reference, workflowId: incident.workflowID.apiString,
+            workflowName: incident.workflowName.text(in: language), regulationId: incident.regulationID.apiString,
+            regulatorId: incident.regulatorID.apiString, notifier: notifier, contact: .init(incident.contact),
+            technicalContact: .init(incident.technicalContact), internalReference: incident.internalReference,
+            complaintReference: incident.complaintReference, sectorIds: incident.sectorIDs.map(\.apiString),
+            notificationType: .init(rawValue: incident.notificationType.rawValue)!, crossBorder: incident.crossBorder, timeZone: incident.timeZone,
+            detectedAt: incident.detectedAt, notifiedAt: incident.notifiedAt, status: incident.isOpen ? .open : .closed,
+            significant: incident.significant, nextDeadline: incident.nextDeadline,
+            reports: incident.reports.map { report in
+                .init(stageId: report.stageID.apiString, reportTypeId: report.reportTypeID.apiString, name: report.name,
+                      label: report.label.text(in: language), labelTranslations: report.label.api, position: report.position,
+                      trigger: .init(rawValue: report.trigger.rawValue)!, delayHours: report.delayHours, triggeredAt: report.triggeredAt,
+                      dueAt: report.dueAt, firstSubmittedAt: report.firstSubmittedAt, late: report.late,
+                      status: .init(rawValue: report.displayStatus(at: now).rawValue)!)
+            },
+            updatedAt: incident.updatedAt)
+    }
+}

@@ -23,8 +23,12 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
         if !operation.query.isEmpty, let query = request.uri.query {
             let values = Self.queryItems(query)
             for parameter in operation.query {
-                for value in values where value.name == parameter.name {
-                    parameter.rule.check(parameter: value.value, field: parameter.name, into: &errors)
+                let given = values.filter { $0.name == parameter.name }.map(\.value)
+                if parameter.rule.items != nil {
+                    // An exploded array (`ids=a&ids=b`): its count and each item.
+                    parameter.rule.check(given as [Any], field: parameter.name, into: &errors)
+                } else {
+                    for value in given { parameter.rule.check(parameter: value, field: parameter.name, into: &errors) }
                 }
             }
         }

@@ -137,14 +137,19 @@ public struct ReferenceDataService: Sendable {
                 guard updated.count == 1 else { throw DomainError.notFound("No such regulation.") }
             }
             if let regulatorIDs {
-                try await session.query("DELETE FROM regulation_regulators WHERE regulation_id = $1", regulationID)
                 let unique = Array(Set(regulatorIDs))
-                let inserted = try await session.query("""
-                    INSERT INTO regulation_regulators (regulation_id, regulator_id) SELECT $1, r.id FROM regulators r WHERE r.id = ANY($2::uuid[]) RETURNING regulator_id
-                    """, regulationID, unique)
-                guard inserted.count == unique.count else {
+                guard try await session.query("SELECT id FROM regulators WHERE id = ANY($1::uuid[])", unique).count == unique.count else {
                     throw DomainError.validation([FieldError(field: "regulator_ids", code: "not_found", message: "Some regulators do not exist.")])
                 }
+                do {
+                    try await session.query("DELETE FROM regulation_regulators WHERE regulation_id = $1 AND NOT (regulator_id = ANY($2::uuid[]))",
+                                            regulationID, unique)
+                } catch let error as PostgresError where error.isForeignKeyViolation {
+                    throw DomainError.conflict("A regulator you removed has notification workflows for this regulation; they must go first.")
+                }
+                try await session.query("""
+                    INSERT INTO regulation_regulators (regulation_id, regulator_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING
+                    """, regulationID, unique)
             }
             try await AuditLog.record(AuditEvent(id == nil ? "regulation.created" : "regulation.updated", by: principal, objectType: "regulation",
                                                  objectID: regulationID, client: client), in: session)

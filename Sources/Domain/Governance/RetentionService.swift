@@ -46,12 +46,13 @@ public struct RetentionService: Sendable {
     }
 
     /// Deletes independent users idle for the configured period: last login before it, or never
-    /// logged in and created before it. Incidents will refer to their contact user without
-    /// cascading, so an independent user with incidents can never be deleted here.
+    /// logged in and created before it, unless they notified incidents (their only way back to
+    /// them).
     @discardableResult
     public func purgeIdleIndependentUsers(now: Date = Date()) async throws -> Int {
         try await purge("retention.idle_independent_users_deleted", before: now.addingTimeInterval(-idleIndependentUserLifetime.seconds), """
-            DELETE FROM users u WHERE coalesce(u.last_login_at, u.created_at) < $1 AND \(Self.independentUsers) RETURNING id
+            DELETE FROM users u WHERE coalesce(u.last_login_at, u.created_at) < $1 AND \(Self.independentUsers)
+              AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.notifier_user_id = u.id) RETURNING id
             """)
     }
 

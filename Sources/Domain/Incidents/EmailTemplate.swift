@@ -42,8 +42,8 @@ public struct EmailTemplate: Sendable, Equatable {
     /// Values for a preview: a plausible incident.
     public static let sampleValues: [String: String] = [
         "reference": "OPONE_ENER_ELEC_0001_2026", "operator": "Operator One S.A.", "regulator": "National Regulator",
-        "regulation": "NIS2", "workflow": "NIS2 energy", "report": "Early warning", "deadline": "2026-03-02 14:00 CET",
-        "notificationDate": "2026-03-01 15:10 CET", "detectionDate": "2026-03-01 14:00 CET", "timeZone": "Europe/Luxembourg",
+        "regulation": "NIS2", "workflow": "NIS2 energy", "report": "Early warning", "deadline": "2026-03-02 14:00 GMT+1",
+        "notificationDate": "2026-03-01 15:10 GMT+1", "detectionDate": "2026-03-01 14:00 GMT+1", "timeZone": "Europe/Luxembourg",
         "crossBorder": "no", "reviewStatus": "passed", "link": "https://governance.example/incidents/0b7f8a52-8c40-4f63-9d0c-0e1b3a2c4d5e",
     ]
 

@@ -93,6 +93,17 @@ extension IncidentConfiguration {
             }
         }
         try validator.throwIfInvalid()
+        // A report incidents already have cannot leave the workflow (their deadlines are copied, so
+        // other changes only concern incidents notified afterwards).
+        return try await mappingConflicts(duplicate: "A report type appears once in a workflow.",
+                                          inUse: "Incidents have a report you removed; keep it, or duplicate the workflow and change the copy.") {
+            try await setStages(principal, regulatorID: regulatorID, workflowID: workflowID, stages, client: client)
+        }
+    }
+
+    private func setStages(_ principal: Principal, regulatorID: UUID, workflowID: UUID, _ stages: [StageInput],
+                           client: ClientInfo) async throws -> NotificationWorkflow {
+        let reportTypeIDs = stages.map(\.reportTypeID)
         return try await postgres.withTransaction { session in
             guard try await session.query("SELECT 1 FROM notification_workflows WHERE id = $1 AND regulator_id = $2 FOR UPDATE",
                                           workflowID, regulatorID).count == 1 else { throw DomainError.notFound("No such notification workflow.") }

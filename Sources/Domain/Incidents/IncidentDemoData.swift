@@ -65,7 +65,38 @@ enum IncidentDemoData {
             openingTemplateID: templates[.opening], closingTemplateID: templates[.closing], reviewStatusTemplateID: templates[.reviewStatus],
             overdueTemplateID: templates[.overdue]), client: client)
         _ = try await configuration.setStages(administrator, workflowID: workflow.id, stages, client: client)
+        try await notifyDemoIncidents(platform, nis2: nis2, regulatorID: regulatorID, sectors: sectors)
         return true
+    }
+
+    /// A few incidents to look at: PowerCo's fresh one (early warning due within the day), an
+    /// older one whose early warning and notification are overdue, and a RailWays near miss.
+    private static func notifyDemoIncidents(_ platform: Platform, nis2: UUID, regulatorID: UUID, sectors: [String: UUID]) async throws {
+        let now = Date()
+        let incidents: [(account: String, sector: String, hoursAgo: Double, type: NotificationType, crossBorder: Bool, reference: String)] = [
+            ("power.admin", "ELEC", 2, .incident, false, "SOC-2026-0142"),
+            ("power.admin", "ELEC", 120, .incident, true, "SOC-2026-0117"),
+            ("rail.admin", "RAIL", 30, .nearMiss, false, "RW-CERT-88"),
+        ]
+        for incident in incidents {
+            let email = "\(incident.account)@\(DemoData.domain)"
+            let (principal, operatorID) = try await platform.postgres.withSession { session -> (Principal, UUID) in
+                let row = try await session.query("SELECT id, first_name, last_name FROM users WHERE email = $1", email).first!
+                let userID: UUID = try row.decode("id")
+                let affiliations = try await Affiliations.load(userID, in: session)!
+                let principal = Principal(userID: userID, email: email, tokenID: UUID(), tokenKind: .session, scopes: [], hasAcceptedTerms: true,
+                                          hasSecondFactor: true, affiliations: affiliations)
+                return (principal, affiliations.operators[0].operatorID)
+            }
+            let name = email.split(separator: "@")[0].split(separator: ".").map { $0.prefix(1).uppercased() + $0.dropFirst() }
+            _ = try await platform.incidents.notification.notify(principal, NotificationInput(
+                operatorID: operatorID,
+                contact: IncidentContact(firstName: name.first ?? "Demo", lastName: name.last ?? "User", title: "Security officer", email: email,
+                                         phone: "+352 26 00 00 10"),
+                internalReference: incident.reference, regulationIDs: [nis2], regulatorIDs: [regulatorID],
+                sectorIDs: [sectors[incident.sector]].compactMap { $0 }, detectedAt: now.addingTimeInterval(-incident.hoursAgo * 3600),
+                timeZone: "Europe/Luxembourg", notificationType: incident.type, crossBorder: incident.crossBorder), client: .system)
+        }
     }
 
     private static let templateTexts: [(EmailEvent, [String: String], [String: String])] = [

@@ -1,16 +1,39 @@
+import Foundation
 import Logging
 import Postgres
 
-/// The incident notification module: configuration so far (templates, impacts, questions,
-/// report types, workflows).
+/// The incident notification module: the regulators' configuration (templates, impacts,
+/// questions, report types, workflows), first notifications, reading incidents, and the
+/// deadline sweeps (overdue reports, reminders).
 public struct IncidentsModule: PlatformModule {
     public let configuration: IncidentConfiguration
+    public let notification: IncidentNotification
+    public let query: IncidentQuery
+    public let deadlines: IncidentDeadlines
+    let postgres: PostgresClient
 
-    init(postgres: PostgresClient) {
+    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox,
+         now: @escaping @Sendable () -> Date = { Date() }) {
+        self.postgres = postgres
         configuration = IncidentConfiguration(postgres: postgres)
+        notification = IncidentNotification(postgres: postgres, outbox: outbox, sender: settings.mailFrom, publicURL: settings.publicURL,
+                                            dailyLimit: settings.incidentDailyLimit, now: now)
+        query = IncidentQuery(postgres: postgres)
+        deadlines = IncidentDeadlines(postgres: postgres, outbox: outbox, emails: IncidentEmails(sender: settings.mailFrom, publicURL: settings.publicURL),
+                                      logger: logger)
     }
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {}
 
-    public func periodicTasks() -> [PeriodicTask] { [] }
+    public func periodicTasks() -> [PeriodicTask] {
+        [
+            // Every minute: a reminder or an overdue notice goes out within a minute of its time.
+            PeriodicTask(name: "incident_deadlines", interval: .seconds(60)) { [deadlines] _ in
+                try await deadlines.sweep()
+            },
+            PeriodicTask(name: "purge_idempotency_keys", interval: .seconds(3600)) { [postgres] _ in
+                try await Idempotency.purge(postgres)
+            },
+        ]
+    }
 }

@@ -40,6 +40,8 @@ public struct AppConfiguration: Sendable {
     public var passwordHashThreads: Int
     /// How long audit entries are kept.
     public var auditRetention: Duration
+    /// Incidents one user may notify per day (UTC); each incident of a notification counts.
+    public var incidentDailyLimit: Int = 20
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxyHeaders: Bool
     /// When set, `GET /metrics` (of the API and of the worker) answers only requests bearing
@@ -142,8 +144,10 @@ public struct AppConfiguration: Sendable {
             trustProxyHeaders: trustProxy,
             metricsToken: metricsToken,
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
+        var result = configuration
+        result.incidentDailyLimit = reader.integer("INCIDENT_DAILY_LIMIT", default: 20, in: 1...10_000)
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
-        return configuration
+        return result
     }
 }
 

@@ -46,7 +46,7 @@ public struct Platform: Sendable {
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox,
                                       hashingThreads: hashingThreads)
-        incidents = IncidentsModule(postgres: postgres)
+        incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox)
     }
 
     /// The job pipeline's own handlers and tasks.

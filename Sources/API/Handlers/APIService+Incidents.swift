@@ -1,0 +1,83 @@
+import Domain
+import Foundation
+
+extension APIService {
+    private var incidents: IncidentsModule { platform.incidents }
+
+    func getNotificationOptions(_ input: Operations.GetNotificationOptions.Input) async throws -> Operations.GetNotificationOptions.Output {
+        let options = try await incidents.notification.options(
+            try await principal(), regulationIDs: try (input.query.regulationIds ?? []).map(Self.uuid(field: "regulation_ids")),
+            regulatorIDs: try (input.query.regulatorIds ?? []).map(Self.uuid(field: "regulator_ids")))
+        return .ok(.init(body: .json(.init(options, responseLanguage()))))
+    }
+
+    func notifyIncident(_ input: Operations.NotifyIncident.Input) async throws -> Operations.NotifyIncident.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let principal = try await principal()
+        let ids = try await incidents.notification.notify(principal, try NotificationInput(body), idempotencyKey: input.headers.idempotencyKey,
+                                                          client: RequestInfo.current.client)
+        var created: [Incident] = []
+        for id in ids { created.append(try await incidents.query.incident(principal, id: id)) }
+        let language = responseLanguage()
+        let now = Date()
+        return .created(.init(body: .json(.init(items: created.map { .init($0, language, now: now) }))))
+    }
+
+    func listIncidents(_ input: Operations.ListIncidents.Input) async throws -> Operations.ListIncidents.Output {
+        let query = input.query
+        let principal = try await principal()
+        let limit = query.limit ?? 50
+        let operatorID = try query.operatorId.map(Self.uuid(field: "operator_id"))
+        let view: IncidentView
+        switch query.view {
+        case ._operator?:
+            guard let operatorID else {
+                throw DomainError.validation([FieldError(field: "operator_id", code: "required", message: "The operator view names the operator.")])
+            }
+            view = .operator(operatorID)
+        case .reviewer?: view = .reviewer
+        case .notifier?: view = .regulatorNotifier
+        case .observer?: view = .observer
+        case .independent?: view = .independent
+        case nil:
+            if let operatorID { view = .operator(operatorID) } else { view = try Self.naturalView(principal) }
+        }
+        let filter = IncidentFilter(
+            isOpen: query.status.map { $0 == .open }, regulationID: try query.regulationId.map(Self.uuid(field: "regulation_id")),
+            workflowID: try query.workflowId.map(Self.uuid(field: "workflow_id")), sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")),
+            significant: query.significant, crossBorder: query.crossBorder,
+            notificationType: query.notificationType.flatMap { NotificationType(rawValue: $0.rawValue) }, notifiedFrom: query.notifiedFrom,
+            notifiedBefore: query.notifiedBefore, search: query.q)
+        let page = try await incidents.query.list(principal, view: view, filter: filter, limit: limit, cursor: query.cursor)
+        linkNext("/api/v1/incidents", limit: limit, cursor: page.nextCursor, query: [
+            ("view", query.view?.rawValue), ("operator_id", query.operatorId), ("status", query.status?.rawValue), ("regulation_id", query.regulationId),
+            ("workflow_id", query.workflowId), ("sector_id", query.sectorId), ("significant", query.significant.map(String.init)),
+            ("cross_border", query.crossBorder.map(String.init)), ("notification_type", query.notificationType?.rawValue),
+            ("notified_from", query.notifiedFrom.map(RFC3339DateTranscoder.format)), ("notified_before", query.notifiedBefore.map(RFC3339DateTranscoder.format)),
+            ("q", query.q),
+        ])
+        let language = responseLanguage()
+        let now = Date()
+        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, language, now: now) }, nextCursor: page.nextCursor))))
+    }
+
+    func getIncident(_ input: Operations.GetIncident.Input) async throws -> Operations.GetIncident.Output {
+        let incident = try await incidents.query.incident(try await principal(), id: try Self.pathID(input.path.incidentId, "incident"))
+        // Set here rather than through the generated headers, which percent-encode the quotes.
+        RequestInfo.current.responseHeaders.add(.eTag, incident.etag)
+        return .ok(.init(body: .json(.init(incident, responseLanguage(), now: Date()))))
+    }
+
+    /// The view a caller has without choosing: regulator staff review, observers observe,
+    /// independent users see their own; operator members must name the operator.
+    private static func naturalView(_ principal: Principal) throws -> IncidentView {
+        let affiliations = principal.affiliations
+        if affiliations.regulator != nil { return .reviewer }
+        if affiliations.observer != nil { return .observer }
+        if affiliations.operators.contains(where: \.isApproved) {
+            throw DomainError.validation([FieldError(field: "operator_id", code: "required", message: "Name the operator you act for.")])
+        }
+        if affiliations.isPlatformAdmin { throw DomainError.forbidden("Platform administrators have no view of incidents.") }
+        return .independent
+    }
+}

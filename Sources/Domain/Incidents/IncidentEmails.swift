@@ -1,0 +1,129 @@
+import Foundation
+import Mail
+import Postgres
+
+/// The e-mails of an incident's events, written by the regulator's templates and sent through
+/// the outbox of the transaction that made the event.
+///
+/// Recipients: the account that notified, the contact and technical contact typed in the
+/// notification, the operator's address and its approved administrators, the regulator's
+/// notification address, its administrators and its staff whose sectors meet the incident's,
+/// and, for openings and submissions, the observers the incident is routed to (their address and
+/// their members). Each recipient gets their own message, so no one learns who else was told.
+/// The body holds every language the template is written in, English first.
+struct IncidentEmails {
+    let sender: MailAddress
+    let publicURL: String
+
+    /// Sends the `event` e-mail of the incident if its workflow (or report type, for
+    /// submissions) has a template for it; `stageID` names the report concerned, `template` a
+    /// reminder's own template.
+    func send(_ event: EmailEvent, incidentID: UUID, stageID: UUID? = nil, template reminderTemplate: UUID? = nil, reviewStatus: String? = nil,
+              unit: UnitOfWork) async throws {
+        let session = unit.session
+        guard let facts = try await session.query("""
+            SELECT i.reference, i.notifier_name, i.time_zone, i.detected_at, i.notified_at, i.cross_border,
+                   g.name::text AS regulator, r.label::text AS regulation, w.name::text AS workflow,
+                   rt.label::text AS report, ir.due_at,
+                   CASE $2 WHEN 'opening' THEN w.opening_template_id WHEN 'closing' THEN w.closing_template_id
+                           WHEN 'reviewStatus' THEN w.review_status_template_id WHEN 'overdue' THEN w.overdue_template_id
+                           WHEN 'submission' THEN rt.submission_template_id WHEN 'reminder' THEN $4 END AS template_id
+            FROM incidents i
+            JOIN regulators g ON g.id = i.regulator_id JOIN regulations r ON r.id = i.regulation_id
+            JOIN notification_workflows w ON w.id = i.workflow_id
+            LEFT JOIN LATERAL (SELECT * FROM incident_reports x WHERE x.incident_id = i.id
+                               AND (x.stage_id = $3 OR ($3::uuid IS NULL AND x.first_submitted_at IS NULL))
+                               ORDER BY x.position LIMIT 1) ir ON true
+            LEFT JOIN report_types rt ON rt.id = ir.report_type_id
+            WHERE i.id = $1
+            """, incidentID, event.rawValue, stageID, reminderTemplate).first,
+              let templateID = try facts.decode("template_id", as: UUID?.self),
+              let templateRow = try await session.query("SELECT \(EmailTemplate.columns) FROM incident_email_templates t WHERE t.id = $1",
+                                                        templateID).first else { return }
+        let template = try EmailTemplate(row: templateRow)
+        let zone = TimeZone(identifier: try facts.decode("time_zone")) ?? .gmt
+        let names = (regulator: try LanguageMap.parse(try facts.decode("regulator")), regulation: try LanguageMap.parse(try facts.decode("regulation")),
+                     workflow: try LanguageMap.parse(try facts.decode("workflow")),
+                     report: try facts.decode("report", as: String?.self).map(LanguageMap.parse) ?? LanguageMap([:]))
+        let crossBorder: Bool = try facts.decode("cross_border")
+        let dueAt: Date? = try facts.decode("due_at")
+        let detectedAt: Date? = try facts.decode("detected_at")
+        let notifiedAt: Date = try facts.decode("notified_at")
+        let reference: String = try facts.decode("reference")
+        let notifierName: String = try facts.decode("notifier_name")
+        let languages = Language.allCases.filter { $0 == .en || template.content.values[$0.rawValue] != nil }
+        let rendered = languages.map { language in
+            (language, template.render(in: language, values: [
+                "reference": reference, "operator": notifierName,
+                "regulator": names.regulator.text(in: language), "regulation": names.regulation.text(in: language),
+                "workflow": names.workflow.text(in: language), "report": names.report.text(in: language),
+                "deadline": dueAt.map { Self.format($0, zone) } ?? "", "notificationDate": Self.format(notifiedAt, zone),
+                "detectionDate": detectedAt.map { Self.format($0, zone) } ?? "", "timeZone": zone.identifier,
+                "crossBorder": Self.yesNo(crossBorder, language), "reviewStatus": reviewStatus ?? "",
+                "link": "\(publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL)/incidents/\(incidentID.uuidString.lowercased())",
+            ]))
+        }
+        let html = rendered.count == 1 ? rendered[0].1.html : rendered.map { "<h2>\($0.0.name)</h2>\($0.1.html)" }.joined(separator: "<hr>")
+        let text = rendered.count == 1 ? rendered[0].1.text : rendered.map { "[\($0.0.name)]\n\n\($0.1.text)" }.joined(separator: "\n\n---\n\n")
+        for recipient in try await recipients(incidentID, includingObservers: event == .opening || event == .submission, session: session) {
+            try await unit.sendEmail(OutgoingEmail(to: [MailAddress(recipient)], subject: rendered[0].1.subject, text: text, html: html), from: sender)
+        }
+    }
+
+    /// Every distinct, valid address to tell about the incident.
+    func recipients(_ incidentID: UUID, includingObservers: Bool, session: PostgresSession) async throws -> [String] {
+        let rows = try await session.query("""
+            WITH i AS (SELECT * FROM incidents WHERE id = $1)
+            SELECT u.email FROM i JOIN users u ON u.id = i.notifier_user_id AND u.is_active
+            UNION ALL SELECT i.contact->>'email' FROM i
+            UNION ALL SELECT i.technical_contact->>'email' FROM i
+            UNION ALL SELECT o.email FROM i JOIN operators o ON o.id = i.operator_id
+            UNION ALL SELECT u.email FROM i JOIN operator_memberships m ON m.operator_id = i.operator_id AND m.is_administrator AND m.approved_at IS NOT NULL
+                      JOIN users u ON u.id = m.user_id AND u.is_active
+            UNION ALL SELECT g.notification_email FROM i JOIN regulators g ON g.id = i.regulator_id
+            UNION ALL SELECT u.email FROM i JOIN regulator_memberships m ON m.regulator_id = i.regulator_id JOIN users u ON u.id = m.user_id AND u.is_active
+                      WHERE m.is_administrator OR EXISTS (SELECT 1 FROM regulator_membership_sectors ms JOIN incident_sectors s ON s.sector_id = ms.sector_id
+                                                          WHERE ms.user_id = m.user_id AND s.incident_id = i.id)
+            UNION ALL SELECT b.notification_email FROM i JOIN incident_observers io ON io.incident_id = i.id JOIN observers b ON b.id = io.observer_id
+                      WHERE $2
+            UNION ALL SELECT u.email FROM i JOIN incident_observers io ON io.incident_id = i.id JOIN observer_memberships m ON m.observer_id = io.observer_id
+                      JOIN users u ON u.id = m.user_id AND u.is_active WHERE $2
+            """, incidentID, includingObservers)
+        var seen = Set<String>()
+        return try rows.compactMap { row -> String? in
+            guard let email = try row.decode("email", as: String?.self).map({ User.normalize(email: $0) }), TextRules.isEmail(email),
+                  seen.insert(email).inserted else { return nil }
+            return email
+        }
+    }
+
+    /// `2026-03-02 14:00 GMT+1`: a time as people of the incident's time zone read it.
+    static func format(_ date: Date, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return "\(formatter.string(from: date)) \(zone.abbreviation(for: date) ?? zone.identifier)"
+    }
+
+    static func yesNo(_ value: Bool, _ language: Language) -> String {
+        switch language {
+        case .en: return value ? "yes" : "no"
+        case .fr: return value ? "oui" : "non"
+        case .nl: return value ? "ja" : "nee"
+        case .de: return value ? "ja" : "nein"
+        }
+    }
+}
+
+extension Language {
+    /// The language's own name.
+    var name: String {
+        switch self {
+        case .en: return "English"
+        case .fr: return "Français"
+        case .nl: return "Nederlands"
+        case .de: return "Deutsch"
+        }
+    }
+}
