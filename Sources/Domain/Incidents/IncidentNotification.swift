@@ -85,9 +85,10 @@ public struct IncidentNotification: Sendable {
             }
         }
 
+        /// The first ten ASCII letters and digits of `name`, upper-cased (`X` when it has none).
         private static func code(_ name: String) -> String {
-            let letters = name.uppercased().unicodeScalars.filter { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
-            return String(String.UnicodeScalarView(letters.prefix(10))).isEmpty ? "X" : String(String.UnicodeScalarView(letters.prefix(10)))
+            let letters = name.uppercased().unicodeScalars.filter { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }.prefix(10)
+            return letters.isEmpty ? "X" : String(String.UnicodeScalarView(letters))
         }
     }
 
