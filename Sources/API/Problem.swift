@@ -92,6 +92,14 @@ struct Problem: Error, Sendable {
                                   detail: "Too many failed attempts; retry in \(seconds) seconds.")
             problem.headers[.retryAfter] = String(seconds)
             return problem
+        case .limitReached(let detail, let seconds):
+            var problem = Problem(status: .tooManyRequests, slug: "limit-reached", title: "Limit reached", detail: detail)
+            problem.headers[.retryAfter] = String(seconds)
+            return problem
+        case .preconditionFailed(let detail):
+            return Problem(status: .preconditionFailed, slug: "precondition-failed", title: "Precondition failed", detail: detail)
+        case .preconditionRequired(let detail):
+            return Problem(status: .preconditionRequired, slug: "precondition-required", title: "Precondition required", detail: detail)
         }
     }
 

@@ -370,4 +370,66 @@ struct IncidentNotificationTests {
         #expect(try await sweep(300) == [0, 0])
         await w.platform.shutdown()
     }
+
+    @Test("regulator changes: If-Match required and checked, closing e-mail on the transition only, override and reference audited, 403/404")
+    func regulatorChanges() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await TenantBoundaryTests.sessions(w, client, extra: ["ra2": "ra2@world.test"])
+            let ra = tokens["ra"]!
+            let setup = try await Self.configure(w, client, ra)
+            let closing = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/email-templates", ra, [
+                "name": "Closing", "event": "closing", "subject": ["en": "Incident {{reference}} closed"], "content": ["en": "Closed."]]), "closing")
+            var workflow = try object(try await call(client, .get, "/api/v1/notification-workflows/\(setup.workflow)", ra))
+            for key in ["id", "name_translations", "reports", "created_at", "updated_at"] { workflow.removeValue(forKey: key) }
+            workflow["name"] = ["en": "NIS2 energy"]
+            workflow["closing_template_id"] = closing
+            #expect(try await call(client, .put, "/api/v1/notification-workflows/\(setup.workflow)", ra, workflow).status == .ok)
+            let gas = try #require(try Self.items(try await call(client, .post, "/api/v1/incidents", tokens["opa"]!,
+                                                                 Self.notification(w, operatorID: w.operator1, sectors: [w.gas]))).first)
+            let id = try #require(gas["id"] as? String)
+            let path = "/api/v1/incidents/\(id)"
+            let etag = try #require(try await call(client, .get, path, ra).headers[.eTag])
+            func closedMails() async throws -> Int {
+                try await w.platform.postgres.query("SELECT 1 FROM emails WHERE subject LIKE '%closed'").count
+            }
+            // Who may: the regulator's administrator; its user outside the sector reads nothing, the operator only reads.
+            #expect(try await call(client, .patch, path, tokens["ru"]!, ["status": "closed"], headers: [.ifMatch: etag]).status == .notFound)
+            #expect(try await call(client, .patch, path, tokens["ra2"]!, ["status": "closed"], headers: [.ifMatch: etag]).status == .notFound)
+            #expect(try await call(client, .patch, path, tokens["opa"]!, ["status": "closed"], headers: [.ifMatch: etag]).status == .forbidden)
+            #expect(try await call(client, .patch, path, ra, ["status": "closed"]).status == .preconditionRequired)
+            #expect(try await call(client, .patch, path, ra, ["status": "closed"], headers: [.ifMatch: "\"stale\""]).status == .preconditionFailed)
+            let closed = try await call(client, .patch, path, ra, ["status": "closed", "significant": true], headers: [.ifMatch: etag])
+            #expect(closed.status == .ok)
+            #expect(try object(closed)["status"] as? String == "closed")
+            #expect(try object(closed)["significant"] as? Bool == true)
+            let newTag = try #require(closed.headers[.eTag])
+            #expect(newTag != etag)
+            let mails = try await closedMails()
+            #expect(mails > 0)
+            // The old ETag is stale now; closing again sends nothing.
+            #expect(try await call(client, .patch, path, ra, ["status": "closed"], headers: [.ifMatch: etag]).status == .preconditionFailed)
+            let again = try await call(client, .patch, path, ra, ["status": "closed"], headers: [.ifMatch: newTag])
+            #expect(again.status == .ok)
+            #expect(try await closedMails() == mails)
+            #expect(again.headers[.eTag] == newTag)
+            // Reopen, then a reference that is taken, then a free one.
+            let other = try #require(try Self.items(try await call(client, .post, "/api/v1/incidents", tokens["opa"]!,
+                                                                   Self.notification(w, operatorID: w.operator1))).first?["reference"] as? String)
+            let reopened = try await call(client, .patch, path, ra, ["status": "open"], headers: [.ifMatch: newTag])
+            #expect(try object(reopened)["status"] as? String == "open")
+            let current = try #require(reopened.headers[.eTag])
+            #expect(try await call(client, .patch, path, ra, ["reference": other], headers: [.ifMatch: current]).status == .conflict)
+            let renamed = try await call(client, .patch, path, ra, ["reference": "CASE-42"], headers: [.ifMatch: current])
+            #expect(try object(renamed)["reference"] as? String == "CASE-42")
+            #expect(try await closedMails() == mails)
+            let actions = try await w.platform.postgres.query("""
+                SELECT action FROM audit_events WHERE object_id = $1 AND action LIKE 'incident.%' ORDER BY id
+                """, id).map { try $0.decode("action", as: String.self) }
+            #expect(actions == ["incident.created", "incident.closed", "incident.significance_set", "incident.reopened", "incident.reference_changed"])
+            #expect(try await w.platform.postgres.query("SELECT significance_overridden FROM incidents WHERE id = $1::uuid", id).first?
+                .decode("significance_overridden", as: Bool.self) == true)
+        }
+        await w.platform.shutdown()
+    }
 }

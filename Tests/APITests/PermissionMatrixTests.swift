@@ -178,6 +178,8 @@ struct PermissionMatrixTests {
                         "regulation_ids": [w.regulation.text], "regulator_ids": [r1], "time_zone": "Europe/Luxembourg",
                         "notification_type": "incident", "notifier_name": "Matrix"],
                  expected: "pa:403 ra:422 ru:422 oa:403 ou:403 opa:422 opu:422 iu:422"),
+            Case(name: "change an incident out of reach", method: .patch, path: "/api/v1/incidents/\(UUID().text)", body: ["status": "closed"],
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "read an incident out of reach", method: .get, path: "/api/v1/incidents/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.

@@ -68,6 +68,15 @@ extension APIService {
         return .ok(.init(body: .json(.init(incident, responseLanguage(), now: Date()))))
     }
 
+    func updateIncident(_ input: Operations.UpdateIncident.Input) async throws -> Operations.UpdateIncident.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let change = IncidentChange(isOpen: body.status.map { $0 == .open }, significant: body.significant, reference: body.reference)
+        let incident = try await incidents.review.update(try await principal(), id: try Self.pathID(input.path.incidentId, "incident"),
+                                                         ifMatch: input.headers.ifMatch, change, client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.eTag, incident.etag)
+        return .ok(.init(body: .json(.init(incident, responseLanguage(), now: Date()))))
+    }
+
     /// The view a caller has without choosing: regulator staff review, observers observe,
     /// independent users see their own; operator members must name the operator.
     private static func naturalView(_ principal: Principal) throws -> IncidentView {

@@ -118,7 +118,9 @@ extension IncidentNotification {
             """, userID, time).first!.decode("n", as: Int.self)
         guard today + count <= dailyLimit else {
             let midnight = Calendar.utc.startOfDay(for: time).addingTimeInterval(86_400)
-            throw DomainError.rateLimited(retryAfterSeconds: max(1, Int(midnight.timeIntervalSince(time).rounded(.up))))
+            throw DomainError.limitReached("You may notify \(dailyLimit) incidents a day (each incident of a notification counts); "
+                                               + "\(today) today so far, this notification makes \(count).",
+                                           retryAfterSeconds: max(1, Int(midnight.timeIntervalSince(time).rounded(.up))))
         }
     }
 

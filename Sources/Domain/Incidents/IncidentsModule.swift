@@ -10,6 +10,7 @@ public struct IncidentsModule: PlatformModule {
     public let notification: IncidentNotification
     public let query: IncidentQuery
     public let deadlines: IncidentDeadlines
+    public let review: IncidentReview
     let postgres: PostgresClient
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox,
@@ -19,8 +20,9 @@ public struct IncidentsModule: PlatformModule {
         notification = IncidentNotification(postgres: postgres, outbox: outbox, sender: settings.mailFrom, publicURL: settings.publicURL,
                                             dailyLimit: settings.incidentDailyLimit, now: now)
         query = IncidentQuery(postgres: postgres)
-        deadlines = IncidentDeadlines(postgres: postgres, outbox: outbox, emails: IncidentEmails(sender: settings.mailFrom, publicURL: settings.publicURL),
-                                      logger: logger)
+        let emails = IncidentEmails(sender: settings.mailFrom, publicURL: settings.publicURL)
+        deadlines = IncidentDeadlines(postgres: postgres, outbox: outbox, emails: emails, logger: logger)
+        review = IncidentReview(outbox: outbox, emails: emails)
     }
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {}

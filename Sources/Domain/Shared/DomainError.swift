@@ -29,6 +29,12 @@ public enum DomainError: Error, Sendable, Equatable {
     case conflict(String)
     /// Too many attempts; retry after this many seconds.
     case rateLimited(retryAfterSeconds: Int)
+    /// A daily allowance is used up; retry after this many seconds.
+    case limitReached(String, retryAfterSeconds: Int)
+    /// The update named a version (`If-Match`) that is no longer the current one (412).
+    case preconditionFailed(String)
+    /// The update must name the version it changes (`If-Match`) and did not (428).
+    case preconditionRequired(String)
     /// The user must accept the terms of use (again) before anything else.
     case termsNotAccepted
     /// The platform requires a second factor and the user has not enrolled one yet.
