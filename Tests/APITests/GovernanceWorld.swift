@@ -24,8 +24,12 @@ struct GovernanceWorld {
     let observerAdmin1 = UUID(), observerUser1 = UUID(), observerAdmin2 = UUID(), observerUser2 = UUID()
     let operatorAdmin1 = UUID(), operatorUser1 = UUID(), operatorAdmin2 = UUID(), operatorUser2 = UUID()
     let independent = UUID()
-    /// Incident configuration: a question category of each regulator.
+    /// Incident configuration: a question category of each regulator, and (written by
+    /// ``insertIncidentConfiguration()``) a reminder template, an impact, a question, a report type
+    /// and a workflow of each.
     let category1 = UUID(), category2 = UUID()
+    let template1 = UUID(), template2 = UUID(), impact1 = UUID(), impact2 = UUID(), question1 = UUID(), question2 = UUID()
+    let reportType1 = UUID(), reportType2 = UUID(), workflow1 = UUID(), workflow2 = UUID()
     /// Users the tests act upon (never log in).
     let regulatorVictim = UUID(), operatorVictim = UUID(), independentVictim = UUID()
 
@@ -87,6 +91,31 @@ struct GovernanceWorld {
                 try await session.query("""
                     INSERT INTO operator_memberships (user_id, operator_id, is_administrator, approved_at) VALUES ($1, $2, $3, now())
                     """, user, operatorID, admin)
+            }
+        }
+    }
+
+    /// A reminder template, an impact, a question, a report type and a workflow of each regulator.
+    func insertIncidentConfiguration() async throws {
+        try await platform.postgres.withTransaction { [self] session in
+            for (regulator, template, impact, question, reportType, workflow) in [
+                (regulator1, template1, impact1, question1, reportType1, workflow1), (regulator2, template2, impact2, question2, reportType2, workflow2),
+            ] {
+                try await session.query("""
+                    INSERT INTO incident_email_templates (id, regulator_id, name, event, subject, content)
+                    VALUES ($1, $2, 'Reminder', 'reminder', '{"en": "Reminder"}', '{"en": "Due {{deadline}}."}')
+                    """, template, regulator)
+                try await session.query("INSERT INTO impacts (id, regulator_id, label) VALUES ($1, $2, '{\"en\": \"Outage\"}')", impact, regulator)
+                try await session.query("INSERT INTO impact_regulations (impact_id, regulation_id) VALUES ($1, $2)", impact, regulation)
+                try await session.query("""
+                    INSERT INTO questions (id, regulator_id, reference, kind, label) VALUES ($1, $2, 'SUMMARY', 'freeText', '{"en": "Summary"}')
+                    """, question, regulator)
+                try await session.query("""
+                    INSERT INTO report_types (id, regulator_id, name, label) VALUES ($1, $2, 'early-warning', '{"en": "Early warning"}')
+                    """, reportType, regulator)
+                try await session.query("""
+                    INSERT INTO notification_workflows (id, regulator_id, regulation_id, name) VALUES ($1, $2, $3, '{"en": "NIS2"}')
+                    """, workflow, regulator, regulation)
             }
         }
     }

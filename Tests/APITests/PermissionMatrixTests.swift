@@ -164,8 +164,22 @@ struct PermissionMatrixTests {
                  expected: "pa:403 ra:201 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
             Case(name: "read a question out of reach", method: .get,
                  path: "/api/v1/questions/\(UUID().text)", body: nil, expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
-            Case(name: "preview another regulator's template", method: .post, path: "/api/v1/email-templates/\(UUID().text)/preview", body: nil,
-                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "preview one's regulator's template", method: .post, path: "/api/v1/email-templates/\(w.template1.text)/preview", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "read one's regulator's questionnaire", method: .get, path: "/api/v1/report-types/\(w.reportType1.text)/questionnaire",
+                 body: nil, expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "set one's regulator's questionnaire", method: .put, path: "/api/v1/report-types/\(w.reportType1.text)/questionnaire",
+                 body: ["sections": [["category_id": w.category1.text, "questions": [["question_id": w.question1.text]]] as [String: any Sendable]]],
+                 expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "set one's regulator's workflow reports", method: .put, path: "/api/v1/notification-workflows/\(w.workflow1.text)/reports",
+                 body: ["reports": [["report_type_id": w.reportType1.text, "trigger": "detection", "delay_hours": 24] as [String: any Sendable]]],
+                 expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "copy one's regulator's question", method: .post, path: "/api/v1/questions/\(w.question1.text)/duplicate", body: nil,
+                 expected: "pa:404 ra:201 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "copy one's regulator's workflow", method: .post, path: "/api/v1/notification-workflows/\(w.workflow1.text)/duplicate",
+                 body: nil, expected: "pa:404 ra:201 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // Every other kind of configuration object, own and the other regulator's.
+        ] + Self.configurationCases(w) + [
             // Incidents: notifiers get the wizard's options; each caller lists from their own side.
             Case(name: "notification options", method: .get, path: "/api/v1/notification-options", body: nil,
                  expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:200 opu:200 iu:200"),
@@ -175,7 +189,7 @@ struct PermissionMatrixTests {
                  expected: "pa:403 ra:200 ru:200 oa:200 ou:200 opa:422 opu:422 iu:200"),
             Case(name: "notify an incident no workflow takes", method: .post, path: "/api/v1/incidents",
                  body: ["contact": ["first_name": "A", "last_name": "B", "email": "a@b.test", "phone": "+352 26 00 00 01"],
-                        "regulation_ids": [w.regulation.text], "regulator_ids": [r1], "time_zone": "Europe/Luxembourg",
+                        "regulation_ids": [w.regulation.text], "regulator_ids": [r2], "time_zone": "Europe/Luxembourg",
                         "notification_type": "incident", "notifier_name": "Matrix"],
                  expected: "pa:403 ra:422 ru:422 oa:403 ou:403 opa:422 opu:422 iu:422"),
             Case(name: "change an incident out of reach", method: .patch, path: "/api/v1/incidents/\(UUID().text)", body: ["status": "closed"],
@@ -188,9 +202,53 @@ struct PermissionMatrixTests {
         ]
     }
 
+    /// For templates, impacts, questions, report types and workflows: reading and replacing one's
+    /// regulator's object; reading, replacing, deleting and the sub-resources of the other's.
+    static func configurationCases(_ w: GovernanceWorld) -> [Case] {
+        let kinds: [(noun: String, path: String, own: UUID, other: UUID, body: [String: any Sendable])] = [
+            ("e-mail template", "email-templates", w.template1, w.template2,
+             ["name": "Reminder", "event": "reminder", "subject": ["en": "Reminder"], "content": ["en": "Due {{deadline}}."]]),
+            ("impact", "impacts", w.impact1, w.impact2, ["label": ["en": "Outage"], "regulation_ids": [w.regulation.text]]),
+            ("question", "questions", w.question1, w.question2, ["reference": "SUMMARY", "kind": "freeText", "label": ["en": "Summary"]]),
+            ("report type", "report-types", w.reportType1, w.reportType2, ["name": "early-warning", "label": ["en": "Early warning"]]),
+            ("notification workflow", "notification-workflows", w.workflow1, w.workflow2, ["name": ["en": "NIS2"], "regulation_id": w.regulation.text]),
+        ]
+        let outside = "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"
+        let otherWrite = "pa:404 ra:404 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"
+        var cases: [Case] = []
+        for kind in kinds {
+            let own = "/api/v1/\(kind.path)/\(kind.own.text)", other = "/api/v1/\(kind.path)/\(kind.other.text)"
+            cases += [
+                Case(name: "read one's regulator's \(kind.noun)", method: .get, path: own, body: nil,
+                     expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "replace one's regulator's \(kind.noun)", method: .put, path: own, body: kind.body,
+                     expected: "pa:404 ra:200 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read another regulator's \(kind.noun)", method: .get, path: other, body: nil, expected: outside),
+                Case(name: "replace another regulator's \(kind.noun)", method: .put, path: other, body: kind.body, expected: otherWrite),
+                Case(name: "delete another regulator's \(kind.noun)", method: .delete, path: other, body: nil, expected: otherWrite),
+            ]
+        }
+        cases += [
+            Case(name: "preview another regulator's template", method: .post, path: "/api/v1/email-templates/\(w.template2.text)/preview",
+                 body: nil, expected: outside),
+            Case(name: "read another regulator's questionnaire", method: .get, path: "/api/v1/report-types/\(w.reportType2.text)/questionnaire",
+                 body: nil, expected: outside),
+            Case(name: "set another regulator's questionnaire", method: .put, path: "/api/v1/report-types/\(w.reportType2.text)/questionnaire",
+                 body: ["sections": [[String: any Sendable]]()], expected: otherWrite),
+            Case(name: "set another regulator's workflow reports", method: .put, path: "/api/v1/notification-workflows/\(w.workflow2.text)/reports",
+                 body: ["reports": [[String: any Sendable]]()], expected: otherWrite),
+            Case(name: "copy another regulator's question", method: .post, path: "/api/v1/questions/\(w.question2.text)/duplicate", body: nil,
+                 expected: otherWrite),
+            Case(name: "copy another regulator's workflow", method: .post, path: "/api/v1/notification-workflows/\(w.workflow2.text)/duplicate",
+                 body: nil, expected: otherWrite),
+        ]
+        return cases
+    }
+
     @Test("every role against every governance operation, own and other organisations")
     func matrix() async throws {
         let world = try await GovernanceWorld()
+        try await world.insertIncidentConfiguration()
         try await world.fixture.withClient { client in
             let tokens = try await world.sessions(client)
             for item in Self.cases(world) {

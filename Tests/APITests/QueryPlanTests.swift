@@ -41,9 +41,7 @@ struct QueryPlanTests {
             principals[1].1, view: .reviewer, filter: IncidentFilter(isOpen: true, crossBorder: true, search: "POWER"), limit: 50, after: nil)))
         statements.append(("incidents page (operator)", try IncidentQuery.listStatement(principals[2].1, view: .operator(operatorID),
                                                                                        filter: IncidentFilter(), limit: 50, after: nil)))
-        let (visible, bindings) = IncidentQuery.visibility(principals[1].1, firstBinding: 2)
-        statements.append(("one incident", Statement(sql: "SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1 AND \(visible)",
-                                                     bindings: [UUID()] + bindings)))
+        statements.append(("one incident", IncidentQuery.byIDsStatement(principals[1].1, ids: [UUID()])))
         let regulator = try #require(principals[1].1.affiliations.regulator?.regulatorID)
         statements.append(("audit page", AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: nil)))
         statements.append(("audit page (regulator scope)", AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: regulator)))

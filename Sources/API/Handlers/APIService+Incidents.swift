@@ -16,8 +16,7 @@ extension APIService {
         let principal = try await principal()
         let ids = try await incidents.notification.notify(principal, try NotificationInput(body), idempotencyKey: input.headers.idempotencyKey,
                                                           client: RequestInfo.current.client)
-        var created: [Incident] = []
-        for id in ids { created.append(try await incidents.query.incident(principal, id: id)) }
+        let created = try await incidents.query.incidents(principal, ids: ids)
         let language = responseLanguage()
         let now = Date()
         return .created(.init(body: .json(.init(items: created.map { .init($0, language, now: now) }))))

@@ -65,7 +65,7 @@ public struct EmailTemplate: Sendable, Equatable {
     /// The e-mail in `language` (else English) with `values` substituted.
     public func render(in language: Language, values: [String: String]) -> RenderedEmail {
         let markdown = content.text(in: language)
-        return RenderedEmail(language: subject.values[language.rawValue] != nil ? language : .en,
+        return RenderedEmail(language: content.values[language.rawValue] != nil ? language : .en,
                              subject: MarkdownMail.text(subject.text(in: language), values: values, singleLine: true),
                              html: MarkdownMail.html(markdown, values: values, linkPlaceholders: Self.linkPlaceholders),
                              text: MarkdownMail.text(markdown, values: values))
@@ -87,7 +87,7 @@ public struct EmailTemplate: Sendable, Equatable {
 
 /// An e-mail ready to send or show.
 public struct RenderedEmail: Sendable, Equatable {
-    /// The language the subject was written in (English when the requested one is missing).
+    /// The language the body was written in (English when the requested one is missing).
     public var language: Language
     public var subject: String
     public var html: String

@@ -164,7 +164,8 @@ extension Incident.Report {
     /// The report's status at `now`.
     public func displayStatus(at now: Date) -> ReportDisplayStatus {
         if firstSubmittedAt != nil { return late == true ? .submittedLate : .submitted }
-        if overdueAt != nil { return .overdue }
+        // From the due time, not from `overdueAt`: the sweep's mark lags by up to a minute and a
+        // due time moved later must read as not overdue at once.
         if let dueAt, now > dueAt { return .overdue }
         return .notSubmitted
     }

@@ -128,7 +128,7 @@ extension IncidentNotification {
                                 input: NotificationInput, notifiedAt: Date, unit: UnitOfWork, client: ClientInfo) async throws -> UUID {
         let session = unit.session
         let id = UUID()
-        let reference = try await Self.nextReference(entity: notifier.entityCode, sectors: sectors, workflowID: workflowID, at: notifiedAt,
+        let reference = try await Self.nextReference(entity: notifier.entityCode, sectors: sectors, at: notifiedAt,
                                                      session: session)
         var operatorID: UUID?, notifierRegulatorID: UUID?
         switch notifier {
@@ -173,7 +173,7 @@ extension IncidentNotification {
     /// root acronym, then acronym) gives its root's acronym and its own (`GEN` for a root sector
     /// without sub-sectors; `GEN_GEN` without sectors); the number comes from the entity's yearly
     /// counter, which never gives a number twice; the year is the notification's (UTC).
-    static func nextReference(entity: String, sectors: [UUID], workflowID: UUID, at time: Date, session: PostgresSession) async throws -> String {
+    static func nextReference(entity: String, sectors: [UUID], at time: Date, session: PostgresSession) async throws -> String {
         let sector = try await session.query("""
             SELECT coalesce(p.acronym, s.acronym) AS root, CASE WHEN p.id IS NULL THEN 'GEN' ELSE s.acronym END AS leaf
             FROM sectors s LEFT JOIN sectors p ON p.id = s.parent_id WHERE s.id = ANY($1::uuid[])

@@ -51,13 +51,22 @@ public struct IncidentQuery: Sendable {
 
     /// An incident the caller reaches from any of their affiliations; 404 otherwise.
     public func incident(_ principal: Principal, id: UUID) async throws -> Incident {
+        guard let incident = try await incidents(principal, ids: [id]).first else { throw DomainError.notFound("No such incident.") }
+        return incident
+    }
+
+    /// The incidents of `ids` the caller reaches, in the order of `ids` (one query).
+    public func incidents(_ principal: Principal, ids: [UUID]) async throws -> [Incident] {
         try principal.requireAccess(.incidentsRead)
-        let (condition, bindings) = Self.visibility(principal, firstBinding: 2)
-        guard let row = try await postgres.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1 AND \(condition)",
-                                                 bindings: [id] + bindings).first else {
-            throw DomainError.notFound("No such incident.")
-        }
-        return try Incident(row: row)
+        let found = try await postgres.query(Self.byIDsStatement(principal, ids: ids)).map(Incident.init(row:))
+        return ids.compactMap { id in found.first { $0.id == id } }
+    }
+
+    /// The query of ``incidents(_:ids:)``.
+    static func byIDsStatement(_ principal: Principal, ids: [UUID]) -> Statement {
+        let (condition, bindings) = visibility(principal, firstBinding: 2)
+        return Statement(sql: "SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = ANY($1::uuid[]) AND \(condition)",
+                         bindings: [ids] + bindings)
     }
 
     /// The incidents of `view`, newest notification first.
