@@ -196,6 +196,24 @@ struct PermissionMatrixTests {
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "read an incident out of reach", method: .get, path: "/api/v1/incidents/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            // An incident with a submitted version: its notifier's side files reports, its regulator
+            // reviews them, its observer reads; nobody else reaches it.
+            Case(name: "read a reachable incident", method: .get, path: "/api/v1/incidents/\(w.incident1.text)", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:200 ou:200 opa:200 opu:200 iu:404"),
+            Case(name: "read its access log", method: .get, path: "/api/v1/incidents/\(w.incident1.text)/access-log", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:200 ou:200 opa:200 opu:200 iu:404"),
+            Case(name: "read a version", method: .get, path: "/api/v1/report-versions/\(w.version1.text)", body: nil,
+                 expected: "pa:404 ra:200 ru:200 oa:200 ou:200 opa:200 opu:200 iu:404"),
+            Case(name: "open a report's form", method: .get, path: "/api/v1/incidents/\(w.incident1.text)/reports/\(w.incidentStage.text)/form",
+                 body: nil, expected: "pa:404 ra:403 ru:403 oa:403 ou:403 opa:200 opu:200 iu:404"),
+            Case(name: "submit a report", method: .post, path: "/api/v1/incidents/\(w.incident1.text)/reports/\(w.incidentStage.text)/versions",
+                 body: ["answers": [[String: any Sendable]]()], expected: "pa:404 ra:403 ru:403 oa:403 ou:403 opa:201 opu:201 iu:404"),
+            Case(name: "review a version (without If-Match)", method: .put, path: "/api/v1/report-versions/\(w.version1.text)/review",
+                 body: ["review_status": "passed"], expected: "pa:404 ra:428 ru:428 oa:403 ou:403 opa:403 opu:403 iu:404"),
+            Case(name: "delete an incident with versions", method: .delete, path: "/api/v1/incidents/\(w.incident1.text)", body: nil,
+                 expected: "pa:404 ra:403 ru:403 oa:403 ou:403 opa:409 opu:409 iu:404"),
+            Case(name: "read a version out of reach", method: .get, path: "/api/v1/report-versions/\(UUID().text)", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.
             Case(name: "read the audit log", method: .get, path: "/api/v1/audit-events", body: nil,
                  expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
@@ -211,7 +229,8 @@ struct PermissionMatrixTests {
             ("impact", "impacts", w.impact1, w.impact2, ["label": ["en": "Outage"], "regulation_ids": [w.regulation.text]]),
             ("question", "questions", w.question1, w.question2, ["reference": "SUMMARY", "kind": "freeText", "label": ["en": "Summary"]]),
             ("report type", "report-types", w.reportType1, w.reportType2, ["name": "early-warning", "label": ["en": "Early warning"]]),
-            ("notification workflow", "notification-workflows", w.workflow1, w.workflow2, ["name": ["en": "NIS2"], "regulation_id": w.regulation.text]),
+            ("notification workflow", "notification-workflows", w.workflow1, w.workflow2,
+             ["name": ["en": "NIS2"], "regulation_id": w.regulation.text]),
         ]
         let outside = "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"
         let otherWrite = "pa:404 ra:404 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"

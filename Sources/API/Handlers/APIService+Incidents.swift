@@ -49,10 +49,12 @@ extension APIService {
             notifiedBefore: query.notifiedBefore, search: query.q)
         let page = try await incidents.query.list(principal, view: view, filter: filter, limit: limit, cursor: query.cursor)
         linkNext("/api/v1/incidents", limit: limit, cursor: page.nextCursor, query: [
-            ("view", query.view?.rawValue), ("operator_id", query.operatorId), ("status", query.status?.rawValue), ("regulation_id", query.regulationId),
+            ("view", query.view?.rawValue), ("operator_id", query.operatorId), ("status", query.status?.rawValue), ("regulation_id",
+                query.regulationId),
             ("workflow_id", query.workflowId), ("sector_id", query.sectorId), ("significant", query.significant.map(String.init)),
             ("cross_border", query.crossBorder.map(String.init)), ("notification_type", query.notificationType?.rawValue),
-            ("notified_from", query.notifiedFrom.map(RFC3339DateTranscoder.format)), ("notified_before", query.notifiedBefore.map(RFC3339DateTranscoder.format)),
+            ("notified_from", query.notifiedFrom.map(RFC3339DateTranscoder.format)), ("notified_before",
+                                                                                      query.notifiedBefore.map(RFC3339DateTranscoder.format)),
             ("q", query.q),
         ])
         let language = responseLanguage()
@@ -74,6 +76,51 @@ extension APIService {
                                                          ifMatch: input.headers.ifMatch, change, client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, incident.etag)
         return .ok(.init(body: .json(.init(incident, responseLanguage(), now: Date()))))
+    }
+
+    func deleteIncident(_ input: Operations.DeleteIncident.Input) async throws -> Operations.DeleteIncident.Output {
+        try await incidents.reports.deleteIncident(try await principal(), id: try Self.pathID(input.path.incidentId, "incident"),
+                                                   client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    func getReportForm(_ input: Operations.GetReportForm.Input) async throws -> Operations.GetReportForm.Output {
+        let form = try await incidents.reports.form(try await principal(), incidentID: try Self.pathID(input.path.incidentId, "incident"),
+                                                    stageID: try Self.pathID(input.path.stageId, "report"))
+        return .ok(.init(body: .json(.init(form, responseLanguage(), now: Date()))))
+    }
+
+    func submitReport(_ input: Operations.SubmitReport.Input) async throws -> Operations.SubmitReport.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let version = try await incidents.reports.submit(
+            try await principal(), incidentID: try Self.pathID(input.path.incidentId,
+                                                               "incident"), stageID: try Self.pathID(input.path.stageId, "report"),
+            try ReportSubmission(body), idempotencyKey: input.headers.idempotencyKey, client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.eTag, version.etag)
+        return .created(.init(body: .json(.init(version, responseLanguage()))))
+    }
+
+    func listIncidentAccessLog(_ input: Operations.ListIncidentAccessLog.Input) async throws -> Operations.ListIncidentAccessLog.Output {
+        let limit = input.query.limit ?? 50
+        let page = try await incidents.reports.accessLog(try await principal(), incidentID: try Self.pathID(input.path.incidentId, "incident"),
+                                                         limit: limit, cursor: input.query.cursor)
+        linkNext("/api/v1/incidents/\(input.path.incidentId)/access-log", limit: limit, cursor: page.nextCursor, query: [])
+        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.AccessLogEntry.init), nextCursor: page.nextCursor))))
+    }
+
+    func getReportVersion(_ input: Operations.GetReportVersion.Input) async throws -> Operations.GetReportVersion.Output {
+        let version = try await incidents.reports.version(try await principal(), id: try Self.pathID(input.path.versionId, "report version"))
+        RequestInfo.current.responseHeaders.add(.eTag, version.etag)
+        return .ok(.init(body: .json(.init(version, responseLanguage()))))
+    }
+
+    func reviewReportVersion(_ input: Operations.ReviewReportVersion.Input) async throws -> Operations.ReviewReportVersion.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let version = try await incidents.reports.review(
+            try await principal(), versionID: try Self.pathID(input.path.versionId, "report version"), ifMatch: input.headers.ifMatch,
+            status: ReviewStatus(rawValue: body.reviewStatus.rawValue)!, comment: body.comment ?? "", client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.eTag, version.etag)
+        return .ok(.init(body: .json(.init(version, responseLanguage()))))
     }
 
     /// The view a caller has without choosing: regulator staff review, observers observe,

@@ -229,13 +229,87 @@ extension Components.Schemas.Incident {
             notificationType: .init(rawValue: incident.notificationType.rawValue)!, crossBorder: incident.crossBorder, timeZone: incident.timeZone,
             detectedAt: incident.detectedAt, notifiedAt: incident.notifiedAt, status: incident.isOpen ? .open : .closed,
             significant: incident.significant, nextDeadline: incident.nextDeadline,
-            reports: incident.reports.map { report in
-                .init(stageId: report.stageID.apiString, reportTypeId: report.reportTypeID.apiString, name: report.name,
-                      label: report.label.text(in: language), labelTranslations: report.label.api, position: report.position,
-                      trigger: .init(rawValue: report.trigger.rawValue)!, delayHours: report.delayHours, triggeredAt: report.triggeredAt,
-                      dueAt: report.dueAt, firstSubmittedAt: report.firstSubmittedAt, late: report.late,
-                      status: .init(rawValue: report.displayStatus(at: now).rawValue)!)
-            },
+            reports: incident.reports.map { .init($0, language, now: now, submittable: incident.isSubmittable($0.stageID)) },
             updatedAt: incident.updatedAt)
+    }
+}
+
+extension Components.Schemas.IncidentReport {
+    init(_ report: Incident.Report, _ language: Language, now: Date, submittable: Bool) {
+        self.init(
+            stageId: report.stageID.apiString, reportTypeId: report.reportTypeID.apiString, name: report.name,
+            label: report.label.text(in: language), labelTranslations: report.label.api, position: report.position,
+            trigger: .init(rawValue: report.trigger.rawValue)!, delayHours: report.delayHours, triggeredAt: report.triggeredAt,
+            dueAt: report.dueAt, firstSubmittedAt: report.firstSubmittedAt, late: report.late,
+            status: .init(rawValue: report.displayStatus(at: now).rawValue)!,
+            reviewStatus: report.reviewStatus.map { .init(rawValue: $0.rawValue)! }, submittable: submittable,
+            versions: report.versions.map {
+                .init(id: $0.id.apiString, number: $0.number, submittedAt: $0.submittedAt, late: $0.late,
+                      reviewStatus: .init(rawValue: $0.reviewStatus.rawValue)!)
+            })
+    }
+}
+
+// Reports: versions, forms, reviews and the access log.
+
+extension Components.Schemas.ReportAnswer {
+    init(_ answer: ReportAnswer) {
+        self.init(questionId: answer.questionID.apiString, choices: answer.choices.map(\.apiString), text: answer.text, codes: answer.codes,
+                  date: answer.date)
+    }
+
+    func domain(_ index: Int) throws -> ReportAnswer {
+        ReportAnswer(questionID: try APIService.uuid(field: "answers[\(index)].question_id")(questionId),
+                     choices: try (choices ?? []).map(APIService.uuid(field: "answers[\(index)].choices")), text: text ?? "", codes: codes ?? [],
+                     date: date)
+    }
+}
+
+extension ReportSubmission {
+    init(_ body: Components.Schemas.ReportSubmission) throws {
+        self.init(timeZone: body.timeZone, startedAt: body.startedAt, detectedAt: body.detectedAt, resolvedAt: body.resolvedAt,
+                  answers: try body.answers.enumerated().map { try $1.domain($0) },
+                  impactIDs: try (body.impactIds ?? []).map(APIService.uuid(field: "impact_ids")))
+    }
+}
+
+extension Components.Schemas.ImpactChoice {
+    init(id: UUID, label: LanguageMap, headline: LanguageMap? = nil, sectorIDs: [UUID]? = nil, _ language: Language) {
+        self.init(id: id.apiString, label: label.text(in: language), labelTranslations: label.api, headline: headline?.text(in: language),
+                  sectorIds: sectorIDs?.map(\.apiString))
+    }
+}
+
+extension Components.Schemas.ReportVersion {
+    init(_ version: ReportVersion, _ language: Language) {
+        self.init(
+            id: version.id.apiString, incidentId: version.incidentID.apiString, incidentReference: version.incidentReference,
+            stageId: version.stageID.apiString, reportTypeId: version.reportTypeID.apiString, reportName: version.reportName,
+            reportLabel: version.reportLabel.text(in: language), number: version.number, submittedAt: version.submittedAt,
+            submitterName: version.submitterName, late: version.late, timeZone: version.timeZone, startedAt: version.startedAt,
+            detectedAt: version.detectedAt, resolvedAt: version.resolvedAt, questionnaire: .init(version.questionnaire, language),
+            answers: version.answers.map(Components.Schemas.ReportAnswer.init), impacts: version.impacts.map { .init(id: $0.id,
+                label: $0.label, language) },
+            reviewStatus: .init(rawValue: version.reviewStatus.rawValue)!, reviewComment: version.reviewComment, reviewedAt: version.reviewedAt)
+    }
+}
+
+extension Components.Schemas.ReportForm {
+    init(_ form: ReportForm, _ language: Language, now: Date) {
+        self.init(
+            incidentId: form.incidentID.apiString, report: .init(form.report, language, now: now, submittable: form.submittable),
+            questionnaire: .init(form.questionnaire, language), answers: form.answers.map(Components.Schemas.ReportAnswer.init),
+            timeZone: form.timeZone, startedAt: form.startedAt, detectedAt: form.detectedAt, resolvedAt: form.resolvedAt,
+            detectionLocked: form.detectionLocked,
+            impacts: form.impacts.map { .init(id: $0.id, label: $0.label, headline: $0.headline, sectorIDs: $0.sectorIDs, language) },
+            impactIds: form.impactIDs.map(\.apiString), regions: IncidentRegions.all.map { .init(code: $0.code, name: $0.name) })
+    }
+}
+
+extension Components.Schemas.AccessLogEntry {
+    init(_ entry: IncidentAccessEntry) {
+        self.init(id: entry.id.apiString, at: entry.at, versionId: entry.versionID?.apiString, userName: entry.userName,
+                  role: .init(rawValue: entry.role) ?? .independentUser, side: .init(rawValue: entry.side.rawValue)!,
+                  organisationName: entry.organisationName, action: .init(rawValue: entry.action.rawValue)!, document: entry.document)
     }
 }

@@ -48,10 +48,28 @@ public struct Incident: Sendable, Equatable {
         public var firstSubmittedAt: Date?
         public var late: Bool?
         public var overdueAt: Date?
+        /// Its submitted versions, oldest first.
+        public var versions: [VersionSummary]
+
+        /// The review status of the latest version, if one was submitted.
+        public var reviewStatus: ReviewStatus? { versions.last?.reviewStatus }
 
         enum CodingKeys: String, CodingKey {
             case stageID = "stage_id", reportTypeID = "report_type_id", name, label, position, trigger, delayHours = "delay_hours",
-                 triggeredAt = "triggered_at", dueAt = "due_at", firstSubmittedAt = "first_submitted_at", late, overdueAt = "overdue_at"
+                 triggeredAt = "triggered_at", dueAt = "due_at", firstSubmittedAt = "first_submitted_at", late, overdueAt = "overdue_at", versions
+        }
+    }
+
+    /// A submitted version of a report, as incidents list it.
+    public struct VersionSummary: Sendable, Equatable, Codable {
+        public var id: UUID
+        public var number: Int
+        public var submittedAt: Date
+        public var late: Bool
+        public var reviewStatus: ReviewStatus
+
+        enum CodingKeys: String, CodingKey {
+            case id, number, submittedAt = "submitted_at", late, reviewStatus = "review_status"
         }
     }
 
@@ -91,6 +109,35 @@ public struct Incident: Sendable, Equatable {
         reports.first { $0.firstSubmittedAt == nil }?.dueAt
     }
 
+    /// Whether the report of `stageID` may be submitted now: the incident is open and the report
+    /// is the frontier (the first, or the previous one was submitted) with no later report
+    /// submitted yet. Earlier reports are frozen once a later one exists.
+    public func isSubmittable(_ stageID: UUID) -> Bool {
+        guard isOpen, let index = reports.firstIndex(where: { $0.stageID == stageID }) else { return false }
+        return (index == 0 || reports[index - 1].firstSubmittedAt != nil) && reports[(index + 1)...].allSatisfy { $0.firstSubmittedAt == nil }
+    }
+
+    /// Whether the caller files its reports: an approved member of its operator, a member of the
+    /// regulator that notified it, or the independent user who did.
+    public func isNotifier(_ principal: Principal) -> Bool {
+        let affiliations = principal.affiliations
+        switch notifier {
+        case .operator(let operatorID):
+            return affiliations.operators.contains { $0.operatorID == operatorID && $0.isApproved }
+        case .regulator(let regulatorID):
+            return affiliations.regulator?.regulatorID == regulatorID
+        case .independentUser:
+            return notifierUserID == principal.userID && affiliations.role == .independentUser
+        }
+    }
+
+    /// Whether the caller reviews it: the staff of its regulator, users for incidents of their
+    /// sectors or without sectors.
+    public func isReviewer(_ principal: Principal) -> Bool {
+        guard let regulator = principal.affiliations.regulator, regulator.regulatorID == regulatorID else { return false }
+        return regulator.isAdministrator || sectorIDs.isEmpty || !Set(sectorIDs).isDisjoint(with: regulator.sectorIDs)
+    }
+
     /// The ETag of the incident's current state.
     public var etag: String { "\"\(id.uuidString.lowercased())-\(revision)\"" }
 
@@ -104,7 +151,11 @@ public struct Incident: Sendable, Equatable {
                     'stage_id', r.stage_id, 'report_type_id', r.report_type_id, 'name', rt.name, 'label', rt.label, 'position', r.position,
                     'trigger', r.trigger, 'delay_hours', r.delay_hours, 'triggered_at', extract(epoch FROM r.triggered_at),
                     'due_at', extract(epoch FROM r.due_at), 'first_submitted_at', extract(epoch FROM r.first_submitted_at), 'late', r.late,
-                    'overdue_at', extract(epoch FROM r.overdue_at)) ORDER BY r.position)
+                    'overdue_at', extract(epoch FROM r.overdue_at),
+                    'versions', coalesce((SELECT json_agg(json_build_object('id', v.id, 'number', v.number, 'submitted_at', extract(epoch FROM v.submitted_at),
+                                                                            'late', v.late, 'review_status', v.review_status) ORDER BY v.number)
+                                          FROM report_versions v WHERE v.incident_id = r.incident_id AND v.stage_id = r.stage_id), '[]'))
+                    ORDER BY r.position)
          FROM incident_reports r JOIN report_types rt ON rt.id = r.report_type_id WHERE r.incident_id = i.id)::text AS reports
         """
 

@@ -65,18 +65,21 @@ enum IncidentDemoData {
             openingTemplateID: templates[.opening], closingTemplateID: templates[.closing], reviewStatusTemplateID: templates[.reviewStatus],
             overdueTemplateID: templates[.overdue]), client: client)
         _ = try await configuration.setStages(administrator, workflowID: workflow.id, stages, client: client)
-        try await notifyDemoIncidents(platform, nis2: nis2, regulatorID: regulatorID, sectors: sectors)
+        try await notifyDemoIncidents(platform, nis2: nis2, regulatorID: regulatorID, sectors: sectors, reviewer: administrator)
         return true
     }
 
-    /// A few incidents to look at: PowerCo's fresh one (early warning due within the day), an
-    /// older one whose early warning and notification are overdue, and a RailWays near miss.
-    private static func notifyDemoIncidents(_ platform: Platform, nis2: UUID, regulatorID: UUID, sectors: [String: UUID]) async throws {
+    /// A few incidents to look at: PowerCo's fresh one (early warning due within the day); an
+    /// older one whose early warning (late, review passed) and notification (revision required)
+    /// were submitted; and a RailWays near miss with its early warning submitted late, unreviewed.
+    private static func notifyDemoIncidents(_ platform: Platform, nis2: UUID, regulatorID: UUID, sectors: [String: UUID],
+                                            reviewer: Principal) async throws {
         let now = Date()
-        let incidents: [(account: String, sector: String, hoursAgo: Double, type: NotificationType, crossBorder: Bool, reference: String)] = [
-            ("power.admin", "ELEC", 2, .incident, false, "SOC-2026-0142"),
-            ("power.admin", "ELEC", 120, .incident, true, "SOC-2026-0117"),
-            ("rail.admin", "RAIL", 30, .nearMiss, false, "RW-CERT-88"),
+        let incidents: [(account: String, sector: String, hoursAgo: Double, type: NotificationType, crossBorder: Bool, reference: String,
+                         reviews: [ReviewStatus])] = [
+            ("power.admin", "ELEC", 2, .incident, false, "SOC-2026-0142", []),
+            ("power.admin", "ELEC", 120, .incident, true, "SOC-2026-0117", [.passed, .revisionRequired]),
+            ("rail.admin", "RAIL", 30, .nearMiss, false, "RW-CERT-88", [.unreviewed]),
         ]
         for incident in incidents {
             let email = "\(incident.account)@\(DemoData.domain)"
@@ -89,15 +92,50 @@ enum IncidentDemoData {
                 return (principal, affiliations.operators[0].operatorID)
             }
             let name = email.split(separator: "@")[0].split(separator: ".").map { $0.prefix(1).uppercased() + $0.dropFirst() }
-            _ = try await platform.incidents.notification.notify(principal, NotificationInput(
+            let ids = try await platform.incidents.notification.notify(principal, NotificationInput(
                 operatorID: operatorID,
                 contact: IncidentContact(firstName: name.first ?? "Demo", lastName: name.last ?? "User", title: "Security officer", email: email,
                                          phone: "+352 26 00 00 10"),
                 internalReference: incident.reference, regulationIDs: [nis2], regulatorIDs: [regulatorID],
                 sectorIDs: [sectors[incident.sector]].compactMap { $0 }, detectedAt: now.addingTimeInterval(-incident.hoursAgo * 3600),
                 timeZone: "Europe/Luxembourg", notificationType: incident.type, crossBorder: incident.crossBorder), client: .system)
+            for (index, review) in incident.reviews.enumerated() {
+                try await fileDemoReport(platform, principal, incidentID: ids[0], reportIndex: index, review: review, reviewer: reviewer)
+            }
         }
     }
+
+    /// Submits the report at `reportIndex` with plausible answers to every question, then gives
+    /// it `review` (as `reviewer`) unless it stays unreviewed.
+    private static func fileDemoReport(_ platform: Platform, _ principal: Principal, incidentID: UUID, reportIndex: Int, review: ReviewStatus,
+                                       reviewer: Principal) async throws {
+        let reports = platform.incidents.reports
+        let incident = try await platform.incidents.query.incident(principal, id: incidentID)
+        let form = try await reports.form(principal, incidentID: incidentID, stageID: incident.reports[reportIndex].stageID)
+        let answers = form.questionnaire.sections.flatMap(\.items).map { item -> ReportAnswer in
+            switch item.kind {
+            case .freeText: ReportAnswer(questionID: item.questionID, text: demoTexts[item.reference] ?? "See the attached analysis.")
+            case .singleChoice, .singleChoiceWithDetail, .multipleChoice, .multipleChoiceWithDetail:
+                ReportAnswer(questionID: item.questionID, choices: item.options.prefix(1).map(\.id))
+            case .date: ReportAnswer(questionID: item.questionID, date: incident.detectedAt)
+            case .countryList: ReportAnswer(questionID: item.questionID, codes: ["LU"])
+            case .regionList: ReportAnswer(questionID: item.questionID, codes: ["LU-ES"])
+            }
+        }
+        let version = try await reports.submit(principal, incidentID: incidentID, stageID: form.report.stageID, ReportSubmission(
+            timeZone: "Europe/Luxembourg", startedAt: incident.detectedAt?.addingTimeInterval(-1800), answers: answers,
+            impactIDs: form.impacts.prefix(1).map(\.id)), client: .system)
+        if review != .unreviewed {
+            _ = try await reports.review(reviewer, versionID: version.id, ifMatch: version.etag, status: review,
+                                         comment: review == .passed ? "" : "Please quantify the customers affected.", client: .system)
+        }
+    }
+
+    private static let demoTexts: [String: String] = [
+        "NIS2-SUMMARY": "Ransomware encrypted part of the billing and metering servers; supply itself was not interrupted.",
+        "NIS2-USERS": "About 12,000 customers cannot see their consumption.",
+        "NIS2-MITIGATION": "Affected servers isolated, backups verified, restoration under way with the supplier.",
+    ]
 
     private static let templateTexts: [(EmailEvent, [String: String], [String: String])] = [
         (.opening, ["en": "Incident {{reference}} notified", "fr": "Incident {{reference}} notifié"],

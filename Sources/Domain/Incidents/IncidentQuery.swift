@@ -62,6 +62,21 @@ public struct IncidentQuery: Sendable {
         return ids.compactMap { id in found.first { $0.id == id } }
     }
 
+    /// The incident, locked for the rest of `session`'s transaction unless `lock` is false, if
+    /// the caller reaches it; 404 otherwise.
+    static func lockedIncident(_ principal: Principal, id: UUID, lock: Bool = true, session: PostgresSession) async throws -> Incident {
+        let (visible, bindings) = visibility(principal, firstBinding: 2)
+        guard let row = try await session.query("""
+            SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1 AND \(visible) \(lock ? "FOR UPDATE OF i" : "")
+            """, bindings: [id] + bindings).first else { throw DomainError.notFound("No such incident.") }
+        return try Incident(row: row)
+    }
+
+    /// The incident as it is now in `session` (after changes made in its transaction).
+    static func reload(_ id: UUID, session: PostgresSession) async throws -> Incident {
+        try Incident(row: try await session.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1", id).first!)
+    }
+
     /// The query of ``incidents(_:ids:)``.
     static func byIDsStatement(_ principal: Principal, ids: [UUID]) -> Statement {
         let (condition, bindings) = visibility(principal, firstBinding: 2)
@@ -82,7 +97,8 @@ public struct IncidentQuery: Sendable {
     }
 
     /// The page query of ``list(_:view:filter:limit:cursor:)``.
-    static func listStatement(_ principal: Principal, view: IncidentView, filter: IncidentFilter, limit: Int, after: (String, UUID)?) throws -> Statement {
+    static func listStatement(_ principal: Principal, view: IncidentView, filter: IncidentFilter, limit: Int,
+                              after: (String, UUID)?) throws -> Statement {
         let scope: String
         var bindings: [(any PostgresEncodable)?] = []
         let affiliations = principal.affiliations

@@ -42,13 +42,8 @@ public struct IncidentReview: Sendable {
         }
         return try await outbox.transaction { unit in
             let session = unit.session
-            let (visible, bindings) = IncidentQuery.visibility(principal, firstBinding: 2)
-            guard let row = try await session.query("""
-                SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1 AND \(visible) FOR UPDATE OF i
-                """, bindings: [id] + bindings).first else { throw DomainError.notFound("No such incident.") }
-            let incident = try Incident(row: row)
-            guard let regulator = principal.affiliations.regulator, regulator.regulatorID == incident.regulatorID,
-                  regulator.isAdministrator || incident.sectorIDs.isEmpty || !Set(incident.sectorIDs).isDisjoint(with: regulator.sectorIDs) else {
+            let incident = try await IncidentQuery.lockedIncident(principal, id: id, session: session)
+            guard incident.isReviewer(principal) else {
                 throw DomainError.forbidden("Only the staff of the incident's regulator (for its sectors) change its status, significance or reference.")
             }
             guard let ifMatch else {
@@ -77,13 +72,14 @@ public struct IncidentReview: Sendable {
             }
             if !events.isEmpty {
                 try await session.query("UPDATE incidents SET revision = revision + 1, updated_at = now() WHERE id = $1", id)
+                try await IncidentAccessLog.record(.changed, by: principal, on: incident, session: session)
             }
             for (action, details) in events {
                 try await AuditLog.record(AuditEvent(action, by: principal, objectType: "incident", objectID: id,
                                                      organisation: .regulator(incident.regulatorID), client: client,
                                                      details: try JobPayloadCoding.encode(details)), in: session)
             }
-            return try Incident(row: try await session.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1", id).first!)
+            return try await IncidentQuery.reload(id, session: session)
         }
     }
 }

@@ -3,14 +3,15 @@ import Logging
 import Postgres
 
 /// The incident notification module: the regulators' configuration (templates, impacts,
-/// questions, report types, workflows), first notifications, reading incidents, and the
-/// deadline sweeps (overdue reports, reminders).
+/// questions, report types, workflows), first notifications, reports and their review, reading
+/// incidents and their access log, and the deadline sweeps (overdue reports, reminders).
 public struct IncidentsModule: PlatformModule {
     public let configuration: IncidentConfiguration
     public let notification: IncidentNotification
     public let query: IncidentQuery
     public let deadlines: IncidentDeadlines
     public let review: IncidentReview
+    public let reports: IncidentReports
     let postgres: PostgresClient
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox,
@@ -23,6 +24,7 @@ public struct IncidentsModule: PlatformModule {
         let emails = IncidentEmails(sender: settings.mailFrom, publicURL: settings.publicURL)
         deadlines = IncidentDeadlines(postgres: postgres, outbox: outbox, emails: emails, logger: logger)
         review = IncidentReview(outbox: outbox, emails: emails)
+        reports = IncidentReports(postgres: postgres, outbox: outbox, emails: emails, now: now)
     }
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {}

@@ -1,0 +1,316 @@
+@testable import API
+@testable import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Reports through the API: the frontier rule, answers checked per question kind, deadlines
+/// started and frozen at first submission, significance from impacts, the review of a chosen
+/// version with If-Match, the access log, and deleting an incident filed by mistake.
+@Suite("Incident reports")
+struct IncidentReportTests {
+    /// The notification tests' set-up plus a questionnaire of every kind on the early warning
+    /// (with its submission e-mail), impacts on the notification report, and a review-status
+    /// e-mail on the workflow.
+    struct Setup {
+        var base: IncidentNotificationTests.Setup
+        var questions: [String: String] = [:]
+        var options: [String] = []
+        var impact = ""
+    }
+
+    static func configure(_ w: GovernanceWorld, _ client: any TestClientProtocol, _ ra: String) async throws -> Setup {
+        var setup = Setup(base: try await IncidentNotificationTests.configure(w, client, ra))
+        func created(_ path: String, _ body: [String: Any], _ what: String) async throws -> String {
+            try IncidentConfigurationTests.created(try await call(client, .post, path, ra, body), what)
+        }
+        let submission = try await created("/api/v1/email-templates", [
+            "name": "Submitted", "event": "submission", "subject": ["en": "{{report}} of {{reference}} submitted"], "content": ["en": "Submitted."]],
+                                           "submission")
+        let review = try await created("/api/v1/email-templates", [
+            "name": "Reviewed", "event": "reviewStatus", "subject": ["en": "{{report}} of {{reference}}: {{reviewStatus}}"], "content": ["en": "Reviewed."]],
+                                       "review")
+        let kinds: [(String, String, [String])] = [
+            ("SUMMARY", "freeText", []), ("CAUSE", "singleChoiceWithDetail", ["Malicious action", "System failure"]),
+            ("SERVICES", "multipleChoice", ["Billing", "Metering", "Grid control"]), ("START", "date", []),
+            ("COUNTRIES", "countryList", []), ("REGIONS", "regionList", []),
+        ]
+        for (reference, kind, options) in kinds {
+            let question = try object(try await call(client, .post, "/api/v1/questions", ra, [
+                "reference": reference, "kind": kind, "label": ["en": reference.capitalized], "options": options.map { ["label": ["en": $0]] }]))
+            setup.questions[reference] = try #require(question["id"] as? String)
+            setup.options += (question["options"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+        let category = try await created("/api/v1/question-categories", ["label": ["en": "Facts"]], "category")
+        #expect(try await call(client, .put, "/api/v1/report-types/\(setup.base.reportTypes[0])/questionnaire", ra, ["sections": [
+            ["category_id": category,
+                "questions": kinds.map { ["question_id": setup.questions[$0.0]!, "mandatory": ["SUMMARY", "CAUSE"].contains($0.0)] }],
+        ]]).status == .ok)
+        #expect(try await call(client, .put, "/api/v1/report-types/\(setup.base.reportTypes[0])", ra, [
+            "name": "early-warning", "label": ["en": "early-warning"], "submission_template_id": submission]).status == .ok)
+        #expect(try await call(client, .put, "/api/v1/report-types/\(setup.base.reportTypes[1])", ra, [
+            "name": "notification", "label": ["en": "notification"], "impacts_needed": true]).status == .ok)
+        setup.impact = try await created("/api/v1/impacts", ["label": ["en": "Outage"], "regulation_ids": [w.regulation.text],
+                                                             "sector_ids": [w.electricity.text]], "impact")
+        var workflow = try object(try await call(client, .get, "/api/v1/notification-workflows/\(setup.base.workflow)", ra))
+        for key in ["id", "name_translations", "reports", "created_at", "updated_at"] { workflow.removeValue(forKey: key) }
+        workflow["name"] = ["en": "NIS2 energy"]
+        workflow["review_status_template_id"] = review
+        #expect(try await call(client, .put, "/api/v1/notification-workflows/\(setup.base.workflow)", ra, workflow).status == .ok)
+        return setup
+    }
+
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    /// A valid early warning.
+    static func earlyWarning(_ setup: Setup, detected: String? = nil, summary: String = "Ransomware on billing.") -> [String: Any] {
+        var body: [String: Any] = ["answers": [
+            ["question_id": setup.questions["SUMMARY"]!, "text": summary],
+            ["question_id": setup.questions["CAUSE"]!, "text": "Still under analysis"],
+            ["question_id": setup.questions["SERVICES"]!, "choices": [setup.options[4], setup.options[2]]],
+            ["question_id": setup.questions["COUNTRIES"]!, "codes": ["lu", "FR"]],
+        ]]
+        if let detected { body["detected_at"] = detected }
+        return body
+    }
+
+    @Test("the frontier rule, answers per kind, lateness frozen at first submission, the next clock started, e-mails with observers")
+    func lifecycle() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let (ra, opa) = (tokens["ra"]!, tokens["opa"]!)
+            let setup = try await Self.configure(w, client, ra)
+            let detected = Date().addingTimeInterval(-7200)
+            let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
+                IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: Self.iso(detected)))).first)
+            let id = try #require(incident["id"] as? String)
+            let stages = try #require(incident["reports"] as? [[String: Any]]).compactMap { $0["stage_id"] as? String }
+            #expect((incident["reports"] as? [[String: Any]])?.map { $0["submittable"] as? Bool } == [true, false, false])
+            func submit(_ stage: Int, _ body: [String: Any], as token: String? = nil) async throws -> TestResponse {
+                try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stages[stage])/versions", token ?? opa, body)
+            }
+
+            // The form: the current questionnaire, the detection time locked, the regions offered.
+            let form = try object(try await call(client, .get, "/api/v1/incidents/\(id)/reports/\(stages[0])/form", opa))
+            #expect(form["detection_locked"] as? Bool == true)
+            #expect((form["regions"] as? [Any])?.count == 12)
+            #expect(((form["questionnaire"] as? [String: Any])?["sections"] as? [[String: Any]])?.first?["questions"].map { ($0 as? [Any])?.count } == 6)
+
+            // Only the frontier; readers do not file.
+            #expect(try await submit(1, ["answers": []]).status == .conflict)
+            #expect(try await submit(0, Self.earlyWarning(setup), as: tokens["oa"]!).status == .forbidden)
+            #expect(try await submit(0, Self.earlyWarning(setup), as: ra).status == .forbidden)
+
+            // Every fault named at once.
+            let bad = try await submit(0,
+                                       ["started_at": Self.iso(detected.addingTimeInterval(60)),
+                "detected_at": Self.iso(detected.addingTimeInterval(-60)),
+                                           "impact_ids": [setup.impact], "answers": [
+                ["question_id": setup.questions["CAUSE"]!, "choices": [setup.options[0], setup.options[1]]],
+                ["question_id": setup.questions["SERVICES"]!, "text": "free text here", "choices": [UUID().text]],
+                ["question_id": setup.questions["START"]!, "text": "yesterday"],
+                ["question_id": setup.questions["COUNTRIES"]!, "codes": ["XX"]],
+                ["question_id": setup.questions["REGIONS"]!, "codes": ["LU-CA", "LU-CA"]],
+                ["question_id": UUID().text, "text": "?"],
+            ]])
+            #expect(Set(try IncidentConfigurationTests.fields(bad)) == [
+                "answers.SUMMARY", "answers.CAUSE.choices", "answers.SERVICES.text", "answers.SERVICES.choices", "answers.START.text",
+                "answers.COUNTRIES.codes", "answers.REGIONS.codes", "answers[5].question_id", "started_at", "detected_at", "impact_ids",
+            ])
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM report_versions").isEmpty)
+
+            // The first submission, past the due time: late for good, whatever corrections follow.
+            try await w.platform.postgres.query("UPDATE incident_reports SET due_at = now() - interval '1 minute' WHERE stage_id = $1",
+                                                UUID(uuidString: stages[0])!)
+            let first = try await submit(0, Self.earlyWarning(setup))
+            #expect(first.status == .created, "\(String(buffer: first.body).prefix(600))")
+            let version = try object(first)
+            #expect(first.headers[.eTag] != nil)
+            #expect(version["number"] as? Int == 1)
+            #expect(version["late"] as? Bool == true)
+            let answers = try #require(version["answers"] as? [[String: Any]])
+            #expect(answers.count == 6)
+            #expect(answers[2]["choices"] as? [String] == [setup.options[2], setup.options[4]], "kept in the question's order")
+            #expect(answers[4]["codes"] as? [String] == ["LU", "FR"])
+            try await w.platform.postgres.query("UPDATE incident_reports SET due_at = now() + interval '1 day' WHERE stage_id = $1",
+                                                UUID(uuidString: stages[0])!)
+            let second = try object(try await submit(0, Self.earlyWarning(setup, summary: "Corrected.")))
+            #expect(second["number"] as? Int == 2)
+            #expect(second["late"] as? Bool == false)
+            var read = try object(try await call(client, .get, "/api/v1/incidents/\(id)", ra))
+            var reports = try #require(read["reports"] as? [[String: Any]])
+            #expect(reports[0]["late"] as? Bool == true)
+            #expect(reports[0]["status"] as? String == "submittedLate")
+            #expect((reports[0]["versions"] as? [Any])?.count == 2)
+            #expect(reports.map { $0["submittable"] as? Bool } == [true, true, false])
+
+            // The notification: impacts decide significance; the final report's clock starts.
+            #expect(try Self.fieldsOf(try await submit(1, ["answers": [], "impact_ids": [UUID().text]])) == ["impact_ids"])
+            let notified = try await submit(1, ["answers": [], "impact_ids": [setup.impact]])
+            #expect(notified.status == .created)
+            read = try object(try await call(client, .get, "/api/v1/incidents/\(id)", ra))
+            reports = try #require(read["reports"] as? [[String: Any]])
+            #expect(read["significant"] as? Bool == true)
+            #expect(reports.map { $0["submittable"] as? Bool } == [false, true, true])
+            let notifiedAt = try #require(try object(notified)["submitted_at"] as? String)
+            #expect(reports[2]["triggered_at"] as? String == notifiedAt)
+            let finalDue = try #require(RFC3339DateTranscoder.parseUTC(reports[2]["due_at"] as? String ?? ""))
+            #expect(finalDue.timeIntervalSince(try #require(RFC3339DateTranscoder.parseUTC(notifiedAt))) == 720 * 3600)
+            #expect(try await submit(0, Self.earlyWarning(setup)).status == .conflict, "frozen once a later report exists")
+
+            // A regulator's ruling on significance outlives later submissions.
+            let etag = try #require(try await call(client, .get, "/api/v1/incidents/\(id)", ra).headers[.eTag])
+            #expect(try await call(client, .patch, "/api/v1/incidents/\(id)", ra, ["significant": false], headers: [.ifMatch: etag]).status == .ok)
+            #expect(try await submit(1, ["answers": [], "impact_ids": [setup.impact]]).status == .created)
+            #expect(try object(try await call(client, .get, "/api/v1/incidents/\(id)", ra))["significant"] as? Bool == false)
+
+            // The early warning's submission e-mail reached the observers too.
+            let submitted = Set(try await w.platform.postgres.query("SELECT to_addresses FROM emails WHERE subject LIKE 'early-warning of %'")
+                .flatMap { try $0.decode("to_addresses", as: [String].self) })
+            #expect(submitted.isSuperset(of: ["opa1@world.test", "ra1@world.test", "oa1@world.test", "ou1@world.test", "marie.weber@contact.test"]))
+
+            // A closed incident takes nothing more.
+            let tag = try #require(try await call(client, .get, "/api/v1/incidents/\(id)", ra).headers[.eTag])
+            #expect(try await call(client, .patch, "/api/v1/incidents/\(id)", ra, ["status": "closed"], headers: [.ifMatch: tag]).status == .ok)
+            #expect(try await submit(1, ["answers": []]).status == .conflict)
+        }
+        await w.platform.shutdown()
+    }
+
+    static func fieldsOf(_ response: TestResponse) throws -> [String] { try IncidentConfigurationTests.fields(response) }
+
+    @Test("a version reads as it was answered; review of the chosen version with If-Match; the access log per side")
+    func reviewAndAccessLog() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let (ra, opa) = (tokens["ra"]!, tokens["opa"]!)
+            let setup = try await Self.configure(w, client, ra)
+            let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
+                IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: Self.iso(Date().addingTimeInterval(-3600))))).first)
+            let id = try #require(incident["id"] as? String)
+            let stage = try #require((incident["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+            let v1 = try object(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", opa, Self.earlyWarning(setup)))
+            _ = try object(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", opa, Self.earlyWarning(setup)))
+            let first = try #require(v1["id"] as? String)
+
+            // Editing the question afterwards changes nothing of the version.
+            try await w.platform.postgres.query("UPDATE questions SET label = '{\"en\": \"Renamed\"}' WHERE reference = 'SUMMARY'")
+            let path = "/api/v1/report-versions/\(first)"
+            let read = try await call(client, .get, path, ra)
+            #expect(read.status == .ok)
+            let questions = (((try object(read)["questionnaire"] as? [String: Any])?["sections"] as? [[String: Any]])?.first?["questions"]
+                as? [[String: Any]]) ?? []
+            #expect(questions.first?["label"] as? String == "Summary")
+            let etag = try #require(read.headers[.eTag])
+
+            // The review: reviewers only, If-Match required and checked, applied to the version named.
+            let body: [String: Any] = ["review_status": "revisionRequired", "comment": "Describe the affected services."]
+            #expect(try await call(client, .put, "\(path)/review", opa, body, headers: [.ifMatch: etag]).status == .forbidden)
+            #expect(try await call(client, .put, "\(path)/review", tokens["oa"]!, body, headers: [.ifMatch: etag]).status == .forbidden)
+            #expect(try await call(client, .put, "\(path)/review", ra, body).status == .preconditionRequired)
+            #expect(try await call(client, .put, "\(path)/review", ra, body, headers: [.ifMatch: "\"stale\""]).status == .preconditionFailed)
+            #expect(try Self.fieldsOf(try await call(client, .put, "\(path)/review", ra, ["review_status": "unreviewed"], headers: [.ifMatch: etag]))
+                    == ["review_status"])
+            let reviewed = try await call(client, .put, "\(path)/review", ra, body, headers: [.ifMatch: etag])
+            #expect(reviewed.status == .ok)
+            #expect(try object(reviewed)["review_status"] as? String == "revisionRequired")
+            #expect(try object(reviewed)["review_comment"] as? String == "Describe the affected services.")
+            let newTag = try #require(reviewed.headers[.eTag])
+            #expect(newTag != etag)
+            #expect(try await call(client, .put, "\(path)/review", ra, body, headers: [.ifMatch: etag]).status == .preconditionFailed)
+            let reports = try #require(try object(try await call(client, .get, "/api/v1/incidents/\(id)", opa))["reports"] as? [[String: Any]])
+            let versions = try #require(reports[0]["versions"] as? [[String: Any]])
+            #expect(versions.map { $0["review_status"] as? String } == ["revisionRequired", "unreviewed"], "the version named, not the latest")
+            #expect(reports[0]["review_status"] as? String == "unreviewed")
+            // The e-mail goes on a change of status only.
+            func reviewMails() async throws -> Int {
+                try await w.platform.postgres.query("SELECT 1 FROM emails WHERE subject LIKE '%revisionRequired'").count
+            }
+            let mails = try await reviewMails()
+            #expect(mails > 0)
+            #expect(try await call(client, .put, "\(path)/review", ra, ["review_status": "revisionRequired", "comment": "More."],
+                                   headers: [.ifMatch: newTag]).status == .ok)
+            #expect(try await reviewMails() == mails)
+
+            // The access log: the regulator sees everything, the operator its own side.
+            func log(_ token: String) async throws -> [String] {
+                try array(try await call(client, .get, "/api/v1/incidents/\(id)/access-log", token)).map {
+                    "\($0["action"] as? String ?? "?"):\($0["side"] as? String ?? "?")"
+                }
+            }
+            #expect(try await log(ra) == ["reviewed:reviewer", "reviewed:reviewer", "read:reviewer", "submitted:notifier", "submitted:notifier",
+                                          "created:notifier"])
+            #expect(try await log(opa) == ["submitted:notifier", "submitted:notifier", "created:notifier"])
+            let entry = try #require(try array(try await call(client, .get, "/api/v1/incidents/\(id)/access-log?limit=1", ra)).first)
+            #expect(entry["user_name"] as? String == "RA1 Tester")
+            #expect(entry["organisation_name"] as? String == "Regulator One")
+            #expect(entry["document"] as? String == "early-warning v1")
+            #expect(try await call(client, .get, "/api/v1/incidents/\(id)/access-log", tokens["iu"]!).status == .notFound)
+        }
+        await w.platform.shutdown()
+    }
+
+    @Test("a detection time given in a report moves the deadlines counted from detection; it decides the report's lateness")
+    func detectionInReport() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let setup = try await Self.configure(w, client, tokens["ra"]!)
+            try await w.platform.postgres.query("UPDATE notification_workflows SET detection_date_needed = false")
+            let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", tokens["opa"]!,
+                IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: nil))).first)
+            let id = try #require(incident["id"] as? String)
+            #expect((incident["reports"] as? [[String: Any]])?.map { $0["due_at"] as? String } == [nil, nil, nil])
+            let stage = try #require((incident["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+            let detected = Date().addingTimeInterval(-30 * 3600).addingTimeInterval(-Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1))
+            #expect(try Self.fieldsOf(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", tokens["opa"]!,
+                                                     Self.earlyWarning(setup,
+                                                                       detected: Self.iso(Date().addingTimeInterval(3600))))) == ["detected_at"])
+            let version = try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", tokens["opa"]!,
+                                         Self.earlyWarning(setup, detected: Self.iso(detected)))
+            #expect(version.status == .created)
+            #expect(try object(version)["late"] as? Bool == true, "due 24 h after a detection 30 h ago")
+            let read = try object(try await call(client, .get, "/api/v1/incidents/\(id)", tokens["opa"]!))
+            #expect(read["detected_at"] as? String == Self.iso(detected))
+            let reports = try #require(read["reports"] as? [[String: Any]])
+            #expect(reports.map { $0["due_at"] as? String } == [Self.iso(detected.addingTimeInterval(24 * 3600)),
+                                                                 Self.iso(detected.addingTimeInterval(72 * 3600)), nil])
+            #expect(reports[0]["late"] as? Bool == true)
+        }
+        await w.platform.shutdown()
+    }
+
+    @Test("deleting an incident: the notifier's side, only before any version; its number is not given again")
+    func deletion() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let setup = try await Self.configure(w, client, tokens["ra"]!)
+            func notify() async throws -> [String: Any] {
+                try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", tokens["opa"]!,
+                    IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: Self.iso(Date().addingTimeInterval(-60))))).first)
+            }
+            let mistaken = try await notify()
+            let kept = try await notify()
+            let path = "/api/v1/incidents/\(mistaken["id"] as! String)"
+            #expect(try await call(client, .delete, path, tokens["oa"]!).status == .forbidden)
+            #expect(try await call(client, .delete, path, tokens["ra"]!).status == .forbidden)
+            #expect(try await call(client, .delete, path, tokens["iu"]!).status == .notFound)
+            #expect(try await call(client, .delete, path, tokens["opu"]!).status == .noContent)
+            #expect(try await call(client, .get, path, tokens["opa"]!).status == .notFound)
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM audit_events WHERE action = 'incident.deleted'").count == 1)
+
+            let stage = try #require((kept["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+            #expect(try await call(client, .post, "/api/v1/incidents/\(kept["id"] as! String)/reports/\(stage)/versions", tokens["opa"]!,
+                                   Self.earlyWarning(setup)).status == .created)
+            #expect(try await call(client, .delete, "/api/v1/incidents/\(kept["id"] as! String)", tokens["opa"]!).status == .conflict)
+            let next = try await notify()
+            #expect((next["reference"] as? String)?.contains("_0003_") == true)
+        }
+        await w.platform.shutdown()
+    }
+}
