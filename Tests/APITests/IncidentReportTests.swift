@@ -4,7 +4,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Redis
 import Testing
+import TestSupport
 
 /// Reports through the API: the frontier rule, answers checked per question kind, deadlines
 /// started and frozen at first submission, significance from impacts, the review of a chosen
@@ -310,6 +312,85 @@ struct IncidentReportTests {
             #expect(try await call(client, .delete, "/api/v1/incidents/\(kept["id"] as! String)", tokens["opa"]!).status == .conflict)
             let next = try await notify()
             #expect((next["reference"] as? String)?.contains("_0003_") == true)
+        }
+        await w.platform.shutdown()
+    }
+
+    /// Runs the render jobs waiting in the outbox with their real handler, as a consumer would.
+    static func renderPending(_ w: GovernanceWorld) async throws -> Int {
+        let handlers = w.platform.jobHandlers()
+        let rows = try await w.platform.postgres.query("""
+            SELECT id, kind, payload::text AS payload FROM outbox WHERE kind = 'render_incident_pdf' AND completed_at IS NULL
+            """)
+        for row in rows {
+            let id: UUID = try row.decode("id")
+            let envelope = JobEnvelope(id: id.postgresText, kind: try row.decode("kind"), payload: try row.decode("payload"), tracked: true)
+            _ = try await w.platform.ledger.begin(jobID: id)
+            try await try #require(handlers.handler(for: envelope.kind)).run(envelope, logger: w.platform.logger)
+            try await w.platform.ledger.complete(jobID: id, consumer: "test")
+        }
+        return rows.count
+    }
+
+    @Test("PDFs: made after each submission, served when made, otherwise a job to follow; every version, dates in the incident's zone")
+    func pdfs() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let (ra, opa) = (tokens["ra"]!, tokens["opa"]!)
+            let setup = try await Self.configure(w, client, ra)
+            let detected = try #require(RFC3339DateTranscoder.parseUTC("2026-11-29T09:30:00Z"))
+            let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
+                IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: Self.iso(detected)))).first)
+            let id = try #require(incident["id"] as? String)
+            let reference = try #require(incident["reference"] as? String)
+            let stage = try #require((incident["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+
+            // Before any submission: a job to follow, visible to those who reach the incident.
+            let pending = try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra)
+            #expect(pending.status == .accepted)
+            let location = try #require(pending.headers[.location])
+            #expect(try object(try await call(client, .get, location, ra))["state"] as? String == "queued")
+            #expect(try await call(client, .get, location, tokens["oa"]!).status == .ok)
+            #expect(try await call(client, .get, location, tokens["iu"]!).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/jobs/\(UUID().text)", ra).status == .notFound)
+            #expect(try await Self.renderPending(w) == 1)
+            let done = try object(try await call(client, .get, location, ra))
+            #expect(done["state"] as? String == "done")
+            #expect(done["result_path"] as? String == "/api/v1/incidents/\(id)/pdf")
+            let empty = try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra)
+            #expect(empty.status == .ok)
+            #expect(empty.headers[.contentType] == "application/pdf")
+            #expect(try PDFInspection(Data(buffer: empty.body)).text.contains("No report has been submitted."))
+
+            // Two versions: their PDFs are made with the submission.
+            _ = try object(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", opa,
+                                          Self.earlyWarning(setup, summary: "First account of the outage.")))
+            let second = try object(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", opa,
+                                                   Self.earlyWarning(setup, summary: "Corrected account: ransomware on billing.")))
+            #expect(try await Self.renderPending(w) == 4)
+            let whole = try await call(client, .get, "/api/v1/incidents/\(id)/pdf", opa)
+            #expect(whole.status == .ok)
+            #expect(whole.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"Incident_\(reference)_") == true)
+            let pdf = try PDFInspection(Data(buffer: whole.body))
+            let text = pdf.text
+            #expect(text.contains(reference))
+            #expect(text.contains("First account of the outage."))
+            #expect(text.contains("Corrected account: ransomware on billing."))
+            #expect(text.contains("Billing") && text.contains("Grid control"))
+            #expect(text.contains("Luxembourg") && text.contains("France"), "country names, not codes")
+            #expect(text.contains("2026-11-29 10:30"), "the detection time in the incident's zone")
+            #expect(text.contains("Marie Weber") || text.contains("Marie") && text.contains("Weber"))
+            let version = try await call(client, .get, "/api/v1/report-versions/\(second["id"] as! String)/pdf", ra)
+            #expect(version.status == .ok)
+            let versionText = try PDFInspection(Data(buffer: version.body)).text
+            #expect(versionText.contains("Corrected account"))
+            #expect(!versionText.contains("First account of the outage."))
+            // Each download is logged; a review makes the next whole-incident PDF anew.
+            let log = try array(try await call(client, .get, "/api/v1/incidents/\(id)/access-log", ra)).compactMap { $0["action"] as? String }
+            #expect(log.filter { $0 == "downloaded" }.count == 3)
+            #expect(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", tokens["iu"]!).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: "fr"]).status == .accepted)
         }
         await w.platform.shutdown()
     }

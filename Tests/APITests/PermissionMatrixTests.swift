@@ -212,6 +212,12 @@ struct PermissionMatrixTests {
                  body: ["review_status": "passed"], expected: "pa:404 ra:428 ru:428 oa:403 ou:403 opa:403 opu:403 iu:404"),
             Case(name: "delete an incident with versions", method: .delete, path: "/api/v1/incidents/\(w.incident1.text)", body: nil,
                  expected: "pa:404 ra:403 ru:403 oa:403 ou:403 opa:409 opu:409 iu:404"),
+            Case(name: "ask for an incident's PDF (not drawn yet)", method: .get, path: "/api/v1/incidents/\(w.incident1.text)/pdf", body: nil,
+                 expected: "pa:404 ra:202 ru:202 oa:202 ou:202 opa:202 opu:202 iu:404"),
+            Case(name: "ask for a version's PDF (not drawn yet)", method: .get, path: "/api/v1/report-versions/\(w.version1.text)/pdf", body: nil,
+                 expected: "pa:404 ra:202 ru:202 oa:202 ou:202 opa:202 opu:202 iu:404"),
+            Case(name: "follow a job out of reach", method: .get, path: "/api/v1/jobs/\(UUID().text)", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "read a version out of reach", method: .get, path: "/api/v1/report-versions/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.

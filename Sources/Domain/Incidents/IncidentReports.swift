@@ -163,6 +163,10 @@ public struct IncidentReports: Sendable {
                                                                                        "report": report.name, "number": String(number)])),
                                       in: session)
             try await emails.send(.submission, incidentID: incidentID, stageID: stageID, unit: unit)
+            // The PDFs of the incident as it is now and of the new version, made at once.
+            let submitted = try await IncidentQuery.reload(incidentID, session: session)
+            try await IncidentDocuments.schedule(incident: submitted, versionID: nil, language: .en, unit: unit)
+            try await IncidentDocuments.schedule(incident: submitted, versionID: versionID, language: .en, unit: unit)
             if let idempotencyKey {
                 try await Idempotency.record(idempotencyKey, userID: principal.userID,
                                              result: String(decoding: try JSONEncoder().encode(versionID), as: UTF8.self), session: session)
@@ -383,6 +387,7 @@ public struct IncidentReports: Sendable {
             guard incident.reports.allSatisfy(\.versions.isEmpty) else {
                 throw DomainError.conflict("Reports were submitted for this incident; it stays (a regulator may close it).")
             }
+            try await session.query("DELETE FROM documents WHERE id IN (SELECT id FROM incident_documents WHERE incident_id = $1)", id)
             try await session.query("DELETE FROM incidents WHERE id = $1", id)
             try await AuditLog.record(AuditEvent("incident.deleted", by: principal, objectType: "incident", objectID: id,
                                                  organisation: .regulator(incident.regulatorID), client: client,

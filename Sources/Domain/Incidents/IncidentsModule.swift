@@ -4,7 +4,8 @@ import Postgres
 
 /// The incident notification module: the regulators' configuration (templates, impacts,
 /// questions, report types, workflows), first notifications, reports and their review, reading
-/// incidents and their access log, and the deadline sweeps (overdue reports, reminders).
+/// incidents and their access log, their PDFs, and the deadline sweeps (overdue reports,
+/// reminders).
 public struct IncidentsModule: PlatformModule {
     public let configuration: IncidentConfiguration
     public let notification: IncidentNotification
@@ -12,9 +13,10 @@ public struct IncidentsModule: PlatformModule {
     public let deadlines: IncidentDeadlines
     public let review: IncidentReview
     public let reports: IncidentReports
+    public let documents: IncidentDocuments
     let postgres: PostgresClient
 
-    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox,
+    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, documents store: DocumentStore,
          now: @escaping @Sendable () -> Date = { Date() }) {
         self.postgres = postgres
         configuration = IncidentConfiguration(postgres: postgres)
@@ -25,9 +27,16 @@ public struct IncidentsModule: PlatformModule {
         deadlines = IncidentDeadlines(postgres: postgres, outbox: outbox, emails: emails, logger: logger)
         review = IncidentReview(outbox: outbox, emails: emails)
         reports = IncidentReports(postgres: postgres, outbox: outbox, emails: emails, now: now)
+        documents = IncidentDocuments(postgres: postgres, outbox: outbox, documents: store)
     }
 
-    public func registerJobs(in registry: inout JobHandlerRegistry) {}
+    public func registerJobs(in registry: inout JobHandlerRegistry) {
+        registry.register(.renderIncidentPDF, RenderIncidentPDFHandler(documents: documents))
+    }
+
+    public func jobSubjects() -> [String: JobSubjectCheck] {
+        ["incident": { [documents] principal, id in try await documents.canSee(principal, incidentID: id) }]
+    }
 
     public func periodicTasks() -> [PeriodicTask] {
         [

@@ -46,7 +46,7 @@ public struct Platform: Sendable {
         emailDelivery = EmailDelivery(postgres: postgres, transport: mailTransport, logger: logger)
         governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox,
                                       hashingThreads: hashingThreads)
-        incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox)
+        incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, documents: documents)
     }
 
     /// The job pipeline's own handlers and tasks.
@@ -56,6 +56,11 @@ public struct Platform: Sendable {
 
     /// Every module, in the order their jobs and tasks are registered.
     public var modules: [any PlatformModule] { [jobs, governance, incidents] }
+
+    /// Tracked jobs (`GET /api/v1/jobs/{id}`), each visible to whoever may see what it works for.
+    public var trackedJobs: TrackedJobs {
+        TrackedJobs(postgres: postgres, checks: modules.reduce(into: [:]) { $0.merge($1.jobSubjects()) { first, _ in first } })
+    }
 
     /// The handler of every job kind of every module.
     public func jobHandlers() -> JobHandlerRegistry {

@@ -8,4 +8,11 @@ public protocol PlatformModule: Sendable {
 
     /// The module's periodic tasks, run by the beat leader once per slot.
     func periodicTasks() -> [PeriodicTask]
+
+    /// Per kind of object the module's tracked jobs work for, who may follow such a job.
+    func jobSubjects() -> [String: JobSubjectCheck]
+}
+
+extension PlatformModule {
+    public func jobSubjects() -> [String: JobSubjectCheck] { [:] }
 }

@@ -1,0 +1,132 @@
+import Documents
+import Foundation
+import Logging
+import Postgres
+import Redis
+
+extension JobKind {
+    /// Renders an incident PDF recorded in `incident_documents` (payload: ``IncidentDocuments/Payload``).
+    public static let renderIncidentPDF = JobKind(rawValue: "render_incident_pdf")
+}
+
+/// Incident PDFs: the whole incident (every version of every report) or one version, drawn by
+/// the worker for one revision of the incident and one language, and stored. Submissions have
+/// theirs made at once; a request for one that is not made yet answers with the job to follow.
+public struct IncidentDocuments: Sendable {
+    let postgres: PostgresClient
+    let outbox: Outbox
+    let documents: DocumentStore
+
+    struct Payload: Codable, Sendable {
+        var documentId: UUID
+    }
+
+    /// A requested PDF: stored already, or being made by a job.
+    public enum Outcome: Sendable {
+        case ready(StoredDocument)
+        case pending(JobStatus)
+    }
+
+    /// The whole incident's PDF, for whoever reaches it; the download is logged.
+    public func incidentPDF(_ principal: Principal, incidentID: UUID, language: Language) async throws -> Outcome {
+        try principal.requireAccess(.incidentsRead)
+        return try await outbox.transaction { unit in
+            let incident = try await IncidentQuery.lockedIncident(principal, id: incidentID, lock: false, session: unit.session)
+            return try await outcome(principal, incident: incident, versionID: nil, language: language, unit: unit)
+        }
+    }
+
+    /// One version's PDF, for whoever reaches its incident; the download is logged.
+    public func versionPDF(_ principal: Principal, versionID: UUID, language: Language) async throws -> Outcome {
+        try principal.requireAccess(.incidentsRead)
+        return try await outbox.transaction { unit in
+            guard let row = try await unit.session.query("SELECT incident_id FROM report_versions WHERE id = $1", versionID).first else {
+                throw DomainError.notFound("No such report version.")
+            }
+            let incident: Incident
+            do {
+                incident = try await IncidentQuery.lockedIncident(principal, id: try row.decode("incident_id"), lock: false, session: unit.session)
+            } catch DomainError.notFound {
+                throw DomainError.notFound("No such report version.")
+            }
+            return try await outcome(principal, incident: incident, versionID: versionID, language: language, unit: unit)
+        }
+    }
+
+    private func outcome(_ principal: Principal, incident: Incident, versionID: UUID?, language: Language, unit: UnitOfWork) async throws -> Outcome {
+        let session = unit.session
+        let id = try await Self.schedule(incident: incident, versionID: versionID, language: language, unit: unit)
+        if let document = try await documents.find(id) {
+            try await IncidentAccessLog.record(.downloaded, by: principal, on: incident, versionID: versionID, session: session)
+            return .ready(document)
+        }
+        let jobID = try await session.query("SELECT job_id FROM incident_documents WHERE id = $1", id).first!.decode("job_id", as: UUID.self)
+        return .pending(try await TrackedJobs.status(jobID, session: session))
+    }
+
+    /// The id of the PDF of `incident` (as it is now) or of its version `versionID`, in
+    /// `language`: recorded with its rendering job unless it was already.
+    @discardableResult
+    static func schedule(incident: Incident, versionID: UUID?, language: Language, unit: UnitOfWork) async throws -> UUID {
+        let session = unit.session
+        let key = "incident_id = $1 AND version_id IS NOT DISTINCT FROM $2 AND incident_revision = $3 AND language = $4"
+        if let row = try await session.query("SELECT id FROM incident_documents WHERE \(key)", incident.id, versionID, incident.revision,
+                                             language.rawValue).first {
+            return try row.decode("id")
+        }
+        let id = UUID()
+        let jobID = try await unit.enqueue(.renderIncidentPDF, payload: Payload(documentId: id))
+        let path = versionID.map { "/api/v1/report-versions/\($0.uuidString.lowercased())/pdf" }
+            ?? "/api/v1/incidents/\(incident.id.uuidString.lowercased())/pdf"
+        try await TrackedJobs.track(jobID, subjectType: "incident", subjectID: incident.id, resultPath: path, session: session)
+        // Concurrent requests for the same PDF: the first row wins, the other job renders nothing.
+        let inserted = try await session.query("""
+            INSERT INTO incident_documents (id, incident_id, version_id, incident_revision, language, job_id, filename)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id
+            """, id, incident.id, versionID, incident.revision, language.rawValue, jobID, "pending.pdf")
+        if inserted.isEmpty {
+            return try await session.query("SELECT id FROM incident_documents WHERE \(key)", incident.id, versionID, incident.revision,
+                                           language.rawValue).first!.decode("id")
+        }
+        return id
+    }
+
+    /// Whether the caller reaches the incident a job works for.
+    func canSee(_ principal: Principal, incidentID: UUID) async throws -> Bool {
+        do {
+            _ = try await IncidentQuery(postgres: postgres).incident(principal, id: incidentID)
+            return true
+        } catch DomainError.notFound, DomainError.forbidden {
+            return false
+        }
+    }
+
+    // MARK: Rendering (worker)
+
+    /// Draws and stores the PDF `id` (nothing when it is stored already, or its incident is gone).
+    @discardableResult
+    func render(_ id: UUID) async throws -> Bool {
+        guard let row = try await postgres.query("""
+            SELECT incident_id, version_id, language FROM incident_documents WHERE id = $1
+            """, id).first else { return false }
+        if try await documents.exists(id) { return false }
+        let language = Language(rawValue: try row.decode("language")) ?? .en
+        let (filename, document) = try await postgres.withSession { session in
+            try await IncidentPDF.build(incidentID: try row.decode("incident_id"), versionID: try row.decode("version_id"), language: language,
+                                        session: session)
+        }
+        try await postgres.query("UPDATE incident_documents SET filename = $2 WHERE id = $1", id, filename)
+        return try await documents.render(RenderPDFPayload(documentId: id, filename: filename, document: document))
+    }
+}
+
+/// `render_incident_pdf`: draws one incident PDF.
+struct RenderIncidentPDFHandler: JobHandler {
+    let documents: IncidentDocuments
+
+    func run(_ job: JobEnvelope, logger: Logger) async throws {
+        let payload = try JobPayloadCoding.decode(IncidentDocuments.Payload.self, from: job.payload)
+        let stored = try await documents.render(payload.documentId)
+        logger.info("incident document handled", metadata: ["document_id": "\(payload.documentId)", "stored": "\(stored)"])
+    }
+}
