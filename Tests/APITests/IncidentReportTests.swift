@@ -394,4 +394,41 @@ struct IncidentReportTests {
         }
         await w.platform.shutdown()
     }
+
+    @Test("retention: closed incidents past INCIDENT_RETENTION_DAYS go with their versions and PDFs; open ones stay; the count is audited")
+    func retention() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            var ids: [String] = []
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let setup = try await Self.configure(w, client, tokens["ra"]!)
+            for _ in 0..<3 {
+                let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", tokens["opa"]!,
+                    IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: Self.iso(Date().addingTimeInterval(-60))))).first)
+                let id = try #require(incident["id"] as? String)
+                let stage = try #require((incident["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+                #expect(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", tokens["opa"]!,
+                                       Self.earlyWarning(setup)).status == .created)
+                ids.append(id)
+            }
+            _ = try await Self.renderPending(w)
+            let postgres = w.platform.postgres
+            // Old and closed; old but open; recent and closed.
+            try await postgres.query("UPDATE incidents SET notified_at = now() - interval '1900 days', status = 'closed' WHERE id = $1", UUID(uuidString: ids[0])!)
+            try await postgres.query("UPDATE incidents SET notified_at = now() - interval '1900 days' WHERE id = $1", UUID(uuidString: ids[1])!)
+            try await postgres.query("UPDATE incidents SET status = 'closed' WHERE id = $1", UUID(uuidString: ids[2])!)
+            let documents = try await postgres.query("SELECT count(*)::int AS n FROM documents").first!.decode("n", as: Int.self)
+            #expect(try await w.platform.incidents.retention.purge() == 1)
+            let left = Set(try await postgres.query("SELECT id FROM incidents").map { try $0.decode("id", as: UUID.self).text })
+            #expect(left == [ids[1], ids[2]])
+            #expect(try await postgres.query("SELECT count(*)::int AS n FROM documents").first!.decode("n", as: Int.self) == documents - 2)
+            #expect(try await postgres.query("SELECT 1 FROM report_versions WHERE incident_id = $1", UUID(uuidString: ids[0])!).isEmpty)
+            let audit = try #require(try await postgres.query("""
+                SELECT details::text AS details FROM audit_events WHERE action = 'retention.incidents_deleted'
+                """).first)
+            #expect(try audit.decode("details", as: String.self) == "{\"deleted\": 1}")
+            #expect(try await w.platform.incidents.retention.purge() == 0)
+        }
+        await w.platform.shutdown()
+    }
 }

@@ -14,6 +14,7 @@ public struct IncidentsModule: PlatformModule {
     public let review: IncidentReview
     public let reports: IncidentReports
     public let documents: IncidentDocuments
+    public let retention: IncidentRetention
     let postgres: PostgresClient
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, documents store: DocumentStore,
@@ -28,6 +29,7 @@ public struct IncidentsModule: PlatformModule {
         review = IncidentReview(outbox: outbox, emails: emails)
         reports = IncidentReports(postgres: postgres, outbox: outbox, emails: emails, now: now)
         documents = IncidentDocuments(postgres: postgres, outbox: outbox, documents: store)
+        retention = IncidentRetention(postgres: postgres, logger: logger, retention: settings.incidentRetention)
     }
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {
@@ -46,6 +48,9 @@ public struct IncidentsModule: PlatformModule {
             },
             PeriodicTask(name: "purge_idempotency_keys", interval: .seconds(3600)) { [postgres] _ in
                 try await Idempotency.purge(postgres)
+            },
+            PeriodicTask(name: "purge_incidents", interval: .seconds(86_400)) { [retention] _ in
+                try await retention.purge()
             },
         ]
     }
