@@ -431,4 +431,33 @@ struct IncidentReportTests {
         }
         await w.platform.shutdown()
     }
+
+    @Test("an independent user approved into an operator brings their incidents, renumbered in the operator's sequence")
+    func adoption() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            _ = try await Self.configure(w, client, tokens["ra"]!)
+            let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).year!
+            let own = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", tokens["iu"]!,
+                IncidentNotificationTests.notification(w, extra: ["notifier_name": "Small Grid SA"]))).first)
+            #expect((own["reference"] as? String)?.hasPrefix("INDSMALLGR_") == true)
+            _ = try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", tokens["opa"]!,
+                                                                   IncidentNotificationTests.notification(w, operatorID: w.operator1)))
+            #expect(try await call(client, .post, "/api/v1/operators/\(w.operator1.text)/members", tokens["ru"]!,
+                                   ["user_id": w.independent.text]).status == .created)
+            #expect(try await call(client, .get, "/api/v1/incidents/\(own["id"] as! String)", tokens["opa"]!).status == .notFound)
+            #expect(try await call(client, .post, "/api/v1/operators/\(w.operator1.text)/members/\(w.independent.text)/approve",
+                                   tokens["opa"]!).status == .ok)
+            let moved = try object(try await call(client, .get, "/api/v1/incidents/\(own["id"] as! String)", tokens["opa"]!))
+            #expect(moved["reference"] as? String == "OPONE_ENER_ELEC_0002_\(year)")
+            #expect((moved["notifier"] as? [String: Any])?["kind"] as? String == "operator")
+            #expect((moved["notifier"] as? [String: Any])?["operator_id"] as? String == w.operator1.text)
+            let audit = try #require(try await w.platform.postgres.query("""
+                SELECT details::text AS details FROM audit_events WHERE action = 'incident.adopted'
+                """).first)
+            #expect(try audit.decode("details", as: String.self).contains(own["reference"] as! String))
+        }
+        await w.platform.shutdown()
+    }
 }

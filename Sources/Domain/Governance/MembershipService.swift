@@ -135,7 +135,8 @@ public struct MembershipService: Sendable {
         }
     }
 
-    /// Approves a pending operator membership.
+    /// Approves a pending operator membership. An independent user's incidents move to the
+    /// operator with it, renumbered in the operator's sequence.
     public func approve(_ principal: Principal, operatorID: UUID, userID: UUID, client: ClientInfo) async throws -> Membership {
         try principal.requireAccess(.governanceWrite)
         let organisation = try MembershipTarget(.operator(operatorID))
@@ -144,7 +145,15 @@ public struct MembershipService: Sendable {
         return try await postgres.withTransaction { session in
             let current = try await existing(principal, organisation, userID, session: session)
             guard !current.isApproved else { return current }
+            let wasIndependent = try await session.query("""
+                SELECT 1 FROM users u WHERE u.id = $1 AND \(RetentionService.independentUsers)
+                """, userID).count == 1
             try await session.query("UPDATE operator_memberships SET approved_at = now() WHERE user_id = $1 AND operator_id = $2", userID, operatorID)
+            if wasIndependent {
+                // Their incidents come with them, renumbered in the operator's sequence.
+                try await IncidentNotification.adoptIndependentIncidents(of: userID, by: operatorID, principal: principal, client: client,
+                                                                         session: session)
+            }
             try await BearerToken.revokeSessions(of: userID, in: session)
             let membership = try await Self.membership(organisation, userID, session: session)
             try await AuditLog.record(AuditEvent("membership.approved", by: principal, objectType: "user", objectID: userID,

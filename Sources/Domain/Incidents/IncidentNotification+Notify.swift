@@ -161,7 +161,7 @@ extension IncidentNotification {
             CROSS JOIN LATERAL (SELECT CASE s.trigger WHEN 'notification' THEN $2::timestamptz WHEN 'detection' THEN $3::timestamptz END AS at) t
             WHERE s.workflow_id = $4
             """, id, notifiedAt, input.detectedAt, workflowID)
-        try await routeToObservers(id, regulationID: regulationID, operatorID: operatorID, session: session)
+        try await Self.routeToObservers(id, regulationID: regulationID, operatorID: operatorID, session: session)
         try await AuditLog.record(AuditEvent("incident.created", by: principal, objectType: "incident", objectID: id,
                                              organisation: .regulator(regulatorID), client: client,
                                              details: try JobPayloadCoding.encode(["reference": reference])), in: session)
@@ -193,7 +193,7 @@ extension IncidentNotification {
 
     /// Records the observers the incident reaches: those receiving every incident, and those
     /// whose routing rule for the regulation matches the operator's entity categories.
-    private func routeToObservers(_ incidentID: UUID, regulationID: UUID, operatorID: UUID?, session: PostgresSession) async throws {
+    static func routeToObservers(_ incidentID: UUID, regulationID: UUID, operatorID: UUID?, session: PostgresSession) async throws {
         let codes = Set(try await session.query("""
             SELECT c.code FROM operator_entity_categories oc JOIN entity_categories c ON c.id = oc.entity_category_id WHERE oc.operator_id = $1
             """, operatorID).map { try $0.decode("code", as: String.self) })
@@ -215,4 +215,38 @@ extension Calendar {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
     }()
+}
+
+extension IncidentNotification {
+    /// Moves the incidents an independent user notified to the operator that approved them as
+    /// a member: each gets the operator as notifier and a new reference in the operator's
+    /// sequence (of its notification year), and the observers the operator's routing reaches.
+    /// Called by the approval, in its transaction; each move is audited with both references.
+    static func adoptIndependentIncidents(of userID: UUID, by operatorID: UUID, principal: Principal, client: ClientInfo,
+                                          session: PostgresSession) async throws {
+        let incidents = try await session.query("""
+            SELECT i.id, i.reference, i.regulation_id, i.regulator_id, i.notified_at,
+                   ARRAY(SELECT s.sector_id FROM incident_sectors s WHERE s.incident_id = i.id) AS sector_ids
+            FROM incidents i WHERE i.notifier_user_id = $1 AND i.operator_id IS NULL AND i.notifier_regulator_id IS NULL
+            ORDER BY i.notified_at, i.id FOR UPDATE
+            """, userID)
+        guard !incidents.isEmpty else { return }
+        let company = try await session.query("SELECT identifier, name FROM operators WHERE id = $1", operatorID).first!
+        let identifier: String = try company.decode("identifier")
+        for row in incidents {
+            let id: UUID = try row.decode("id")
+            let old: String = try row.decode("reference")
+            let reference = try await nextReference(entity: identifier, sectors: try row.decode("sector_ids"), at: try row.decode("notified_at"),
+                                                    session: session)
+            try await session.query("""
+                UPDATE incidents SET operator_id = $2, notifier_name = $3, reference = $4, revision = revision + 1, updated_at = now() WHERE id = $1
+                """, id, operatorID, try company.decode("name", as: String.self), reference)
+            try await routeToObservers(id, regulationID: try row.decode("regulation_id"), operatorID: operatorID, session: session)
+            try await AuditLog.record(AuditEvent("incident.adopted", by: principal, objectType: "incident", objectID: id,
+                                                 organisation: .regulator(try row.decode("regulator_id")), client: client,
+                                                 details: try JobPayloadCoding.encode(["from": old, "to": reference,
+                                                                                       "operator_id": operatorID.uuidString.lowercased()])),
+                                      in: session)
+        }
+    }
 }
