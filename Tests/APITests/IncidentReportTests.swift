@@ -414,7 +414,8 @@ struct IncidentReportTests {
             _ = try await Self.renderPending(w)
             let postgres = w.platform.postgres
             // Old and closed; old but open; recent and closed.
-            try await postgres.query("UPDATE incidents SET notified_at = now() - interval '1900 days', status = 'closed' WHERE id = $1", UUID(uuidString: ids[0])!)
+            try await postgres.query("UPDATE incidents SET notified_at = now() - interval '1900 days', status = 'closed' WHERE id = $1",
+                                     UUID(uuidString: ids[0])!)
             try await postgres.query("UPDATE incidents SET notified_at = now() - interval '1900 days' WHERE id = $1", UUID(uuidString: ids[1])!)
             try await postgres.query("UPDATE incidents SET status = 'closed' WHERE id = $1", UUID(uuidString: ids[2])!)
             let documents = try await postgres.query("SELECT count(*)::int AS n FROM documents").first!.decode("n", as: Int.self)
@@ -457,6 +458,61 @@ struct IncidentReportTests {
                 SELECT details::text AS details FROM audit_events WHERE action = 'incident.adopted'
                 """).first)
             #expect(try audit.decode("details", as: String.self).contains(own["reference"] as! String))
+        }
+        await w.platform.shutdown()
+    }
+
+    @Test("yearly statistics per view: counts, deadlines met, median times; as JSON and CSV")
+    func statistics() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let (ra, opa) = (tokens["ra"]!, tokens["opa"]!)
+            let setup = try await Self.configure(w, client, ra)
+            func notify(_ sector: UUID, hoursAgo: Double, extra: [String: Any] = [:]) async throws -> [String: Any] {
+                try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
+                    IncidentNotificationTests.notification(w, operatorID: w.operator1, sectors: [sector],
+                                                           detectedAt: Self.iso(Date().addingTimeInterval(-hoursAgo * 3600)), extra: extra))).first)
+            }
+            let onTime = try await notify(w.electricity, hoursAgo: 2, extra: ["cross_border": true])
+            _ = try await notify(w.gas, hoursAgo: 30)
+            _ = try await notify(w.electricity, hoursAgo: 1, extra: ["notification_type": "nearMiss"])
+            let stage = try #require((onTime["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+            #expect(try await call(client, .post, "/api/v1/incidents/\(onTime["id"] as! String)/reports/\(stage)/versions", opa,
+                                   Self.earlyWarning(setup)).status == .created)
+            try await w.platform.postgres.query("UPDATE incidents SET significant = true WHERE id = $1", UUID(uuidString: onTime["id"] as! String)!)
+            let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).year!
+
+            let stats = try object(try await call(client, .get, "/api/v1/incident-statistics?year=\(year)", ra))
+            #expect(stats["incidents"] as? Int == 3)
+            #expect(stats["significant"] as? Int == 1)
+            #expect(stats["cross_border"] as? Int == 1)
+            let sectors = (stats["by_sector"] as? [[String: Any]] ?? []).map { "\($0["label"] ?? ""):\($0["incidents"] ?? "")" }
+            #expect(sectors == ["Energy → Electricity:2", "Energy → Gas:1"])
+            let types = (stats["by_notification_type"] as? [[String: Any]] ?? []).map { "\($0["key"] ?? ""):\($0["incidents"] ?? "")" }
+            #expect(types == ["incident:2", "nearMiss:1"])
+            #expect(stats["reports_on_time"] as? Int == 1)
+            #expect(stats["reports_late"] as? Int == 0)
+            #expect(stats["reports_overdue"] as? Int == 1, "the gas incident's early warning, due six hours ago")
+            #expect(stats["on_time_share"] as? Double == 0.5)
+            #expect(abs((stats["median_hours_to_notification"] as? Double ?? 0) - 2) < 0.01)
+            // Scoped to what each view reaches.
+            #expect(try object(try await call(client, .get, "/api/v1/incident-statistics?year=\(year)", tokens["ru"]!))["incidents"] as? Int == 2)
+            #expect(try object(try await call(client, .get, "/api/v1/incident-statistics?year=\(year)&operator_id=\(w.operator1.text)",
+                                              opa))["incidents"]
+                    as? Int == 3)
+            #expect(try object(try await call(client, .get, "/api/v1/incident-statistics?year=\(year - 1)", ra))["incidents"] as? Int == 0)
+            #expect(try await call(client, .get, "/api/v1/incident-statistics?year=\(year)&operator_id=\(w.operator2.text)",
+                                   opa).status == .forbidden)
+            // CSV: the same figures.
+            let csv = try await call(client, .get, "/api/v1/incident-statistics?year=\(year)&format=csv", ra)
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = String(buffer: csv.body).components(separatedBy: "\r\n")
+            #expect(lines.first == "figure,key,label,value")
+            #expect(lines.contains("incidents,,,3"))
+            #expect(lines.contains("on_time_share,,,0.50"))
+            #expect(lines.contains { $0.hasPrefix("sector,\(w.electricity.text),Energy → Electricity,2") })
         }
         await w.platform.shutdown()
     }

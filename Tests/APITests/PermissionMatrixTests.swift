@@ -218,6 +218,8 @@ struct PermissionMatrixTests {
                  expected: "pa:404 ra:202 ru:202 oa:202 ou:202 opa:202 opu:202 iu:404"),
             Case(name: "follow a job out of reach", method: .get, path: "/api/v1/jobs/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "incident statistics from one's natural side", method: .get, path: "/api/v1/incident-statistics?year=2026", body: nil,
+                 expected: "pa:403 ra:200 ru:200 oa:200 ou:200 opa:422 opu:422 iu:200"),
             Case(name: "read a version out of reach", method: .get, path: "/api/v1/report-versions/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import OpenAPIRuntime
 
 extension APIService {
     private var incidents: IncidentsModule { platform.incidents }
@@ -26,21 +27,7 @@ extension APIService {
         let query = input.query
         let principal = try await principal()
         let limit = query.limit ?? 50
-        let operatorID = try query.operatorId.map(Self.uuid(field: "operator_id"))
-        let view: IncidentView
-        switch query.view {
-        case ._operator?:
-            guard let operatorID else {
-                throw DomainError.validation([FieldError(field: "operator_id", code: "required", message: "The operator view names the operator.")])
-            }
-            view = .operator(operatorID)
-        case .reviewer?: view = .reviewer
-        case .notifier?: view = .regulatorNotifier
-        case .observer?: view = .observer
-        case .independent?: view = .independent
-        case nil:
-            if let operatorID { view = .operator(operatorID) } else { view = try Self.naturalView(principal) }
-        }
+        let view = try Self.view(query.view?.rawValue, operatorID: query.operatorId, principal)
         let filter = IncidentFilter(
             isOpen: query.status.map { $0 == .open }, regulationID: try query.regulationId.map(Self.uuid(field: "regulation_id")),
             workflowID: try query.workflowId.map(Self.uuid(field: "workflow_id")), sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")),
@@ -121,6 +108,37 @@ extension APIService {
             status: ReviewStatus(rawValue: body.reviewStatus.rawValue)!, comment: body.comment ?? "", client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, version.etag)
         return .ok(.init(body: .json(.init(version, responseLanguage()))))
+    }
+
+    func getIncidentStatistics(_ input: Operations.GetIncidentStatistics.Input) async throws -> Operations.GetIncidentStatistics.Output {
+        let principal = try await principal()
+        let statistics = try await incidents.query.statistics(
+            principal, view: try Self.view(input.query.view?.rawValue, operatorID: input.query.operatorId, principal), year: input.query.year)
+        let language = responseLanguage()
+        if input.query.format == .csv {
+            return .ok(.init(body: .csv(HTTPBody(try statistics.csv(language)))))
+        }
+        return .ok(.init(body: .json(.init(statistics, language))))
+    }
+
+    /// The side a list or statistics request looks from: the `view` named (`operator` with
+    /// `operator_id`), `operator` when only `operator_id` is given, else the natural one.
+    private static func view(_ name: String?, operatorID text: String?, _ principal: Principal) throws -> IncidentView {
+        let operatorID = try text.map(Self.uuid(field: "operator_id"))
+        switch name {
+        case "operator":
+            guard let operatorID else {
+                throw DomainError.validation([FieldError(field: "operator_id", code: "required", message: "The operator view names the operator.")])
+            }
+            return .operator(operatorID)
+        case "reviewer": return .reviewer
+        case "notifier": return .regulatorNotifier
+        case "observer": return .observer
+        case "independent": return .independent
+        default:
+            if let operatorID { return .operator(operatorID) }
+            return try naturalView(principal)
+        }
     }
 
     /// The view a caller has without choosing: regulator staff review, observers observe,

@@ -313,3 +313,16 @@ extension Components.Schemas.AccessLogEntry {
                   organisationName: entry.organisationName, action: .init(rawValue: entry.action.rawValue)!, document: entry.document)
     }
 }
+
+extension Components.Schemas.IncidentStatistics {
+    init(_ statistics: IncidentStatistics, _ language: Language) {
+        func counts(_ counts: [IncidentStatistics.Count]) -> [Components.Schemas.StatisticsCount] {
+            counts.map { .init(key: $0.key, label: $0.label.text(in: language), incidents: $0.incidents) }
+        }
+        self.init(year: statistics.year, incidents: statistics.incidents, significant: statistics.significant, crossBorder: statistics.crossBorder,
+                  bySector: counts(statistics.bySector), byRegulation: counts(statistics.byRegulation),
+                  byNotificationType: counts(statistics.byNotificationType), reportsOnTime: statistics.reportsOnTime,
+                  reportsLate: statistics.reportsLate, reportsOverdue: statistics.reportsOverdue, onTimeShare: statistics.onTimeShare,
+                  medianHoursToNotification: statistics.medianHoursToNotification, medianHoursToResolution: statistics.medianHoursToResolution)
+    }
+}

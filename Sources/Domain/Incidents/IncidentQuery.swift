@@ -97,10 +97,40 @@ public struct IncidentQuery: Sendable {
     }
 
     /// The page query of ``list(_:view:filter:limit:cursor:)``.
-    static func listStatement(_ principal: Principal, view: IncidentView, filter: IncidentFilter, limit: Int,
-                              after: (String, UUID)?) throws -> Statement {
+    static func listStatement(_ principal: Principal, view: IncidentView, filter: IncidentFilter, limit: Int, after: (String, UUID)?) throws -> Statement {
+        let (scope, scopeBindings) = try Self.scope(principal, view: view)
+        var bindings = scopeBindings
+        let first = bindings.count
+        func p(_ offset: Int) -> String { "$\(first + offset)" }
+        bindings += [filter.isOpen.map { $0 ? "open" : "closed" }, filter.regulationID, filter.workflowID, filter.sectorID, filter.significant,
+                     filter.crossBorder, filter.notificationType?.rawValue, filter.notifiedFrom, filter.notifiedBefore, Queries.containing(filter.search),
+                     after?.0, after?.1, limit + 1]
+        return Statement(sql: """
+            SELECT \(Incident.columns), to_char(i.notified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS sort_key
+            FROM incidents i \(Incident.joins)
+            WHERE \(scope)
+              AND (\(p(1))::text IS NULL OR i.status = \(p(1)))
+              AND (\(p(2))::uuid IS NULL OR i.regulation_id = \(p(2)))
+              AND (\(p(3))::uuid IS NULL OR i.workflow_id = \(p(3)))
+              AND (\(p(4))::uuid IS NULL OR EXISTS (SELECT 1 FROM incident_sectors x WHERE x.incident_id = i.id AND x.sector_id = \(p(4))))
+              AND (\(p(5))::boolean IS NULL OR i.significant = \(p(5)))
+              AND (\(p(6))::boolean IS NULL OR i.cross_border = \(p(6)))
+              AND (\(p(7))::text IS NULL OR i.notification_type = \(p(7)))
+              AND (\(p(8))::timestamptz IS NULL OR i.notified_at >= \(p(8)))
+              AND (\(p(9))::timestamptz IS NULL OR i.notified_at < \(p(9)))
+              AND (\(p(10))::text IS NULL OR i.reference ILIKE \(p(10)) OR i.notifier_name ILIKE \(p(10)))
+              AND (\(p(11))::text IS NULL OR (i.notified_at, i.id) < ((\(p(11)) || 'Z')::timestamptz, \(p(12))::uuid))
+            ORDER BY i.notified_at DESC, i.id DESC
+            LIMIT \(p(13))::int
+            """, bindings: bindings)
+    }
+
+    /// The incidents of `view` as SQL over `incidents i`, with bindings from `$1`.
+    ///
+    /// - Throws: 403 for a view the caller does not have.
+    static func scope(_ principal: Principal, view: IncidentView) throws -> (String, [(any PostgresEncodable)?]) {
         let scope: String
-        var bindings: [(any PostgresEncodable)?] = []
+        let bindings: [(any PostgresEncodable)?]
         let affiliations = principal.affiliations
         switch view {
         case .operator(let operatorID):
@@ -126,29 +156,7 @@ public struct IncidentQuery: Sendable {
             scope = "i.operator_id IS NULL AND i.notifier_regulator_id IS NULL AND i.notifier_user_id = $1"
             bindings = [principal.userID]
         }
-        let first = bindings.count
-        func p(_ offset: Int) -> String { "$\(first + offset)" }
-        bindings += [filter.isOpen.map { $0 ? "open" : "closed" }, filter.regulationID, filter.workflowID, filter.sectorID, filter.significant,
-                     filter.crossBorder, filter.notificationType?.rawValue, filter.notifiedFrom, filter.notifiedBefore, Queries.containing(filter.search),
-                     after?.0, after?.1, limit + 1]
-        return Statement(sql: """
-            SELECT \(Incident.columns), to_char(i.notified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS sort_key
-            FROM incidents i \(Incident.joins)
-            WHERE \(scope)
-              AND (\(p(1))::text IS NULL OR i.status = \(p(1)))
-              AND (\(p(2))::uuid IS NULL OR i.regulation_id = \(p(2)))
-              AND (\(p(3))::uuid IS NULL OR i.workflow_id = \(p(3)))
-              AND (\(p(4))::uuid IS NULL OR EXISTS (SELECT 1 FROM incident_sectors x WHERE x.incident_id = i.id AND x.sector_id = \(p(4))))
-              AND (\(p(5))::boolean IS NULL OR i.significant = \(p(5)))
-              AND (\(p(6))::boolean IS NULL OR i.cross_border = \(p(6)))
-              AND (\(p(7))::text IS NULL OR i.notification_type = \(p(7)))
-              AND (\(p(8))::timestamptz IS NULL OR i.notified_at >= \(p(8)))
-              AND (\(p(9))::timestamptz IS NULL OR i.notified_at < \(p(9)))
-              AND (\(p(10))::text IS NULL OR i.reference ILIKE \(p(10)) OR i.notifier_name ILIKE \(p(10)))
-              AND (\(p(11))::text IS NULL OR (i.notified_at, i.id) < ((\(p(11)) || 'Z')::timestamptz, \(p(12))::uuid))
-            ORDER BY i.notified_at DESC, i.id DESC
-            LIMIT \(p(13))::int
-            """, bindings: bindings)
+        return (scope, bindings)
     }
 
     /// Regulator staff see their regulator's incidents in their sectors; administrators all of
