@@ -121,6 +121,7 @@ let package = Package(
         .testTarget(name: "APITests", dependencies: [
             "TestSupport", "API",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "CSV", package: "CSV.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Redis
+import CSV
 import Testing
 import TestSupport
 
@@ -317,11 +318,11 @@ struct IncidentReportTests {
     }
 
     /// Runs the render jobs waiting in the outbox with their real handler, as a consumer would.
-    static func renderPending(_ w: GovernanceWorld) async throws -> Int {
+    static func renderPending(_ w: GovernanceWorld, kind: JobKind = .renderIncidentPDF) async throws -> Int {
         let handlers = w.platform.jobHandlers()
         let rows = try await w.platform.postgres.query("""
-            SELECT id, kind, payload::text AS payload FROM outbox WHERE kind = 'render_incident_pdf' AND completed_at IS NULL
-            """)
+            SELECT id, kind, payload::text AS payload FROM outbox WHERE kind = $1 AND completed_at IS NULL
+            """, kind.rawValue)
         for row in rows {
             let id: UUID = try row.decode("id")
             let envelope = JobEnvelope(id: id.postgresText, kind: try row.decode("kind"), payload: try row.decode("payload"), tracked: true)
@@ -513,6 +514,91 @@ struct IncidentReportTests {
             #expect(lines.contains("incidents,,,3"))
             #expect(lines.contains("on_time_share,,,0.50"))
             #expect(lines.contains { $0.hasPrefix("sector,\(w.electricity.text),Energy → Electricity,2") })
+        }
+        await w.platform.shutdown()
+    }
+
+    @Test("exports: CSV in the CIRAS-style layout and JSON, built by the worker for the one who asked, audited, platform administrators told")
+    func exports() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let (ra, opa, ou) = (tokens["ra"]!, tokens["opa"]!, tokens["ou"]!)
+            let setup = try await Self.configure(w, client, ra)
+            var references: [String] = []
+            for sector in [w.electricity, w.gas] {
+                let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
+                    IncidentNotificationTests.notification(w, operatorID: w.operator1, sectors: [sector],
+                                                           detectedAt: Self.iso(Date().addingTimeInterval(-3600))))).first)
+                references.append(try #require(incident["reference"] as? String))
+                if sector == w.electricity {
+                    let stage = try #require((incident["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
+                    for summary in ["First.", "=HYPERLINK(\"http://evil.test\")"] {
+                        #expect(try await call(client, .post, "/api/v1/incidents/\(incident["id"] as! String)/reports/\(stage)/versions", opa,
+                                               Self.earlyWarning(setup, summary: summary)).status == .created)
+                    }
+                }
+            }
+            var body: [String: Any] = [
+                "regulation_id": w.regulation.text, "workflow_id": setup.base.workflow, "report_type_id": setup.base.reportTypes[0],
+                "notified_from": Self.iso(Date().addingTimeInterval(-86_400)), "notified_to": Self.iso(Date().addingTimeInterval(3600)),
+            ]
+            // The export right is needed.
+            #expect(try await call(client, .post, "/api/v1/incident-exports", ra, body).status == .forbidden)
+            #expect(try await call(client, .post, "/api/v1/incident-exports", opa, body).status == .forbidden)
+            try await w.platform.postgres.query("UPDATE regulator_memberships SET can_export_incidents = true WHERE user_id = $1", w.regulatorAdmin1)
+            try await w.platform.postgres.query("UPDATE observer_memberships SET can_export_incidents = true WHERE user_id = $1", w.observerUser1)
+            var wrong = body
+            wrong["report_type_id"] = UUID().text
+            wrong["notified_from"] = Self.iso(Date().addingTimeInterval(-800 * 86_400))
+            #expect(Set(try Self.fieldsOf(try await call(client, .post, "/api/v1/incident-exports", ra, wrong))) == ["notified_to"])
+            wrong["notified_from"] = body["notified_from"]
+            #expect(Set(try Self.fieldsOf(try await call(client, .post, "/api/v1/incident-exports", ra, wrong))) == ["report_type_id"])
+
+            let asked = try await call(client, .post, "/api/v1/incident-exports", ra, body)
+            #expect(asked.status == .accepted)
+            let job = try object(asked)
+            let resultPath = try #require(job["result_path"] as? String)
+            #expect(try await call(client, .get, resultPath, ra).status == .accepted)
+            #expect(try await call(client, .get, resultPath, ou).status == .notFound)
+            #expect(try await call(client, .get, try #require(asked.headers[.location]), ou).status == .notFound)
+            #expect(try await Self.renderPending(w, kind: .exportIncidents) == 1)
+            let file = try await call(client, .get, resultPath, ra)
+            #expect(file.status == .ok)
+            #expect(file.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(file.headers[.contentDisposition]?.contains(".csv") == true)
+            let rows = try CSVReader(string: String(buffer: file.body), hasHeaderRow: true)
+            let header = try #require(rows.headerRow)
+            #expect(Array(header.prefix(3)) == ["Operator", "Reference", "Notified at"])
+            #expect(Array(header.suffix(6)) == ["Summary", "Cause", "Services", "Start", "Countries", "Regions"])
+            var records: [[String: String]] = []
+            while let row = rows.next() { records.append(Dictionary(uniqueKeysWithValues: zip(header, row))) }
+            #expect(records.map { $0["Reference"] } == references.reversed(), "every incident, newest first")
+            let submitted = try #require(records.first { $0["Reference"] == references[0] })
+            #expect(submitted["Report version"] == "2")
+            #expect(submitted["Summary"] == "'=HYPERLINK(\"http://evil.test\")", "a formula is neutralised")
+            #expect(submitted["Countries"] == "Luxembourg; France")
+            #expect(submitted["Services"] == "Billing; Grid control")
+            #expect(submitted["Impacted sectors"] == "Energy -> Electricity")
+            #expect(submitted["Notified at"]?.hasSuffix("Z") == true)
+            let pending = try #require(records.first { $0["Reference"] == references[1] })
+            #expect(pending["Report status"] == "notSubmitted")
+            #expect(pending["Summary"] == "")
+            let audit = try #require(try await w.platform.postgres.query(
+                "SELECT details::text AS details FROM audit_events WHERE action = 'incident.exported'").first)
+            #expect(try audit.decode("details", as: String.self).contains("\"incidents\": \"2\""))
+            #expect(try await w.platform.postgres.query("""
+                SELECT 1 FROM emails WHERE subject = 'Incidents exported' AND to_addresses = ARRAY['ada.admin@regulator.example']
+                """).count == 1)
+
+            // JSON, by an observer member for the incidents routed to their observer.
+            body["format"] = "json"
+            let byObserver = try object(try await call(client, .post, "/api/v1/incident-exports", ou, body))
+            #expect(try await Self.renderPending(w, kind: .exportIncidents) == 1)
+            let json = try await call(client, .get, try #require(byObserver["result_path"] as? String), ou)
+            #expect(json.status == .ok)
+            let exported = try #require(try JSONSerialization.jsonObject(with: Data(buffer: json.body)) as? [[String: Any]])
+            #expect(exported.compactMap { ($0["columns"] as? [String: String])?["Reference"] } == references.reversed())
         }
         await w.platform.shutdown()
     }

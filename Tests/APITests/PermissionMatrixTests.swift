@@ -220,6 +220,12 @@ struct PermissionMatrixTests {
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "incident statistics from one's natural side", method: .get, path: "/api/v1/incident-statistics?year=2026", body: nil,
                  expected: "pa:403 ra:200 ru:200 oa:200 ou:200 opa:422 opu:422 iu:200"),
+            Case(name: "export incidents without the export right", method: .post, path: "/api/v1/incident-exports",
+                 body: ["regulation_id": w.regulation.text, "workflow_id": w.incidentWorkflow.text, "report_type_id": w.reportType1.text,
+                        "notified_from": "2026-01-01T00:00:00Z", "notified_to": "2026-12-31T00:00:00Z"],
+                 expected: "pa:403 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
+            Case(name: "fetch an export one did not ask for", method: .get, path: "/api/v1/incident-exports/\(UUID().text)/file", body: nil,
+                 expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             Case(name: "read a version out of reach", method: .get, path: "/api/v1/report-versions/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Audit.

@@ -38,7 +38,7 @@ extension APIService {
     }
 
     /// `Content-Disposition: attachment` with the file name, in characters every client reads.
-    private static func attach(_ document: StoredDocument) {
+    static func attach(_ document: StoredDocument) {
         let safe = String(document.filename.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
         RequestInfo.current.responseHeaders.add(.contentDisposition, "attachment; filename=\"\(safe)\"")
     }
@@ -48,5 +48,32 @@ extension Components.Schemas.Job {
     init(_ job: JobStatus) {
         self.init(id: job.id.apiString, kind: job.kind, state: .init(rawValue: job.state.rawValue)!, attempts: job.attempts, createdAt: job.createdAt,
                   finishedAt: job.finishedAt, resultPath: job.resultPath)
+    }
+}
+
+extension APIService {
+    func createIncidentExport(_ input: Operations.CreateIncidentExport.Input) async throws -> Operations.CreateIncidentExport.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let request = IncidentExportRequest(
+            regulationID: try Self.uuid(field: "regulation_id")(body.regulationId), workflowID: try Self.uuid(field: "workflow_id")(body.workflowId),
+            reportTypeID: try Self.uuid(field: "report_type_id")(body.reportTypeId), notifiedFrom: body.notifiedFrom, notifiedTo: body.notifiedTo,
+            format: body.format == .json ? .json : .csv)
+        let job = try await platform.incidents.exports.request(try await principal(), request, client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(job.id.apiString)")
+        return .accepted(.init(body: .json(.init(job))))
+    }
+
+    func getIncidentExportFile(_ input: Operations.GetIncidentExportFile.Input) async throws -> Operations.GetIncidentExportFile.Output {
+        switch try await platform.incidents.exports.file(try await principal(), id: try Self.pathID(input.path.exportId, "export")) {
+        case .ready(let document):
+            Self.attach(document)
+            if document.contentType.hasPrefix("application/json") {
+                return .ok(.init(body: .json(try JSONDecoder().decode([Components.Schemas.ExportedIncident].self, from: document.content))))
+            }
+            return .ok(.init(body: .csv(HTTPBody(document.content))))
+        case .pending(let job):
+            RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(job.id.apiString)")
+            return .accepted(.init(body: .json(.init(job))))
+        }
     }
 }

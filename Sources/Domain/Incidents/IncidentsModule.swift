@@ -15,6 +15,7 @@ public struct IncidentsModule: PlatformModule {
     public let reports: IncidentReports
     public let documents: IncidentDocuments
     public let retention: IncidentRetention
+    public let exports: IncidentExports
     let postgres: PostgresClient
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, documents store: DocumentStore,
@@ -29,15 +30,20 @@ public struct IncidentsModule: PlatformModule {
         review = IncidentReview(outbox: outbox, emails: emails)
         reports = IncidentReports(postgres: postgres, outbox: outbox, emails: emails, now: now)
         documents = IncidentDocuments(postgres: postgres, outbox: outbox, documents: store)
+        exports = IncidentExports(postgres: postgres, outbox: outbox, documents: store, sender: settings.mailFrom)
         retention = IncidentRetention(postgres: postgres, logger: logger, retention: settings.incidentRetention)
     }
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {
         registry.register(.renderIncidentPDF, RenderIncidentPDFHandler(documents: documents))
+        registry.register(.exportIncidents, ExportIncidentsHandler(exports: exports))
     }
 
     public func jobSubjects() -> [String: JobSubjectCheck] {
-        ["incident": { [documents] principal, id in try await documents.canSee(principal, incidentID: id) }]
+        [
+            "incident": { [documents] principal, id in try await documents.canSee(principal, incidentID: id) },
+            "incident_export": { [exports] principal, id in try await exports.canSee(principal, exportID: id) },
+        ]
     }
 
     public func periodicTasks() -> [PeriodicTask] {
