@@ -17,10 +17,12 @@ public struct IncidentsModule: PlatformModule {
     public let retention: IncidentRetention
     public let exports: IncidentExports
     let postgres: PostgresClient
+    let sweepSeconds: Int
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, documents store: DocumentStore,
          now: @escaping @Sendable () -> Date = { Date() }) {
         self.postgres = postgres
+        sweepSeconds = settings.incidentSweepSeconds
         configuration = IncidentConfiguration(postgres: postgres)
         notification = IncidentNotification(postgres: postgres, outbox: outbox, sender: settings.mailFrom, publicURL: settings.publicURL,
                                             dailyLimit: settings.incidentDailyLimit, now: now)
@@ -48,8 +50,8 @@ public struct IncidentsModule: PlatformModule {
 
     public func periodicTasks() -> [PeriodicTask] {
         [
-            // Every minute: a reminder or an overdue notice goes out within a minute of its time.
-            PeriodicTask(name: "incident_deadlines", interval: .seconds(60)) { [deadlines] _ in
+            // Every minute by default: a reminder or an overdue notice goes out within a minute of its time.
+            PeriodicTask(name: "incident_deadlines", interval: .seconds(sweepSeconds)) { [deadlines] _ in
                 try await deadlines.sweep()
             },
             PeriodicTask(name: "purge_idempotency_keys", interval: .seconds(3600)) { [postgres] _ in

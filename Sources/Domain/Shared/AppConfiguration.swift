@@ -42,6 +42,8 @@ public struct AppConfiguration: Sendable {
     public var auditRetention: Duration
     /// Incidents one user may notify per day (UTC); each incident of a notification counts.
     public var incidentDailyLimit: Int = 20
+    /// How often the beat sweeps deadlines (overdue reports, reminders).
+    public var incidentSweepSeconds: Int = 60
     /// Closed incidents are deleted this long after they were notified.
     public var incidentRetention: Duration = .seconds(86_400 * 1825)
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -148,6 +150,7 @@ public struct AppConfiguration: Sendable {
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         var result = configuration
         result.incidentDailyLimit = reader.integer("INCIDENT_DAILY_LIMIT", default: 20, in: 1...10_000)
+        result.incidentSweepSeconds = reader.integer("INCIDENT_SWEEP_SECONDS", default: 60, in: 1...3600)
         result.incidentRetention = .seconds(86_400 * reader.integer("INCIDENT_RETENTION_DAYS", default: 1825, in: 30...36_500))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return result
