@@ -107,7 +107,7 @@ let package = Package(
 
         // Benchmarks run by scripts/bench.
         .executableTarget(name: "Bench", dependencies: [
-            "Documents",
+            "Documents", "Domain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -4,11 +4,11 @@ import Foundation
 
 /// Measurements run by scripts/bench; not part of the deployed platform.
 @main
-struct GovernanceBench: ParsableCommand {
+struct GovernanceBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "governance-bench",
         abstract: "Benchmarks of the Governance Platform's engines (see scripts/bench).",
-        subcommands: [PDF.self])
+        subcommands: [PDF.self, Incidents.self])
 }
 
 extension GovernanceBench {

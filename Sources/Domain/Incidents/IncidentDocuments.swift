@@ -91,6 +91,14 @@ public struct IncidentDocuments: Sendable {
         return id
     }
 
+    /// The file name and the content of the PDF of the incident `incidentID` as it is now, or of
+    /// its version `versionID` (what the worker draws).
+    public func document(incidentID: UUID, versionID: UUID?, language: Language) async throws -> (String, Document) {
+        try await postgres.withSession { session in
+            try await IncidentPDF.build(incidentID: incidentID, versionID: versionID, language: language, session: session)
+        }
+    }
+
     /// Whether the caller reaches the incident a job works for.
     func canSee(_ principal: Principal, incidentID: UUID) async throws -> Bool {
         do {
@@ -111,10 +119,8 @@ public struct IncidentDocuments: Sendable {
             """, id).first else { return false }
         if try await documents.exists(id) { return false }
         let language = Language(rawValue: try row.decode("language")) ?? .en
-        let (filename, document) = try await postgres.withSession { session in
-            try await IncidentPDF.build(incidentID: try row.decode("incident_id"), versionID: try row.decode("version_id"), language: language,
-                                        session: session)
-        }
+        let (filename, document) = try await self.document(incidentID: try row.decode("incident_id"), versionID: try row.decode("version_id"),
+                                                           language: language)
         try await postgres.query("UPDATE incident_documents SET filename = $2 WHERE id = $1", id, filename)
         return try await documents.render(RenderPDFPayload(documentId: id, filename: filename, document: document))
     }
