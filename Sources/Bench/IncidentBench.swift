@@ -54,7 +54,8 @@ extension GovernanceBench {
                 let type = try await configuration.saveReportType(regulator, id: nil, ReportTypeInput(name: name, label: LanguageMap(["en": name])),
                                                                   client: .system)
                 _ = try await configuration.setQuestionnaire(regulator, reportTypeID: type.id,
-                                                             [QuestionnaireSectionInput(categoryID: category.id, questions: questions.map { ($0, false) })],
+                                                             [QuestionnaireSectionInput(categoryID: category.id,
+                                                                                        questions: questions.map { ($0, false) })],
                                                              client: .system)
                 stages.append(StageInput(reportTypeID: type.id, trigger: position == 2 ? .previousReportSubmitted : .detection,
                                          delayHours: [24, 72, 720][position]))
@@ -99,7 +100,8 @@ extension GovernanceBench {
             Self.report("first notification (two matching workflows: two incidents)", notify)
 
             // A 60-answer submission of about 200 characters each (the frontier report, resubmitted).
-            guard let incident = try await platform.incidents.query.incidents(power, ids: created).first(where: { $0.workflowID == workflow.id }) else {
+            guard let incident = try await platform.incidents.query.incidents(power,
+                                                                              ids: created).first(where: { $0.workflowID == workflow.id }) else {
                 throw ValidationError("the bench workflow made no incident")
             }
             let answer = String(repeating: "The attackers moved laterally through the billing network. ", count: 4).prefix(200)
@@ -121,12 +123,14 @@ extension GovernanceBench {
             }
             Self.report("sector-limited regulator user's first page of 50", userPage)
             let filtered = try await Self.time(runs) {
-                _ = try await query.list(regulator, view: .reviewer, filter: IncidentFilter(isOpen: true, sectorID: electricity, notificationType: .nearMiss),
+                _ = try await query.list(regulator, view: .reviewer,
+                                         filter: IncidentFilter(isOpen: true, sectorID: electricity, notificationType: .nearMiss),
                                          limit: 50, cursor: nil)
             }
             Self.report("regulator's filtered page of 50 (open near misses in electricity)", filtered)
             let searched = try await Self.time(runs) {
-                _ = try await query.list(regulator, view: .reviewer, filter: IncidentFilter(isOpen: true, crossBorder: true, notificationType: .nearMiss,
+                _ = try await query.list(regulator, view: .reviewer,
+                                         filter: IncidentFilter(isOpen: true, crossBorder: true, notificationType: .nearMiss,
                                                                                            search: "BENCH_1"),
                                          limit: 50, cursor: nil)
             }
@@ -138,7 +142,8 @@ extension GovernanceBench {
 
             // The PDF of an incident with 3 reports of 60 answers (built from the database, then drawn).
             let another = try await platform.incidents.notification.notify(power, notification, client: .system)
-            guard let documented = try await platform.incidents.query.incidents(power, ids: another).first(where: { $0.workflowID == workflow.id }) else {
+            guard let documented = try await platform.incidents.query.incidents(power,
+                                                                                ids: another).first(where: { $0.workflowID == workflow.id }) else {
                 throw ValidationError("the bench workflow made no incident")
             }
             for stage in documented.reports {

@@ -602,4 +602,61 @@ struct IncidentReportTests {
         }
         await w.platform.shutdown()
     }
+
+    @Test("list filters over reports (overdue, late, review status), detection range, operator, and sort orders with their cursors")
+    func listFilters() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let (ra, opa) = (tokens["ra"]!, tokens["opa"]!)
+            let setup = try await Self.configure(w, client, ra)
+            var references: [String] = []
+            var ids: [String] = []
+            for hours in [3.0, 2.0, 1.0] {
+                let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
+                    IncidentNotificationTests.notification(w, operatorID: w.operator1,
+                                                           detectedAt: Self.iso(Date().addingTimeInterval(-hours * 3600))))).first)
+                references.append(incident["reference"] as! String)
+                ids.append(incident["id"] as! String)
+            }
+            let postgres = w.platform.postgres
+            // The first: its early warning submitted late, then sent back; the second: overdue.
+            for index in [0, 1] {
+                try await postgres.query("UPDATE incident_reports SET due_at = now() - interval '1 minute' WHERE incident_id = $1 AND position = 0",
+                                         UUID(uuidString: ids[index])!)
+            }
+            let stage = try #require(try await postgres.query("SELECT stage_id FROM incident_reports WHERE incident_id = $1 AND position = 0",
+                                                              UUID(uuidString: ids[0])!).first?.decode("stage_id", as: UUID.self))
+            let version = try await call(client, .post, "/api/v1/incidents/\(ids[0])/reports/\(stage.text)/versions", opa, Self.earlyWarning(setup))
+            let versionPath = "/api/v1/report-versions/\(try object(version)["id"] as! String)"
+            #expect(try await call(client, .put, "\(versionPath)/review", ra, ["review_status": "revisionRequired"],
+                                   headers: [.ifMatch: try #require(version.headers[.eTag])]).status == .ok)
+
+            func listed(_ query: String, _ token: String? = nil) async throws -> [String] {
+                let response = try await call(client, .get, "/api/v1/incidents?\(query)", token ?? ra)
+                #expect(response.status == .ok, "\(query): \(String(buffer: response.body).prefix(300))")
+                return try array(response).compactMap { $0["reference"] as? String }
+            }
+            #expect(try await listed("overdue=true") == [references[1]])
+            #expect(try await listed("overdue=false") == [references[2], references[0]])
+            #expect(try await listed("late=true") == [references[0]])
+            #expect(try await listed("review_status=revisionRequired") == [references[0]])
+            #expect(try await listed("detected_from=\(Self.iso(Date().addingTimeInterval(-150 * 60)))") == [references[2], references[1]])
+            #expect(try await listed("view=reviewer&operator_id=\(w.operator1.text)").count == 3)
+            #expect(try await listed("view=reviewer&operator_id=\(w.operator2.text)").isEmpty)
+            #expect(try await listed("sort=notified_at") == references)
+            #expect(try await listed("sort=-reference") == references.sorted().reversed())
+            // A cursor follows its order, page after page.
+            var seen: [String] = []
+            var path = "/api/v1/incidents?sort=reference&limit=2"
+            while true {
+                let response = try await call(client, .get, path, ra)
+                seen += try array(response).compactMap { $0["reference"] as? String }
+                guard let next = try object(response)["next_cursor"] as? String else { break }
+                path = "/api/v1/incidents?sort=reference&limit=2&cursor=\(next)"
+            }
+            #expect(seen == references.sorted())
+        }
+        await w.platform.shutdown()
+    }
 }

@@ -28,21 +28,32 @@ extension APIService {
         let principal = try await principal()
         let limit = query.limit ?? 50
         let view = try Self.view(query.view?.rawValue, operatorID: query.operatorId, principal)
+        var operatorFilter: UUID?
+        if case .operator = view {} else { operatorFilter = try query.operatorId.map(Self.uuid(field: "operator_id")) }
         let filter = IncidentFilter(
             isOpen: query.status.map { $0 == .open }, regulationID: try query.regulationId.map(Self.uuid(field: "regulation_id")),
             workflowID: try query.workflowId.map(Self.uuid(field: "workflow_id")), sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")),
-            significant: query.significant, crossBorder: query.crossBorder,
+            operatorID: operatorFilter, significant: query.significant, crossBorder: query.crossBorder,
             notificationType: query.notificationType.flatMap { NotificationType(rawValue: $0.rawValue) }, notifiedFrom: query.notifiedFrom,
-            notifiedBefore: query.notifiedBefore, search: query.q)
-        let page = try await incidents.query.list(principal, view: view, filter: filter, limit: limit, cursor: query.cursor)
+            notifiedBefore: query.notifiedBefore, detectedFrom: query.detectedFrom, detectedBefore: query.detectedBefore,
+            reviewStatus: query.reviewStatus.flatMap { ReviewStatus(rawValue: $0.rawValue) }, overdue: query.overdue, late: query.late,
+            search: query.q)
+        let sort: IncidentSort = switch query.sort {
+        case .notifiedAt?: .oldest
+        case .reference?: .reference
+        case ._hyphen_reference?: .referenceDescending
+        default: .newest
+        }
+        let page = try await incidents.query.list(principal, view: view, filter: filter, sort: sort, limit: limit, cursor: query.cursor)
+        func time(_ date: Date?) -> String? { date.map(RFC3339DateTranscoder.format) }
         linkNext("/api/v1/incidents", limit: limit, cursor: page.nextCursor, query: [
-            ("view", query.view?.rawValue), ("operator_id", query.operatorId), ("status", query.status?.rawValue), ("regulation_id",
-                query.regulationId),
-            ("workflow_id", query.workflowId), ("sector_id", query.sectorId), ("significant", query.significant.map(String.init)),
-            ("cross_border", query.crossBorder.map(String.init)), ("notification_type", query.notificationType?.rawValue),
-            ("notified_from", query.notifiedFrom.map(RFC3339DateTranscoder.format)), ("notified_before",
-                                                                                      query.notifiedBefore.map(RFC3339DateTranscoder.format)),
-            ("q", query.q),
+            ("view", query.view?.rawValue), ("operator_id", query.operatorId), ("status", query.status?.rawValue),
+            ("regulation_id", query.regulationId), ("workflow_id", query.workflowId), ("sector_id", query.sectorId),
+            ("significant", query.significant.map(String.init)), ("cross_border", query.crossBorder.map(String.init)),
+            ("notification_type", query.notificationType?.rawValue), ("notified_from", time(query.notifiedFrom)),
+            ("notified_before", time(query.notifiedBefore)), ("detected_from", time(query.detectedFrom)),
+            ("detected_before", time(query.detectedBefore)), ("review_status", query.reviewStatus?.rawValue),
+            ("overdue", query.overdue.map(String.init)), ("late", query.late.map(String.init)), ("sort", query.sort?.rawValue), ("q", query.q),
         ])
         let language = responseLanguage()
         let now = Date()

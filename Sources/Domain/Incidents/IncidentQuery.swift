@@ -21,27 +21,72 @@ public struct IncidentFilter: Sendable, Equatable {
     public var regulationID: UUID?
     public var workflowID: UUID?
     public var sectorID: UUID?
+    /// The notifying operator (for the reviewer's, notifier's and observer's views).
+    public var operatorID: UUID?
     public var significant: Bool?
     public var crossBorder: Bool?
     public var notificationType: NotificationType?
     public var notifiedFrom: Date?
     public var notifiedBefore: Date?
+    public var detectedFrom: Date?
+    public var detectedBefore: Date?
+    /// Incidents with a report whose latest version has this review status.
+    public var reviewStatus: ReviewStatus?
+    /// Incidents with (`true`) or without (`false`) a report past its due time and not submitted.
+    public var overdue: Bool?
+    /// Incidents with (`true`) or without (`false`) a report first submitted after its due time.
+    public var late: Bool?
     /// Text in the reference or the notifier's name.
     public var search: String?
 
-    public init(isOpen: Bool? = nil, regulationID: UUID? = nil, workflowID: UUID? = nil, sectorID: UUID? = nil, significant: Bool? = nil,
-                crossBorder: Bool? = nil, notificationType: NotificationType? = nil, notifiedFrom: Date? = nil, notifiedBefore: Date? = nil,
-                search: String? = nil) {
+    public init(isOpen: Bool? = nil, regulationID: UUID? = nil, workflowID: UUID? = nil, sectorID: UUID? = nil, operatorID: UUID? = nil,
+                significant: Bool? = nil, crossBorder: Bool? = nil, notificationType: NotificationType? = nil, notifiedFrom: Date? = nil,
+                notifiedBefore: Date? = nil, detectedFrom: Date? = nil, detectedBefore: Date? = nil, reviewStatus: ReviewStatus? = nil,
+                overdue: Bool? = nil, late: Bool? = nil, search: String? = nil) {
         self.isOpen = isOpen
         self.regulationID = regulationID
         self.workflowID = workflowID
         self.sectorID = sectorID
+        self.operatorID = operatorID
         self.significant = significant
         self.crossBorder = crossBorder
         self.notificationType = notificationType
         self.notifiedFrom = notifiedFrom
         self.notifiedBefore = notifiedBefore
+        self.detectedFrom = detectedFrom
+        self.detectedBefore = detectedBefore
+        self.reviewStatus = reviewStatus
+        self.overdue = overdue
+        self.late = late
         self.search = search
+    }
+}
+
+/// The order of an incident list; each pages with its own keyset cursor.
+public enum IncidentSort: String, Sendable, CaseIterable {
+    /// Newest notification first (the default).
+    case newest
+    case oldest
+    /// By reference, A to Z.
+    case reference
+    /// By reference, Z to A.
+    case referenceDescending
+
+    /// The sort key as SQL (compared as text in the cursor), and whether it descends.
+    var key: (sql: String, descending: Bool) {
+        switch self {
+        case .newest: ("to_char(i.notified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", true)
+        case .oldest: ("to_char(i.notified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", false)
+        case .reference: ("i.reference", false)
+        case .referenceDescending: ("i.reference", true)
+        }
+    }
+
+    /// The ORDER BY column (indexable) and how a cursor position compares with it.
+    var column: String { self == .newest || self == .oldest ? "i.notified_at" : "i.reference" }
+
+    func cursorValue(_ placeholder: String) -> String {
+        self == .newest || self == .oldest ? "(\(placeholder) || 'Z')::timestamptz" : placeholder
     }
 }
 
@@ -85,10 +130,11 @@ public struct IncidentQuery: Sendable {
     }
 
     /// The incidents of `view`, newest notification first.
-    public func list(_ principal: Principal, view: IncidentView, filter: IncidentFilter, limit: Int, cursor: String?) async throws -> Page<Incident> {
+    public func list(_ principal: Principal, view: IncidentView, filter: IncidentFilter, sort: IncidentSort = .newest, limit: Int,
+                     cursor: String?) async throws -> Page<Incident> {
         try principal.requireAccess(.incidentsRead)
         try PageCursor.check(limit: limit)
-        let statement = try Self.listStatement(principal, view: view, filter: filter, limit: limit, after: try PageCursor.decode(cursor))
+        let statement = try Self.listStatement(principal, view: view, filter: filter, sort: sort, limit: limit, after: try PageCursor.decode(cursor))
         let rows = try await postgres.query(statement)
         return Page(fetched: try rows.map { row in
             let incident = try Incident(row: row)
@@ -97,7 +143,8 @@ public struct IncidentQuery: Sendable {
     }
 
     /// The page query of ``list(_:view:filter:limit:cursor:)``.
-    static func listStatement(_ principal: Principal, view: IncidentView, filter: IncidentFilter, limit: Int, after: (String, UUID)?) throws -> Statement {
+    static func listStatement(_ principal: Principal, view: IncidentView, filter: IncidentFilter, sort: IncidentSort = .newest, limit: Int,
+                              after: (String, UUID)?) throws -> Statement {
         let (scope, scopeBindings) = try Self.scope(principal, view: view)
         var bindings = scopeBindings
         // Only the filters given become conditions: a sector filter is then a plain EXISTS the
@@ -108,29 +155,50 @@ public struct IncidentQuery: Sendable {
             bindings.append(value)
             conditions.append(condition("$\(bindings.count)"))
         }
+        func exists(_ wanted: Bool, _ subquery: String) -> String { (wanted ? "" : "NOT ") + "EXISTS (\(subquery))" }
         if let isOpen = filter.isOpen { add(isOpen ? "open" : "closed") { "i.status = \($0)" } }
         if let regulationID = filter.regulationID { add(regulationID) { "i.regulation_id = \($0)" } }
         if let workflowID = filter.workflowID { add(workflowID) { "i.workflow_id = \($0)" } }
         if let sectorID = filter.sectorID {
             add(sectorID) { "EXISTS (SELECT 1 FROM incident_sectors x WHERE x.incident_id = i.id AND x.sector_id = \($0))" }
         }
+        if let operatorID = filter.operatorID { add(operatorID) { "i.operator_id = \($0)" } }
         if let significant = filter.significant { add(significant) { "i.significant = \($0)" } }
         if let crossBorder = filter.crossBorder { add(crossBorder) { "i.cross_border = \($0)" } }
         if let type = filter.notificationType { add(type.rawValue) { "i.notification_type = \($0)" } }
         if let from = filter.notifiedFrom { add(from) { "i.notified_at >= \($0)" } }
         if let before = filter.notifiedBefore { add(before) { "i.notified_at < \($0)" } }
+        if let from = filter.detectedFrom { add(from) { "i.detected_at >= \($0)" } }
+        if let before = filter.detectedBefore { add(before) { "i.detected_at < \($0)" } }
+        if let status = filter.reviewStatus {
+            add(status.rawValue) { """
+                EXISTS (SELECT 1 FROM incident_reports r WHERE r.incident_id = i.id
+                        AND (SELECT v.review_status FROM report_versions v WHERE v.incident_id = r.incident_id AND v.stage_id = r.stage_id
+                             ORDER BY v.number DESC LIMIT 1) = \($0))
+                """ }
+        }
+        if let overdue = filter.overdue {
+            conditions.append(exists(overdue, """
+                SELECT 1 FROM incident_reports r WHERE r.incident_id = i.id AND r.first_submitted_at IS NULL AND r.due_at < now()
+                """))
+        }
+        if let late = filter.late {
+            conditions.append(exists(late, "SELECT 1 FROM incident_reports r WHERE r.incident_id = i.id AND r.late"))
+        }
         if let search = Queries.containing(filter.search) { add(search) { "(i.reference ILIKE \($0) OR i.notifier_name ILIKE \($0))" } }
-        if let (key, id) = after {
-            bindings.append(key)
+        let (key, descending) = sort.key
+        if let (value, id) = after {
+            bindings.append(value)
             bindings.append(id)
-            conditions.append("(i.notified_at, i.id) < (($\(bindings.count - 1) || 'Z')::timestamptz, $\(bindings.count)::uuid)")
+            conditions.append("(\(sort.column), i.id) \(descending ? "<" : ">") (\(sort.cursorValue("$\(bindings.count - 1)")), $\(bindings.count)::uuid)")
         }
         bindings.append(limit + 1)
+        let direction = descending ? "DESC" : "ASC"
         return Statement(sql: """
-            SELECT \(Incident.columns), to_char(i.notified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS sort_key
+            SELECT \(Incident.columns), \(key) AS sort_key
             FROM incidents i \(Incident.joins)
             WHERE \(conditions.joined(separator: "\n  AND "))
-            ORDER BY i.notified_at DESC, i.id DESC
+            ORDER BY \(sort.column) \(direction), i.id \(direction)
             LIMIT $\(bindings.count)::int
             """, bindings: bindings)
     }
