@@ -659,4 +659,32 @@ struct IncidentReportTests {
         }
         await w.platform.shutdown()
     }
+
+    @Test("a regulator notifying for itself files its reports under the same frontier rule, and does not review them")
+    func regulatorNotifier() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await IncidentConfigurationTests.sessions(w, client)
+            let ra = tokens["ra"]!
+            let setup = try await Self.configure(w, client, ra)
+            let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", ra,
+                IncidentNotificationTests.notification(w, detectedAt: Self.iso(Date().addingTimeInterval(-600))))).first)
+            #expect((incident["notifier"] as? [String: Any])?["kind"] as? String == "regulator")
+            let id = try #require(incident["id"] as? String)
+            let stages = (incident["reports"] as? [[String: Any]] ?? []).compactMap { $0["stage_id"] as? String }
+            func submit(_ stage: Int, _ body: [String: Any]) async throws -> TestResponse {
+                try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stages[stage])/versions", ra, body)
+            }
+            #expect(try await submit(1, ["answers": [[String: Any]]()]).status == .conflict, "not before the first")
+            let first = try await submit(0, Self.earlyWarning(setup))
+            #expect(first.status == .created)
+            #expect(try await submit(1, ["answers": [[String: Any]]()]).status == .created)
+            #expect(try await submit(0, Self.earlyWarning(setup)).status == .conflict, "frozen for regulators too")
+            let path = "/api/v1/report-versions/\(try object(first)["id"] as! String)/review"
+            #expect(try await call(client, .put, path, ra, ["review_status": "passed"], headers: [.ifMatch: try #require(first.headers[.eTag])])
+                .status == .forbidden)
+            #expect(try await call(client, .get, "/api/v1/incidents/\(id)", tokens["opa"]!).status == .notFound)
+        }
+        await w.platform.shutdown()
+    }
 }
