@@ -321,7 +321,7 @@ struct IncidentReportTests {
     static func renderPending(_ w: GovernanceWorld, kind: JobKind = .renderIncidentPDF) async throws -> Int {
         let handlers = w.platform.jobHandlers()
         let rows = try await w.platform.postgres.query("""
-            SELECT id, kind, payload::text AS payload FROM outbox WHERE kind = $1 AND completed_at IS NULL
+            SELECT id, kind, payload::text AS payload FROM outbox WHERE kind = $1 AND completed_at IS NULL AND failed_at IS NULL
             """, kind.rawValue)
         for row in rows {
             let id: UUID = try row.decode("id")
@@ -392,6 +392,14 @@ struct IncidentReportTests {
             #expect(log.filter { $0 == "downloaded" }.count == 3)
             #expect(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", tokens["iu"]!).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: "fr"]).status == .accepted)
+            // A PDF whose job failed for good is tried again by the next request, with a new job.
+            let french = try object(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: "fr"]))
+            try await w.platform.ledger.fail(jobID: UUID(uuidString: french["id"] as! String)!, error: "test")
+            let again = try object(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: "fr"]))
+            #expect(again["state"] as? String == "queued")
+            #expect(again["id"] as? String != french["id"] as? String)
+            #expect(try await Self.renderPending(w) == 1)
+            #expect(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: "fr"]).status == .ok)
         }
         await w.platform.shutdown()
     }

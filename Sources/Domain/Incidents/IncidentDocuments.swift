@@ -60,8 +60,15 @@ public struct IncidentDocuments: Sendable {
             try await IncidentAccessLog.record(.downloaded, by: principal, on: incident, versionID: versionID, session: session)
             return .ready(document)
         }
-        let jobID = try await session.query("SELECT job_id FROM incident_documents WHERE id = $1", id).first!.decode("job_id", as: UUID.self)
-        return .pending(try await TrackedJobs.status(jobID, session: session))
+        let jobID = try await session.query("SELECT job_id FROM incident_documents WHERE id = $1 FOR UPDATE", id).first!.decode("job_id",
+            as: UUID.self)
+        let status = try await TrackedJobs.status(jobID, session: session)
+        guard status.state == .failed else { return .pending(status) }
+        // Its job failed for good (every attempt used): asking again tries again, with a new job.
+        let retry = try await unit.enqueue(.renderIncidentPDF, payload: Payload(documentId: id))
+        try await TrackedJobs.track(retry, subjectType: "incident", subjectID: incident.id, resultPath: status.resultPath, session: session)
+        try await session.query("UPDATE incident_documents SET job_id = $2 WHERE id = $1", id, retry)
+        return .pending(try await TrackedJobs.status(retry, session: session))
     }
 
     /// The id of the PDF of `incident` (as it is now) or of its version `versionID`, in
