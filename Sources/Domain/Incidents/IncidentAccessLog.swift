@@ -52,9 +52,16 @@ public enum IncidentAccessLog {
     /// the account.
     static func record(_ action: IncidentAccessAction, by principal: Principal, on incident: Incident, versionID: UUID? = nil,
                        session: PostgresSession) async throws {
-        let side = side(of: principal, on: incident)
+        try await record(action, by: principal, side: side(of: principal, on: incident), incidentID: incident.id, reference: incident.reference,
+                         notifierName: incident.notifierName, operatorID: incident.operatorID, versionID: versionID, session: session)
+    }
+
+    /// ``record(_:by:on:versionID:session:)`` with the incident's facts given, for a caller that
+    /// knows them without reading the incident (the notification that creates it).
+    static func record(_ action: IncidentAccessAction, by principal: Principal, side: IncidentSide, incidentID: UUID, reference: String,
+                       notifierName: String, operatorID: UUID?, versionID: UUID? = nil, session: PostgresSession) async throws {
         let affiliations = principal.affiliations
-        let role = incident.operatorID.map { affiliations.role(for: $0) } ?? affiliations.role
+        let role = operatorID.map { affiliations.role(for: $0) } ?? affiliations.role
         try await session.query("""
             INSERT INTO incident_access_log (incident_id, version_id, user_id, user_name, role, side, organisation_name, action, document)
             SELECT $1, $2, u.id, trim(u.first_name || ' ' || u.last_name), $3, $4, coalesce(CASE $4 WHEN 'notifier' THEN $8::text
@@ -64,8 +71,8 @@ public enum IncidentAccessLog {
                                  SELECT ir.report_type_id FROM incident_reports ir WHERE ir.incident_id = v.incident_id AND ir.stage_id = v.stage_id)
                              WHERE v.id = $2), $9)
             FROM users u WHERE u.id = $10
-            """, bindings: [incident.id, versionID, role.rawValue, side.rawValue, action.rawValue, affiliations.regulator?.regulatorID,
-                            affiliations.observer?.observerID, incident.notifierName, incident.reference, principal.userID])
+            """, bindings: [incidentID, versionID, role.rawValue, side.rawValue, action.rawValue, affiliations.regulator?.regulatorID,
+                            affiliations.observer?.observerID, notifierName, reference, principal.userID])
     }
 
     /// The entries of `incident` `principal` may see, newest first.

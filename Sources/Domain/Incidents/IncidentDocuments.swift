@@ -31,7 +31,7 @@ public struct IncidentDocuments: Sendable {
     public func incidentPDF(_ principal: Principal, incidentID: UUID, language: Language) async throws -> Outcome {
         try principal.requireAccess(.incidentsRead)
         return try await outbox.transaction { unit in
-            let incident = try await IncidentQuery.lockedIncident(principal, id: incidentID, lock: false, session: unit.session)
+            let incident = try await IncidentQuery.reachableIncident(principal, id: incidentID, lock: false, session: unit.session)
             return try await outcome(principal, incident: incident, versionID: nil, language: language, unit: unit)
         }
     }
@@ -40,22 +40,14 @@ public struct IncidentDocuments: Sendable {
     public func versionPDF(_ principal: Principal, versionID: UUID, language: Language) async throws -> Outcome {
         try principal.requireAccess(.incidentsRead)
         return try await outbox.transaction { unit in
-            guard let row = try await unit.session.query("SELECT incident_id FROM report_versions WHERE id = $1", versionID).first else {
-                throw DomainError.notFound("No such report version.")
-            }
-            let incident: Incident
-            do {
-                incident = try await IncidentQuery.lockedIncident(principal, id: try row.decode("incident_id"), lock: false, session: unit.session)
-            } catch DomainError.notFound {
-                throw DomainError.notFound("No such report version.")
-            }
+            let incident = try await IncidentQuery.reachableIncident(principal, ofVersion: versionID, lock: false, session: unit.session)
             return try await outcome(principal, incident: incident, versionID: versionID, language: language, unit: unit)
         }
     }
 
     private func outcome(_ principal: Principal, incident: Incident, versionID: UUID?, language: Language, unit: UnitOfWork) async throws -> Outcome {
         let session = unit.session
-        let id = try await Self.schedule(incident: incident, versionID: versionID, language: language, unit: unit)
+        let id = try await Self.schedule(incidentID: incident.id, revision: incident.revision, versionID: versionID, language: language, unit: unit)
         if let document = try await documents.find(id) {
             try await IncidentAccessLog.record(.downloaded, by: principal, on: incident, versionID: versionID, session: session)
             return .ready(document)
@@ -71,28 +63,28 @@ public struct IncidentDocuments: Sendable {
         return .pending(try await TrackedJobs.status(retry, session: session))
     }
 
-    /// The id of the PDF of `incident` (as it is now) or of its version `versionID`, in
+    /// The id of the PDF of the incident at `revision` or of its version `versionID`, in
     /// `language`: recorded with its rendering job unless it was already.
     @discardableResult
-    static func schedule(incident: Incident, versionID: UUID?, language: Language, unit: UnitOfWork) async throws -> UUID {
+    static func schedule(incidentID: UUID, revision: Int, versionID: UUID?, language: Language, unit: UnitOfWork) async throws -> UUID {
         let session = unit.session
         let key = "incident_id = $1 AND version_id IS NOT DISTINCT FROM $2 AND incident_revision = $3 AND language = $4"
-        if let row = try await session.query("SELECT id FROM incident_documents WHERE \(key)", incident.id, versionID, incident.revision,
+        if let row = try await session.query("SELECT id FROM incident_documents WHERE \(key)", incidentID, versionID, revision,
                                              language.rawValue).first {
             return try row.decode("id")
         }
         let id = UUID()
         let jobID = try await unit.enqueue(.renderIncidentPDF, payload: Payload(documentId: id))
         let path = versionID.map { "/api/v1/report-versions/\($0.uuidString.lowercased())/pdf" }
-            ?? "/api/v1/incidents/\(incident.id.uuidString.lowercased())/pdf"
-        try await TrackedJobs.track(jobID, subjectType: "incident", subjectID: incident.id, resultPath: path, session: session)
+            ?? "/api/v1/incidents/\(incidentID.uuidString.lowercased())/pdf"
+        try await TrackedJobs.track(jobID, subjectType: "incident", subjectID: incidentID, resultPath: path, session: session)
         // Concurrent requests for the same PDF: the first row wins, the other job renders nothing.
         let inserted = try await session.query("""
             INSERT INTO incident_documents (id, incident_id, version_id, incident_revision, language, job_id, filename)
             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id
-            """, id, incident.id, versionID, incident.revision, language.rawValue, jobID, "pending.pdf")
+            """, id, incidentID, versionID, revision, language.rawValue, jobID, "pending.pdf")
         if inserted.isEmpty {
-            return try await session.query("SELECT id FROM incident_documents WHERE \(key)", incident.id, versionID, incident.revision,
+            return try await session.query("SELECT id FROM incident_documents WHERE \(key)", incidentID, versionID, revision,
                                            language.rawValue).first!.decode("id")
         }
         return id

@@ -165,7 +165,8 @@ extension IncidentNotification {
         try await AuditLog.record(AuditEvent("incident.created", by: principal, objectType: "incident", objectID: id,
                                              organisation: .regulator(regulatorID), client: client,
                                              details: try JobPayloadCoding.encode(["reference": reference])), in: session)
-        try await IncidentAccessLog.record(.created, by: principal, on: try await IncidentQuery.reload(id, session: session), session: session)
+        try await IncidentAccessLog.record(.created, by: principal, side: .notifier, incidentID: id, reference: reference,
+                                           notifierName: notifier.displayName, operatorID: operatorID, session: session)
         try await IncidentEmails(sender: sender, publicURL: publicURL).send(.opening, incidentID: id, unit: unit)
         return id
     }

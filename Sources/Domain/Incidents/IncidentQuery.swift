@@ -107,14 +107,27 @@ public struct IncidentQuery: Sendable {
         return ids.compactMap { id in found.first { $0.id == id } }
     }
 
-    /// The incident, locked for the rest of `session`'s transaction unless `lock` is false, if
-    /// the caller reaches it; 404 otherwise.
-    static func lockedIncident(_ principal: Principal, id: UUID, lock: Bool = true, session: PostgresSession) async throws -> Incident {
+    /// The incident, if the caller reaches it (404 otherwise), locked for the rest of
+    /// `session`'s transaction when `lock` is set.
+    static func reachableIncident(_ principal: Principal, id: UUID, lock: Bool, session: PostgresSession) async throws -> Incident {
         let (visible, bindings) = visibility(principal, firstBinding: 2)
         guard let row = try await session.query("""
             SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1 AND \(visible) \(lock ? "FOR UPDATE OF i" : "")
             """, bindings: [id] + bindings).first else { throw DomainError.notFound("No such incident.") }
         return try Incident(row: row)
+    }
+
+    /// The incident of the report version `versionID`, if the caller reaches it; 404 naming the
+    /// version otherwise.
+    static func reachableIncident(_ principal: Principal, ofVersion versionID: UUID, lock: Bool, session: PostgresSession) async throws -> Incident {
+        guard let row = try await session.query("SELECT incident_id FROM report_versions WHERE id = $1", versionID).first else {
+            throw DomainError.notFound("No such report version.")
+        }
+        do {
+            return try await reachableIncident(principal, id: try row.decode("incident_id"), lock: lock, session: session)
+        } catch DomainError.notFound {
+            throw DomainError.notFound("No such report version.")
+        }
     }
 
     /// The incident as it is now in `session` (after changes made in its transaction).

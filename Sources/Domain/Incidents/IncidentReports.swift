@@ -47,7 +47,7 @@ public struct IncidentReports: Sendable {
     public func form(_ principal: Principal, incidentID: UUID, stageID: UUID) async throws -> ReportForm {
         try principal.requireAccess(.incidentsRead)
         return try await postgres.withTransaction { session in
-            let incident = try await IncidentQuery.lockedIncident(principal, id: incidentID, lock: false, session: session)
+            let incident = try await IncidentQuery.reachableIncident(principal, id: incidentID, lock: false, session: session)
             guard incident.isNotifier(principal) else {
                 throw DomainError.forbidden("Reports are filed by the notifier's side; you may read the submitted versions.")
             }
@@ -70,7 +70,7 @@ public struct IncidentReports: Sendable {
             }
             let latest = versions.first
             let sameLatest = try versions.first { try $0.decode("same", as: Bool.self) }
-            let impacts = try await availableImpacts(incident, session: session, needed: report.reportTypeID)
+            let impacts = try await self.impacts(incident, reportTypeID: report.reportTypeID, session: session).offered
             return ReportForm(
                 incidentID: incidentID, report: report, submittable: incident.isSubmittable(stageID), questionnaire: questionnaire, answers: answers,
                 timeZone: try latest?.decode("time_zone") ?? incident.timeZone, startedAt: try latest?.decode("started_at"),
@@ -98,7 +98,7 @@ public struct IncidentReports: Sendable {
         let fingerprint = SHA256.hex(try Self.fingerprintEncoder.encode(submission)) + incidentID.uuidString + stageID.uuidString
         return try await outbox.transaction { unit in
             let session = unit.session
-            let incident = try await IncidentQuery.lockedIncident(principal, id: incidentID, session: session)
+            let incident = try await IncidentQuery.reachableIncident(principal, id: incidentID, lock: true, session: session)
             guard incident.isNotifier(principal) else {
                 throw DomainError.forbidden("Reports are filed by the notifier's side; you may read the submitted versions.")
             }
@@ -124,9 +124,7 @@ public struct IncidentReports: Sendable {
                 validator.add(errors)
             }
             let detectedAt = try await timeline(submission, incident: incident, validator: &validator, session: session)
-            let impacts = try await availableImpacts(incident, session: session, needed: report.reportTypeID)
-            let reportType = try await session.query("SELECT impacts_needed FROM report_types WHERE id = $1", report.reportTypeID).first!
-            let impactsNeeded = try reportType.decode("impacts_needed", as: Bool.self)
+            let (impactsNeeded, impacts) = try await self.impacts(incident, reportTypeID: report.reportTypeID, session: session)
             validator.check(submission.impactIDs.allSatisfy { id in impacts.contains { $0.id == id } }, "impact_ids",
                             impactsNeeded ? "invalid" : "not_allowed",
                             impactsNeeded ? "Tick impacts the form offers for this incident." : "This report does not ask for impacts.")
@@ -151,11 +149,11 @@ public struct IncidentReports: Sendable {
                                     versionID, Array(Set(submission.impactIDs)))
             // Significance follows the ticked impacts, unless a regulator ruled on it.
             let decidesSignificance = impactsNeeded && !impacts.isEmpty
-            try await session.query("""
+            let revision = try await session.query("""
                 UPDATE incidents SET time_zone = $2, significant = CASE WHEN $3 AND NOT significance_overridden THEN $4 ELSE significant END,
                                      revision = revision + 1, updated_at = $5
-                WHERE id = $1
-                """, incidentID, submission.timeZone ?? incident.timeZone, decidesSignificance, !submission.impactIDs.isEmpty, submittedAt)
+                WHERE id = $1 RETURNING revision
+                """, incidentID, submission.timeZone ?? incident.timeZone, decidesSignificance, !submission.impactIDs.isEmpty, submittedAt).first!.decode("revision", as: Int.self)
             try await IncidentAccessLog.record(.submitted, by: principal, on: incident, versionID: versionID, session: session)
             try await AuditLog.record(AuditEvent("incident.report_submitted", by: principal, objectType: "incident", objectID: incidentID,
                                                  organisation: .regulator(incident.regulatorID), client: client,
@@ -164,9 +162,8 @@ public struct IncidentReports: Sendable {
                                       in: session)
             try await emails.send(.submission, incidentID: incidentID, stageID: stageID, unit: unit)
             // The PDFs of the incident as it is now and of the new version, made at once.
-            let submitted = try await IncidentQuery.reload(incidentID, session: session)
-            try await IncidentDocuments.schedule(incident: submitted, versionID: nil, language: .en, unit: unit)
-            try await IncidentDocuments.schedule(incident: submitted, versionID: versionID, language: .en, unit: unit)
+            try await IncidentDocuments.schedule(incidentID: incidentID, revision: revision, versionID: nil, language: .en, unit: unit)
+            try await IncidentDocuments.schedule(incidentID: incidentID, revision: revision, versionID: versionID, language: .en, unit: unit)
             if let idempotencyKey {
                 try await Idempotency.record(idempotencyKey, userID: principal.userID,
                                              result: String(decoding: try JSONEncoder().encode(versionID), as: UTF8.self), session: session)
@@ -233,22 +230,26 @@ public struct IncidentReports: Sendable {
             .decode("detection_date_needed", as: Bool.self)
     }
 
-    /// The impacts of the incident's regulator for its regulation and sectors, when the report
-    /// type of `reportTypeID` asks for impacts; none otherwise.
-    private func availableImpacts(_ incident: Incident, session: PostgresSession,
-                                  needed reportTypeID: UUID) async throws -> [ReportForm.ImpactChoice] {
-        try await session.query("""
-            SELECT m.id, m.label::text AS label, m.headline::text AS headline,
+    /// Whether the report type `reportTypeID` asks for impacts and, when it does, the impacts of
+    /// the incident's regulator for its regulation and sectors (one query).
+    private func impacts(_ incident: Incident, reportTypeID: UUID, session: PostgresSession) async throws
+        -> (needed: Bool, offered: [ReportForm.ImpactChoice]) {
+        let rows = try await session.query("""
+            SELECT rt.impacts_needed, m.id, m.label::text AS label, m.headline::text AS headline,
                    ARRAY(SELECT s.sector_id FROM impact_sectors s WHERE s.impact_id = m.id AND s.sector_id = ANY($3::uuid[]) ORDER BY s.sector_id) AS sector_ids
-            FROM impacts m
-            WHERE m.regulator_id = $1 AND (SELECT impacts_needed FROM report_types WHERE id = $4)
-              AND EXISTS (SELECT 1 FROM impact_regulations r WHERE r.impact_id = m.id AND r.regulation_id = $2)
-              AND EXISTS (SELECT 1 FROM impact_sectors s WHERE s.impact_id = m.id AND s.sector_id = ANY($3::uuid[]))
+            FROM report_types rt
+            LEFT JOIN impacts m ON rt.impacts_needed AND m.regulator_id = $1
+                AND EXISTS (SELECT 1 FROM impact_regulations r WHERE r.impact_id = m.id AND r.regulation_id = $2)
+                AND EXISTS (SELECT 1 FROM impact_sectors s WHERE s.impact_id = m.id AND s.sector_id = ANY($3::uuid[]))
+            WHERE rt.id = $4
             ORDER BY m.label->>'en', m.id
-            """, incident.regulatorID, incident.regulationID, incident.sectorIDs, reportTypeID).map { row in
-            ReportForm.ImpactChoice(id: try row.decode("id"), label: try LanguageMap.parse(try row.decode("label")),
-                                    headline: try LanguageMap.parse(try row.decode("headline")), sectorIDs: try row.decode("sector_ids"))
+            """, incident.regulatorID, incident.regulationID, incident.sectorIDs, reportTypeID)
+        let offered = try rows.compactMap { row -> ReportForm.ImpactChoice? in
+            guard let id = try row.decode("id", as: UUID?.self) else { return nil }
+            return ReportForm.ImpactChoice(id: id, label: try LanguageMap.parse(try row.decode("label")),
+                                           headline: try LanguageMap.parse(try row.decode("headline")), sectorIDs: try row.decode("sector_ids"))
         }
+        return (try rows.first?.decode("impacts_needed", as: Bool.self) ?? false, offered)
     }
 
     /// Deadlines as data: a detection time given now moves the due time of the reports counted
@@ -294,15 +295,8 @@ public struct IncidentReports: Sendable {
 
     /// The version and its incident, if the caller reaches the incident; 404 otherwise.
     private func locate(_ principal: Principal, versionID: UUID, lock: Bool, session: PostgresSession) async throws -> (Incident, ReportVersion) {
-        guard let row = try await session.query("SELECT incident_id FROM report_versions WHERE id = $1", versionID).first else {
-            throw DomainError.notFound("No such report version.")
-        }
-        do {
-            let incident = try await IncidentQuery.lockedIncident(principal, id: try row.decode("incident_id"), lock: lock, session: session)
-            return (incident, try await Self.load(versionID, session: session))
-        } catch DomainError.notFound {
-            throw DomainError.notFound("No such report version.")
-        }
+        let incident = try await IncidentQuery.reachableIncident(principal, ofVersion: versionID, lock: lock, session: session)
+        return (incident, try await Self.load(versionID, session: session))
     }
 
     static func load(_ id: UUID, session: PostgresSession) async throws -> ReportVersion {
@@ -317,7 +311,7 @@ public struct IncidentReports: Sendable {
         try PageCursor.check(limit: limit)
         let after = try PageCursor.decode(cursor)
         return try await postgres.withTransaction { session in
-            let incident = try await IncidentQuery.lockedIncident(principal, id: incidentID, lock: false, session: session)
+            let incident = try await IncidentQuery.reachableIncident(principal, id: incidentID, lock: false, session: session)
             return Page(fetched: try await IncidentAccessLog.entries(principal, incident: incident, limit: limit, after: after, session: session),
                         limit: limit)
         }
@@ -382,7 +376,7 @@ public struct IncidentReports: Sendable {
     public func deleteIncident(_ principal: Principal, id: UUID, client: ClientInfo) async throws {
         try principal.requireAccess(.incidentsWrite)
         try await postgres.withTransaction { session in
-            let incident = try await IncidentQuery.lockedIncident(principal, id: id, session: session)
+            let incident = try await IncidentQuery.reachableIncident(principal, id: id, lock: true, session: session)
             guard incident.isNotifier(principal) else { throw DomainError.forbidden("Only the notifier's side deletes an incident.") }
             guard incident.reports.allSatisfy(\.versions.isEmpty) else {
                 throw DomainError.conflict("Reports were submitted for this incident; it stays (a regulator may close it).")

@@ -42,7 +42,7 @@ public struct IncidentReview: Sendable {
         }
         return try await outbox.transaction { unit in
             let session = unit.session
-            let incident = try await IncidentQuery.lockedIncident(principal, id: id, session: session)
+            let incident = try await IncidentQuery.reachableIncident(principal, id: id, lock: true, session: session)
             guard incident.isReviewer(principal) else {
                 throw DomainError.forbidden("Only the staff of the incident's regulator (for its sectors) change its status, significance or reference.")
             }
