@@ -160,8 +160,8 @@ struct IncidentReportTests {
             #expect(reports.map { $0["submittable"] as? Bool } == [false, true, true])
             let notifiedAt = try #require(try object(notified)["submitted_at"] as? String)
             #expect(reports[2]["triggered_at"] as? String == notifiedAt)
-            let finalDue = try #require(RFC3339DateTranscoder.parseUTC(reports[2]["due_at"] as? String ?? ""))
-            #expect(finalDue.timeIntervalSince(try #require(RFC3339DateTranscoder.parseUTC(notifiedAt))) == 720 * 3600)
+            let finalDue = try #require(RFC3339.parseUTC(reports[2]["due_at"] as? String ?? ""))
+            #expect(finalDue.timeIntervalSince(try #require(RFC3339.parseUTC(notifiedAt))) == 720 * 3600)
             #expect(try await submit(0, Self.earlyWarning(setup)).status == .conflict, "frozen once a later report exists")
 
             // A regulator's ruling on significance outlives later submissions.
@@ -340,7 +340,7 @@ struct IncidentReportTests {
             let tokens = try await IncidentConfigurationTests.sessions(w, client)
             let (ra, opa) = (tokens["ra"]!, tokens["opa"]!)
             let setup = try await Self.configure(w, client, ra)
-            let detected = try #require(RFC3339DateTranscoder.parseUTC("2026-11-29T09:30:00Z"))
+            let detected = try #require(RFC3339.parseUTC("2026-11-29T09:30:00Z"))
             let incident = try #require(try IncidentNotificationTests.items(try await call(client, .post, "/api/v1/incidents", opa,
                 IncidentNotificationTests.notification(w, operatorID: w.operator1, detectedAt: Self.iso(detected)))).first)
             let id = try #require(incident["id"] as? String)

@@ -90,9 +90,9 @@ struct IncidentRuleTests {
                 IncidentNotificationTests.notification(w, operatorID: w.operator1,
                                                        detectedAt: IncidentReportTests.iso(Date(timeIntervalSince1970: detected)))))
                 .first)
-            let notified = try #require(RFC3339DateTranscoder.parseUTC(incident["notified_at"] as? String ?? ""))
+            let notified = try #require(RFC3339.parseUTC(incident["notified_at"] as? String ?? ""))
             var reports = try #require(incident["reports"] as? [[String: Any]])
-            func due(_ index: Int) -> Date? { RFC3339DateTranscoder.parseUTC(reports[index]["due_at"] as? String ?? "") }
+            func due(_ index: Int) -> Date? { RFC3339.parseUTC(reports[index]["due_at"] as? String ?? "") }
             #expect(due(0) == nil, "no deadline")
             #expect(due(1) == notified.addingTimeInterval(5 * 3600))
             #expect(due(2) == Date(timeIntervalSince1970: detected + 10 * 3600))
@@ -106,7 +106,7 @@ struct IncidentRuleTests {
                 #expect(version["late"] as? Bool == false, "report \(index) in time")
             }
             reports = try #require(try object(try await call(client, .get, "/api/v1/incidents/\(id)", ra))["reports"] as? [[String: Any]])
-            let third = try #require(RFC3339DateTranscoder.parseUTC(reports[2]["first_submitted_at"] as? String ?? ""))
+            let third = try #require(RFC3339.parseUTC(reports[2]["first_submitted_at"] as? String ?? ""))
             #expect(reports[3]["triggered_at"] as? String == reports[2]["first_submitted_at"] as? String)
             #expect(due(3).map { $0.timeIntervalSince(third) } == 7.0 * 3600)
             #expect(reports[0]["status"] as? String == "submitted", "no deadline, never late")

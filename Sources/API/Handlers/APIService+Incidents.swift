@@ -45,7 +45,7 @@ extension APIService {
         default: .newest
         }
         let page = try await incidents.query.list(principal, view: view, filter: filter, sort: sort, limit: limit, cursor: query.cursor)
-        func time(_ date: Date?) -> String? { date.map(RFC3339DateTranscoder.format) }
+        func time(_ date: Date?) -> String? { date.map(RFC3339.format) }
         linkNext("/api/v1/incidents", limit: limit, cursor: page.nextCursor, query: [
             ("view", query.view?.rawValue), ("operator_id", query.operatorId), ("status", query.status?.rawValue),
             ("regulation_id", query.regulationId), ("workflow_id", query.workflowId), ("sector_id", query.sectorId),

@@ -147,7 +147,7 @@ public struct IncidentExports: Sendable {
             })
             contentType = "application/json"
         }
-        let day = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let day = RFC3339.format(Date()).prefix(10)
         let stored = try await documents.store(id: id, filename: "incidents_\(day).\(format.rawValue)", contentType: contentType, content: content)
         guard stored else { return false }
         try await outbox.transaction { unit in
@@ -212,20 +212,21 @@ public struct IncidentExports: Sendable {
                             try export.decode("notified_from", as: Date.self), try export.decode("notified_to", as: Date.self),
                             try export.decode("regulator_id", as: UUID?.self), try export.decode("observer_id", as: UUID?.self),
                             try export.decode("report_type_id", as: UUID.self)])
+        let incidents = try await IncidentQuery.load(try rows.map { try $0.decode("id") }, session: session)
+        let versions = Dictionary(uniqueKeysWithValues: try await IncidentReports.load(try rows.compactMap { try $0.decode("version_id") },
+                                                                                       session: session).map { ($0.id, $0) })
         var records: [Record] = []
         var questions: [(id: UUID, label: String)] = []
         for row in rows {
-            let incident = try await IncidentQuery.reload(try row.decode("id"), session: session)
-            let version = try await (try row.decode("version_id", as: UUID?.self)).asyncMap { try await IncidentReports.load($0, session: session) }
+            guard let incident = incidents[try row.decode("id")] else { continue }
+            let version = try row.decode("version_id", as: UUID?.self).flatMap { versions[$0] }
             func time(_ date: Date?) -> String { date.map(RFC3339.format) ?? "" }
             func person(_ contact: IncidentContact) -> String { "\(contact.firstName) \(contact.lastName), \(contact.email), \(contact.phone)" }
-            let content = IncidentPDF.Content(incident: incident, language: .en, regulator: "", regulation: "", sectors: [], versions: [],
-                                              single: false)
             var answers: [UUID: String] = [:]
             for item in version?.questionnaire.sections.flatMap(\.items) ?? [] {
                 if !questions.contains(where: { $0.id == item.questionID }) { questions.append((item.questionID, item.label.text(in: .en))) }
                 guard let given = version?.answer(item.questionID), !given.isEmpty else { continue }
-                answers[item.questionID] = content.answer(item, given).replacingOccurrences(of: "\n", with: "; ")
+                answers[item.questionID] = given.readable(for: item, language: .en, date: RFC3339.format).joined(separator: "; ")
             }
             records.append(Record(fixed: [
                 incident.notifierName, incident.reference, time(incident.notifiedAt), time(version?.detectedAt ?? incident.detectedAt),
@@ -249,19 +250,5 @@ struct ExportIncidentsHandler: JobHandler {
         let payload = try JobPayloadCoding.decode(IncidentExports.Payload.self, from: job.payload)
         let built = try await exports.build(payload.exportId)
         logger.info("incident export handled", metadata: ["export_id": "\(payload.exportId)", "built": "\(built)"])
-    }
-}
-
-/// RFC 3339 times in UTC, as exports write them (with their zone, unlike the reference's).
-enum RFC3339 {
-    static func format(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime])
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -27,8 +27,7 @@ enum IncidentPDF {
         } else {
             versionIDs = incident.reports.flatMap { $0.versions.map(\.id) }
         }
-        var versions: [ReportVersion] = []
-        for id in versionIDs { versions.append(try await IncidentReports.load(id, session: session)) }
+        let versions = try await IncidentReports.load(versionIDs, session: session)
         let localized = try names.decode("sectors", as: [String?].self)
         let english = try names.decode("sectors_en", as: [String?].self)
         let content = Content(
@@ -139,26 +138,10 @@ enum IncidentPDF {
             return blocks
         }
 
-        /// An answer as people read it: option labels (one per line), the detail, country and
-        /// region names, a date in the incident's zone.
+        /// An answer as people read it, one part per line; a dash when unanswered.
         func answer(_ item: Questionnaire.Item, _ answer: ReportAnswer?) -> String {
             guard let answer, !answer.isEmpty else { return "—" }
-            var lines = answer.choices.compactMap { choice in item.options.first { $0.id == choice }?.label.text(in: language) }
-            switch item.kind {
-            case .countryList:
-                let names = Locale(identifier: language.rawValue)
-                lines += answer.codes.map { names.localizedString(forRegionCode: $0) ?? $0 }
-            case .regionList:
-                lines += answer.codes.map { code in IncidentRegions.all.first { $0.code == code }?.name ?? code }
-            case .date:
-                lines.append(date(answer.date))
-            default:
-                break
-            }
-            if !answer.text.isEmpty {
-                lines.append(item.kind.hasDetail && !answer.choices.isEmpty ? "Details: \(answer.text)" : answer.text)
-            }
-            return lines.joined(separator: "\n")
+            return answer.readable(for: item, language: language, date: { date($0) }).joined(separator: "\n")
         }
 
         static func reviewLabel(_ status: ReviewStatus) -> String {

@@ -135,6 +135,13 @@ public struct IncidentQuery: Sendable {
         try Incident(row: try await session.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1", id).first!)
     }
 
+    /// The incidents of `ids` that exist, by id, in one query (for the worker, which reads for
+    /// no caller).
+    static func load(_ ids: [UUID], session: PostgresSession) async throws -> [UUID: Incident] {
+        let rows = try await session.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = ANY($1::uuid[])", ids)
+        return Dictionary(uniqueKeysWithValues: try rows.map { row in let incident = try Incident(row: row); return (incident.id, incident) })
+    }
+
     /// The query of ``incidents(_:ids:)``.
     static func byIDsStatement(_ principal: Principal, ids: [UUID]) -> Statement {
         let (condition, bindings) = visibility(principal, firstBinding: 2)

@@ -299,6 +299,14 @@ public struct IncidentReports: Sendable {
         return (incident, try await Self.load(versionID, session: session))
     }
 
+    /// The versions of `ids`, in the order of `ids`, in one query.
+    static func load(_ ids: [UUID], session: PostgresSession) async throws -> [ReportVersion] {
+        let rows = try await session.query("SELECT \(ReportVersion.columns) FROM report_versions v \(ReportVersion.joins) WHERE v.id = ANY($1::uuid[])",
+                                           ids)
+        let found = Dictionary(uniqueKeysWithValues: try rows.map { row in let version = try ReportVersion(row: row); return (version.id, version) })
+        return ids.compactMap { found[$0] }
+    }
+
     static func load(_ id: UUID, session: PostgresSession) async throws -> ReportVersion {
         guard let row = try await session.query("SELECT \(ReportVersion.columns) FROM report_versions v \(ReportVersion.joins) WHERE v.id = $1",
                                                 id).first else { throw DomainError.notFound("No such report version.") }

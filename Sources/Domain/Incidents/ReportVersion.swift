@@ -152,6 +152,30 @@ public struct ReportVersion: Sendable, Equatable {
     }
 }
 
+extension ReportAnswer {
+    /// The answer as people read it, part by part: option labels, country and region names, the
+    /// date written by `date`, then the text (`Details: ...` after a choice). PDFs and exports
+    /// show answers this way.
+    func readable(for item: Questionnaire.Item, language: Language, date: (Date) -> String) -> [String] {
+        var parts = choices.compactMap { choice in item.options.first { $0.id == choice }?.label.text(in: language) }
+        switch item.kind {
+        case .countryList:
+            let names = Locale(identifier: language.rawValue)
+            parts += codes.map { names.localizedString(forRegionCode: $0) ?? $0 }
+        case .regionList:
+            parts += codes.map { code in IncidentRegions.all.first { $0.code == code }?.name ?? code }
+        case .date:
+            parts += self.date.map { [date($0)] } ?? []
+        default:
+            break
+        }
+        if !text.isEmpty {
+            parts.append(item.kind.hasDetail && !choices.isEmpty ? "Details: \(text)" : text)
+        }
+        return parts
+    }
+}
+
 extension Questionnaire {
     /// The answers checked against this questionnaire: one per question, in its order (an
     /// unanswered question gets an empty answer), every fault named per field
