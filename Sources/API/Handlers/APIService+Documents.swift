@@ -7,29 +7,15 @@ extension APIService {
     func getIncidentPDF(_ input: Operations.GetIncidentPDF.Input) async throws -> Operations.GetIncidentPDF.Output {
         let outcome = try await platform.incidents.documents.incidentPDF(try await principal(),
                                                                          incidentID: try Self.pathID(input.path.incidentId, "incident"),
-                                                                          language: responseLanguage())
-        switch outcome {
-        case .ready(let document):
-            Self.attach(document)
-            return .ok(.init(body: .pdf(HTTPBody(document.content))))
-        case .pending(let job):
-            RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(job.id.apiString)")
-            return .accepted(.init(body: .json(.init(job))))
-        }
+                                                                         language: responseLanguage())
+        return Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
     }
 
     func getReportVersionPDF(_ input: Operations.GetReportVersionPDF.Input) async throws -> Operations.GetReportVersionPDF.Output {
         let outcome = try await platform.incidents.documents.versionPDF(try await principal(),
-                                                                         versionID: try Self.pathID(input.path.versionId, "report version"),
-                                                                         language: responseLanguage())
-        switch outcome {
-        case .ready(let document):
-            Self.attach(document)
-            return .ok(.init(body: .pdf(HTTPBody(document.content))))
-        case .pending(let job):
-            RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(job.id.apiString)")
-            return .accepted(.init(body: .json(.init(job))))
-        }
+                                                                        versionID: try Self.pathID(input.path.versionId, "report version"),
+                                                                        language: responseLanguage())
+        return Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
     }
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
@@ -37,21 +23,6 @@ extension APIService {
         return .ok(.init(body: .json(.init(job))))
     }
 
-    /// `Content-Disposition: attachment` with the file name, in characters every client reads.
-    static func attach(_ document: StoredDocument) {
-        let safe = String(document.filename.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-        RequestInfo.current.responseHeaders.add(.contentDisposition, "attachment; filename=\"\(safe)\"")
-    }
-}
-
-extension Components.Schemas.Job {
-    init(_ job: JobStatus) {
-        self.init(id: job.id.apiString, kind: job.kind, state: .init(rawValue: job.state.rawValue)!, attempts: job.attempts, createdAt: job.createdAt,
-                  finishedAt: job.finishedAt, resultPath: job.resultPath)
-    }
-}
-
-extension APIService {
     func createIncidentExport(_ input: Operations.CreateIncidentExport.Input) async throws -> Operations.CreateIncidentExport.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let request = IncidentExportRequest(
@@ -59,21 +30,44 @@ extension APIService {
             reportTypeID: try Self.uuid(field: "report_type_id")(body.reportTypeId), notifiedFrom: body.notifiedFrom, notifiedTo: body.notifiedTo,
             format: body.format == .json ? .json : .csv)
         let job = try await platform.incidents.exports.request(try await principal(), request, client: RequestInfo.current.client)
-        RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(job.id.apiString)")
-        return .accepted(.init(body: .json(.init(job))))
+        return .accepted(.init(body: .json(Self.located(job))))
     }
 
     func getIncidentExportFile(_ input: Operations.GetIncidentExportFile.Input) async throws -> Operations.GetIncidentExportFile.Output {
-        switch try await platform.incidents.exports.file(try await principal(), id: try Self.pathID(input.path.exportId, "export")) {
-        case .ready(let document):
-            Self.attach(document)
+        let outcome = try await platform.incidents.exports.file(try await principal(), id: try Self.pathID(input.path.exportId, "export"))
+        return try Self.answer(outcome, file: { document in
             if document.contentType.hasPrefix("application/json") {
                 return .ok(.init(body: .json(try JSONDecoder().decode([Components.Schemas.ExportedIncident].self, from: document.content))))
             }
             return .ok(.init(body: .csv(HTTPBody(document.content))))
-        case .pending(let job):
-            RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(job.id.apiString)")
-            return .accepted(.init(body: .json(.init(job))))
+        }, job: { .accepted(.init(body: .json($0))) })
+    }
+
+    /// The answer to a request for a file made in the background: the file as an attachment once
+    /// it is stored, otherwise the job making it with its address in `Location`.
+    private static func answer<Output>(_ outcome: IncidentDocuments.Outcome, file: (StoredDocument) throws -> Output,
+                                       job: (Components.Schemas.Job) -> Output) rethrows -> Output {
+        switch outcome {
+        case .ready(let document):
+            // Set here rather than through the generated headers, which percent-encode values.
+            let safe = String(document.filename.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+            RequestInfo.current.responseHeaders.add(.contentDisposition, "attachment; filename=\"\(safe)\"")
+            return try file(document)
+        case .pending(let status):
+            return job(located(status))
         }
+    }
+
+    /// A job being made, with its address in `Location`.
+    private static func located(_ status: JobStatus) -> Components.Schemas.Job {
+        RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(status.id.apiString)")
+        return .init(status)
+    }
+}
+
+extension Components.Schemas.Job {
+    init(_ job: JobStatus) {
+        self.init(id: job.id.apiString, kind: job.kind, state: .init(rawValue: job.state.rawValue)!, attempts: job.attempts, createdAt: job.createdAt,
+                  finishedAt: job.finishedAt, resultPath: job.resultPath)
     }
 }

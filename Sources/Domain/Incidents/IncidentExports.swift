@@ -123,7 +123,7 @@ public struct IncidentExports: Sendable {
     @discardableResult
     func build(_ id: UUID) async throws -> Bool {
         guard let export = try await postgres.query("""
-            SELECT e.*, u.first_name || ' ' || u.last_name AS requester, u.email AS requester_email
+            SELECT e.*, u.first_name || ' ' || u.last_name AS requester
             FROM incident_exports e LEFT JOIN users u ON u.id = e.requested_by WHERE e.id = $1
             """, id).first else { return false }
         if try await documents.exists(id) { return false }
@@ -131,27 +131,31 @@ public struct IncidentExports: Sendable {
         let (records, questions) = try await postgres.withSession { session in
             try await Self.records(export, session: session)
         }
-        let content: Data
-        let contentType: String
-        switch format {
-        case .csv:
-            content = try CSVTable.data(header: Self.fixedColumns + questions.map(\.label),
-                                        rows: records.map { record in record.fixed + questions.map { record.answers[$0.id] ?? "" } })
-            contentType = "text/csv; charset=utf-8"
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            content = try encoder.encode(records.map { record in
-                ExportedIncident(columns: Dictionary(uniqueKeysWithValues: zip(Self.fixedColumns, record.fixed)),
-                                 answers: questions.compactMap { question in record.answers[question.id].map { ExportedAnswer(question: question.label, answer: $0) } })
-            })
-            contentType = "application/json"
+        // Writing thousands of rows is CPU work: on the rendering threads, not the async ones.
+        let (content, contentType) = try await documents.renderingThreads.run { () throws -> (Data, String) in
+            switch format {
+            case .csv:
+                return (try CSVTable.data(header: Self.fixedColumns + questions.map(\.label),
+                                          rows: records.map { record in record.fixed + questions.map { record.answers[$0.id] ?? "" } }),
+                        "text/csv; charset=utf-8")
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                return (try encoder.encode(records.map { record in
+                    ExportedIncident(columns: Dictionary(uniqueKeysWithValues: zip(Self.fixedColumns, record.fixed)),
+                                     answers: questions.compactMap { question in
+                                         record.answers[question.id].map { ExportedAnswer(question: question.label, answer: $0) }
+                                     })
+                }), "application/json")
+            }
         }
         let day = RFC3339.format(Date()).prefix(10)
-        let stored = try await documents.store(id: id, filename: "incidents_\(day).\(format.rawValue)", contentType: contentType, content: content)
-        guard stored else { return false }
-        try await outbox.transaction { unit in
+        // The file, the count, the audit entry and the e-mails commit together: a redelivered job
+        // after a crash builds it all again, and one that finds the file does nothing.
+        return try await outbox.transaction { unit in
             let session = unit.session
+            guard try await DocumentStore.store(id: id, filename: "incidents_\(day).\(format.rawValue)", contentType: contentType, content: content,
+                                                session: session) else { return false }
             try await session.query("UPDATE incident_exports SET row_count = $2 WHERE id = $1", id, records.count)
             let requester: String = try export.decode("requester", as: String?.self) ?? "a deleted user"
             try await AuditLog.record(AuditEvent(action: "incident.exported", actorID: try export.decode("requested_by"), actorRole: nil,
@@ -168,8 +172,8 @@ public struct IncidentExports: Sendable {
                         + "\(RFC3339.format(try export.decode("notified_from"))) and \(RFC3339.format(try export.decode("notified_to"))).\n"),
                     from: sender)
             }
+            return true
         }
-        return true
     }
 
     static let fixedColumns = [

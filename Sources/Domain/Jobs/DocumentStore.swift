@@ -59,7 +59,15 @@ public struct DocumentStore: Sendable {
     /// Stores bytes; `false` when the id is taken.
     @discardableResult
     public func store(id: UUID, filename: String, contentType: String, content: Data) async throws -> Bool {
-        let rows = try await postgres.query("""
+        try await postgres.withSession { session in
+            try await Self.store(id: id, filename: filename, contentType: contentType, content: content, session: session)
+        }
+    }
+
+    /// Stores bytes in `session`'s transaction, with what else it records; `false` when the id
+    /// is taken.
+    static func store(id: UUID, filename: String, contentType: String, content: Data, session: PostgresSession) async throws -> Bool {
+        let rows = try await session.query("""
             INSERT INTO documents (id, filename, content_type, content, sha256, size_bytes)
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING
             """, id, filename, contentType, content, SHA256.hex(content), content.count)
