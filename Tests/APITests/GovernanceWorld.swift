@@ -30,9 +30,12 @@ struct GovernanceWorld {
     let category1 = UUID(), category2 = UUID()
     let template1 = UUID(), template2 = UUID(), impact1 = UUID(), impact2 = UUID(), question1 = UUID(), question2 = UUID()
     let reportType1 = UUID(), reportType2 = UUID(), workflow1 = UUID(), workflow2 = UUID()
-    /// An incident of the first operator in electricity, routed to the first observer, through a
-    /// workflow of its own with one report (the first report type) submitted once.
+    /// An incident of the first operator to the first regulator in electricity, routed to the
+    /// first observer, through a workflow of its own with one report (the first report type)
+    /// submitted once; and one of the second operator to the second regulator in gas, routed to
+    /// no observer.
     let incidentWorkflow = UUID(), incidentStage = UUID(), incident1 = UUID(), version1 = UUID()
+    let incidentWorkflow2 = UUID(), incidentStage2 = UUID(), incident2 = UUID(), version2 = UUID()
     /// Users the tests act upon (never log in).
     let regulatorVictim = UUID(), operatorVictim = UUID(), independentVictim = UUID()
 
@@ -122,33 +125,45 @@ struct GovernanceWorld {
                     INSERT INTO notification_workflows (id, regulator_id, regulation_id, name) VALUES ($1, $2, $3, '{"en": "NIS2"}')
                     """, workflow, regulator, regulation)
             }
-            try await session.query("""
-                INSERT INTO notification_workflows (id, regulator_id, regulation_id, name) VALUES ($1, $2, $3, '{"en": "Matrix"}')
-                """, incidentWorkflow, regulator1, regulation)
-            try await session.query("""
-                INSERT INTO report_stages (id, workflow_id, regulator_id, report_type_id, position, trigger, delay_hours)
-                VALUES ($1, $2, $3, $4, 0, 'notification', 24)
-                """, incidentStage, incidentWorkflow, regulator1, reportType1)
-            try await session.query("""
-                INSERT INTO incidents (id, reference, workflow_id, regulator_id, regulation_id, operator_id, notifier_user_id, notifier_name, contact,
-                                       technical_contact, notification_type, time_zone, notified_at)
-                VALUES ($1, 'OPONE_MATRIX_0001', $2, $3, $4, $5, $6, 'Operator One', $7::jsonb, $7::jsonb, 'incident', 'Europe/Luxembourg', now())
-                """, incident1, incidentWorkflow, regulator1, regulation, operator1, operatorAdmin1,
-                #"{"first_name": "A", "last_name": "B", "title": "", "email": "a@b.test", "phone": "+3522600"}"#)
-            try await session.query("INSERT INTO incident_sectors (incident_id, sector_id) VALUES ($1, $2)", incident1, electricity)
-            try await session.query("INSERT INTO incident_observers (incident_id, observer_id) VALUES ($1, $2)", incident1, observer1)
-            try await session.query("""
-                INSERT INTO incident_reports (incident_id, stage_id, report_type_id, position, trigger, delay_hours, triggered_at, due_at, first_submitted_at, late)
-                VALUES ($1, $2, $3, 0, 'notification', 24, now(), now() + interval '24 hours', now(), false)
-                """, incident1, incidentStage, reportType1)
-            let snapshot = UUID()
-            try await session.query("""
-                INSERT INTO questionnaire_snapshots (id, report_type_id, content_hash, content) VALUES ($1, $2, 'matrix', '{"sections": []}')
-                """, snapshot, reportType1)
-            try await session.query("""
-                INSERT INTO report_versions (id, incident_id, stage_id, number, questionnaire_id, submitted_at, submitter_name, late, time_zone, answers)
-                VALUES ($1, $2, $3, 1, $4, now(), 'OPA1 Tester', false, 'Europe/Luxembourg', '[]')
-                """, version1, incident1, incidentStage, snapshot)
+            let contact = #"{"first_name": "A", "last_name": "B", "title": "", "email": "a@b.test", "phone": "+3522600"}"#
+            for (workflow, stage, incident, version, regulator, operatorID, notifier, reportType, sector, observer, reference) in [
+                (incidentWorkflow, incidentStage, incident1, version1, regulator1, operator1, operatorAdmin1, reportType1, electricity,
+                 observer1 as UUID?, "OPONE_MATRIX_0001"),
+                (incidentWorkflow2, incidentStage2, incident2, version2, regulator2, operator2, operatorAdmin2, reportType2, gas, nil,
+                 "OPTWO_MATRIX_0001"),
+            ] {
+                try await session.query("""
+                    INSERT INTO notification_workflows (id, regulator_id, regulation_id, name) VALUES ($1, $2, $3, '{"en": "Matrix"}')
+                    """, workflow, regulator, regulation)
+                // Of its sector only, so that it takes no notification of the other tests here.
+                try await session.query("INSERT INTO notification_workflow_sectors (workflow_id, sector_id) VALUES ($1, $2)", workflow, sector)
+                try await session.query("""
+                    INSERT INTO report_stages (id, workflow_id, regulator_id, report_type_id, position, trigger, delay_hours)
+                    VALUES ($1, $2, $3, $4, 0, 'notification', 24)
+                    """, stage, workflow, regulator, reportType)
+                try await session.query("""
+                    INSERT INTO incidents (id, reference, workflow_id, regulator_id, regulation_id, operator_id, notifier_user_id, notifier_name, contact,
+                                           technical_contact, notification_type, time_zone, notified_at)
+                    VALUES ($1, $8, $2, $3, $4, $5, $6, 'Operator', $7::jsonb, $7::jsonb, 'incident', 'Europe/Luxembourg', now())
+                    """, incident, workflow, regulator, regulation, operatorID, notifier, contact, reference)
+                try await session.query("INSERT INTO incident_sectors (incident_id, sector_id) VALUES ($1, $2)", incident, sector)
+                if let observer {
+                    try await session.query("INSERT INTO incident_observers (incident_id, observer_id) VALUES ($1, $2)", incident, observer)
+                }
+                try await session.query("""
+                    INSERT INTO incident_reports (incident_id, stage_id, report_type_id, position, trigger, delay_hours, triggered_at, due_at,
+                                                  first_submitted_at, late)
+                    VALUES ($1, $2, $3, 0, 'notification', 24, now(), now() + interval '24 hours', now(), false)
+                    """, incident, stage, reportType)
+                let snapshot = UUID()
+                try await session.query("""
+                    INSERT INTO questionnaire_snapshots (id, report_type_id, content_hash, content) VALUES ($1, $2, 'matrix', '{"sections": []}')
+                    """, snapshot, reportType)
+                try await session.query("""
+                    INSERT INTO report_versions (id, incident_id, stage_id, number, questionnaire_id, submitted_at, submitter_name, late, time_zone, answers)
+                    VALUES ($1, $2, $3, 1, $4, now(), 'Tester', false, 'Europe/Luxembourg', '[]')
+                    """, version, incident, stage, snapshot)
+            }
         }
     }
 

@@ -226,12 +226,35 @@ struct PermissionMatrixTests {
                  expected: "pa:403 ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
             Case(name: "fetch an export one did not ask for", method: .get, path: "/api/v1/incident-exports/\(UUID().text)/file", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "change a reachable incident (without If-Match)", method: .patch, path: "/api/v1/incidents/\(w.incident1.text)",
+                 body: ["status": "closed"], expected: "pa:404 ra:428 ru:428 oa:403 ou:403 opa:403 opu:403 iu:404"),
             Case(name: "read a version out of reach", method: .get, path: "/api/v1/report-versions/\(UUID().text)", body: nil,
                  expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+        ] + Self.otherIncidentCases(w) + [
             // Audit.
             Case(name: "read the audit log", method: .get, path: "/api/v1/audit-events", body: nil,
                  expected: "pa:200 ra:200 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"),
         ]
+    }
+
+    /// Every incident endpoint on the second operator's incident to the second regulator, routed
+    /// to no observer: nobody acting here reaches it.
+    static func otherIncidentCases(_ w: GovernanceWorld) -> [Case] {
+        let incident = "/api/v1/incidents/\(w.incident2.text)", version = "/api/v1/report-versions/\(w.version2.text)"
+        let outside = "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"
+        let cases: [(String, HTTPRequest.Method, String, [String: any Sendable]?)] = [
+            ("read", .get, incident, nil),
+            ("change", .patch, incident, ["status": "closed"]),
+            ("delete", .delete, incident, nil),
+            ("read the access log of", .get, "\(incident)/access-log", nil),
+            ("ask for the PDF of", .get, "\(incident)/pdf", nil),
+            ("open a report form of", .get, "\(incident)/reports/\(w.incidentStage2.text)/form", nil),
+            ("submit a report to", .post, "\(incident)/reports/\(w.incidentStage2.text)/versions", ["answers": [[String: any Sendable]]()]),
+            ("read a version of", .get, version, nil),
+            ("ask for a version PDF of", .get, "\(version)/pdf", nil),
+            ("review a version of", .put, "\(version)/review", ["review_status": "passed"]),
+        ]
+        return cases.map { Case(name: "\($0.0) another organisation's incident", method: $0.1, path: $0.2, body: $0.3, expected: outside) }
     }
 
     /// For templates, impacts, questions, report types and workflows: reading and replacing one's
