@@ -23,7 +23,8 @@ struct IncidentEndToEndTests {
             var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
         }
 
-        func call(_ method: String, _ path: String, _ token: String? = nil, _ body: Any? = nil, headers: [String: String] = [:]) async throws -> Answer {
+        func call(_ method: String, _ path: String, _ token: String? = nil, _ body: Any? = nil,
+                  headers: [String: String] = [:]) async throws -> Answer {
             var request = URLRequest(url: URL(string: base + path)!)
             request.httpMethod = method
             if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -40,15 +41,22 @@ struct IncidentEndToEndTests {
         }
 
         func login(_ account: String) async throws -> String {
-            let answer = try await call("POST", "/api/v1/auth/login", nil, ["email": "\(account)@demo.governance.test", "password": "Demo-Governance-2026"])
+            let answer = try await call("POST", "/api/v1/auth/login", nil,
+                                        ["email": "\(account)@demo.governance.test", "password": "Demo-Governance-2026"])
             return try #require(answer.json["token"] as? String, "\(String(decoding: answer.body, as: UTF8.self))")
         }
     }
 
-    /// The messages the SMTP server accepted whose subject mentions `reference`, as (subject, recipients).
+    /// When this run began: the SMTP server's directory outlives runs, and a fresh demo database
+    /// gives the same references again.
+    static let start = Date().addingTimeInterval(-1)
+
+    /// The messages the SMTP server accepted in this run whose subject mentions `reference`, as
+    /// (subject, recipients).
     static func mails(about reference: String) throws -> [(subject: String, to: [String])] {
-        try FileManager.default.contentsOfDirectory(at: TestEnvironment.smtpDirectory, includingPropertiesForKeys: nil)
+        try FileManager.default.contentsOfDirectory(at: TestEnvironment.smtpDirectory, includingPropertiesForKeys: [.contentModificationDateKey])
             .filter { $0.pathExtension == "json" }
+            .filter { (try? $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate).flatMap { $0 } ?? .distantPast >= start }
             .compactMap { try JSONSerialization.jsonObject(with: Data(contentsOf: $0)) as? [String: Any] }
             .compactMap { message in
                 guard let subject = message["subject"] as? String, subject.contains(reference) else { return nil }
@@ -80,6 +88,7 @@ struct IncidentEndToEndTests {
 
     @Test("a NIS2 incident through its three reports across its deadlines: reminders and overdue notices once each, review, observers, PDF, export")
     func nis2Incident() async throws {
+        _ = Self.start
         let configuration = try await TestEnvironment.configuration()
         let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
         let port = Int.random(in: 40_000..<50_000)
@@ -114,7 +123,8 @@ struct IncidentEndToEndTests {
         // The first notification, detected an hour ago: the early warning is due in 23 hours.
         let detected = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))
         let notified = try await client.call("POST", "/api/v1/incidents", power, [
-            "operator_id": powerCo, "contact": ["first_name": "Paula", "last_name": "Weis", "email": "paula@powerco.test", "phone": "+352 26 00 00 20"],
+            "operator_id": powerCo, "contact": ["first_name": "Paula", "last_name": "Weis", "email": "paula@powerco.test",
+                "phone": "+352 26 00 00 20"],
             "regulation_ids": [nis2], "regulator_ids": [demoRegulator], "sector_ids": [electricity], "detected_at": detected,
             "time_zone": "Europe/Luxembourg", "notification_type": "incident",
         ] as [String: Any])
@@ -189,8 +199,8 @@ struct IncidentEndToEndTests {
         let versionPath = "/api/v1/report-versions/\(warning["id"] as! String)"
         let version = try await client.call("GET", versionPath, regulator)
         let etag = try #require(version.headers["etag"])
-        let review = try await client.call("PUT", "\(versionPath)/review", regulator, ["review_status": "revisionRequired", "comment": "More detail."],
-                                           headers: ["If-Match": etag])
+        let review = try await client.call("PUT", "\(versionPath)/review", regulator,
+                                           ["review_status": "revisionRequired", "comment": "More detail."], headers: ["If-Match": etag])
         #expect(review.status == 200, "\(String(decoding: review.body, as: UTF8.self))")
         #expect(try await eventually { try Self.mails(about: reference).contains { $0.subject.hasSuffix("revisionRequired") } })
 
