@@ -74,8 +74,12 @@ struct Problem: Error, Sendable {
             problem.headers[.wwwAuthenticate] = "Bearer"
             return problem
         case .validation(let errors):
+            // Each message once: fifty measures on an unknown level say so once in the detail
+            // (and fifty times, by place, in `errors`).
+            var seen = Set<String>()
+            let messages = errors.map(\.message).filter { seen.insert($0).inserted }
             var problem = Problem(status: .unprocessableContent, slug: "validation", title: "Invalid input",
-                                  detail: errors.map(\.message).joined(separator: " "))
+                                  detail: messages.joined(separator: " "))
             problem.errors = errors
             return problem
         case .conflict(let detail):

@@ -44,7 +44,8 @@ public enum DemoData {
         }
         // Each module's demo data is written once, also into a database seeded by an earlier version.
         let wroteIncidents = try await IncidentDemoData.seed(platform)
-        return wroteGovernance || wroteIncidents
+        let wroteSecurityObjectives = try await SecurityObjectivesDemoData.seed(platform)
+        return wroteGovernance || wroteIncidents || wroteSecurityObjectives
     }
 
     /// The demo accounts that can log in, for the warning `governance-api serve` prints when

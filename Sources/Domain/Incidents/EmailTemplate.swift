@@ -2,9 +2,10 @@ import Foundation
 import Mail
 import Postgres
 
-/// The incident events a regulator's e-mail templates are written for.
+/// The events a regulator's e-mail templates are written for: an incident's, and a
+/// security-objectives declaration's submission and verdict.
 public enum EmailEvent: String, Sendable, CaseIterable, Codable {
-    case opening, submission, reviewStatus, closing, reminder, overdue
+    case opening, submission, reviewStatus, closing, reminder, overdue, declarationSubmission, declarationReview
 }
 
 /// An e-mail a regulator writes for an incident event: a subject and a Markdown body per
@@ -21,7 +22,7 @@ public struct EmailTemplate: Sendable, Equatable {
 
     /// The placeholders every template may use, with what they stand for.
     public static let placeholders: KeyValuePairs<String, String> = [
-        "reference": "The incident's reference, e.g. OPONE_ENER_ELEC_0001_2026.",
+        "reference": "The incident's reference, e.g. OPONE_ENER_ELEC_0001_2026 (or the declaration's, e.g. OPONE_SO_ENER_ELEC_0001_2026).",
         "operator": "The notifying operator's name (or the notifier's, for independent users).",
         "regulator": "The regulator's name.",
         "regulation": "The regulation (legal basis) of the workflow.",
@@ -32,8 +33,10 @@ public struct EmailTemplate: Sendable, Equatable {
         "detectionDate": "When the incident was detected, in the incident's time zone (empty when unknown).",
         "timeZone": "The incident's IANA time zone, e.g. Europe/Luxembourg.",
         "crossBorder": "\"yes\" or \"no\" in the e-mail's language: whether the incident has cross-border effects.",
-        "reviewStatus": "The review outcome of the report (review status e-mails).",
-        "link": "The incident's address in the platform; may stand as a whole link target: [Open]({{link}}).",
+        "reviewStatus": "The review outcome of the report (review status e-mails) or of the declaration (declaration review e-mails).",
+        "standard": "The standard a declaration answers (declaration e-mails).",
+        "year": "The year a declaration is for (declaration e-mails).",
+        "link": "The incident's (or declaration's) address in the platform; may stand as a whole link target: [Open]({{link}}).",
     ]
 
     /// Placeholders allowed as a whole link target.
@@ -44,7 +47,7 @@ public struct EmailTemplate: Sendable, Equatable {
         "reference": "OPONE_ENER_ELEC_0001_2026", "operator": "Operator One S.A.", "regulator": "National Regulator",
         "regulation": "NIS2", "workflow": "NIS2 energy", "report": "Early warning", "deadline": "2026-03-02 14:00 GMT+1",
         "notificationDate": "2026-03-01 15:10 GMT+1", "detectionDate": "2026-03-01 14:00 GMT+1", "timeZone": "Europe/Luxembourg",
-        "crossBorder": "no", "reviewStatus": "passed", "link": "https://governance.example/incidents/0b7f8a52-8c40-4f63-9d0c-0e1b3a2c4d5e",
+        "crossBorder": "no", "reviewStatus": "passed", "standard": "ENISA security objectives", "year": "2026", "link": "https://governance.example/incidents/0b7f8a52-8c40-4f63-9d0c-0e1b3a2c4d5e",
     ]
 
     static let columns = """

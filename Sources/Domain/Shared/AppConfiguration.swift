@@ -46,6 +46,8 @@ public struct AppConfiguration: Sendable {
     public var incidentSweepSeconds: Int = 60
     /// Closed incidents are deleted this long after they were notified.
     public var incidentRetention: Duration = .seconds(86_400 * 1825)
+    /// Declarations are deleted (every version) this long after their latest version was created.
+    public var declarationRetention: Duration = .seconds(86_400 * 1825)
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxyHeaders: Bool
     /// When set, `GET /metrics` (of the API and of the worker) answers only requests bearing
@@ -152,6 +154,7 @@ public struct AppConfiguration: Sendable {
         result.incidentDailyLimit = reader.integer("INCIDENT_DAILY_LIMIT", default: 20, in: 1...10_000)
         result.incidentSweepSeconds = reader.integer("INCIDENT_SWEEP_SECONDS", default: 60, in: 1...3600)
         result.incidentRetention = .seconds(86_400 * reader.integer("INCIDENT_RETENTION_DAYS", default: 1825, in: 30...36_500))
+        result.declarationRetention = .seconds(86_400 * reader.integer("SECURITY_OBJECTIVE_RETENTION_DAYS", default: 1825, in: 30...36_500))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return result
     }

@@ -26,3 +26,10 @@ public enum AuditLog {
         try await postgres.query(insert, bindings: bindings(event))
     }
 }
+
+extension AuditLog {
+    /// `text` as a JSON string literal, for the `details` of an event.
+    static func jsonString(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}

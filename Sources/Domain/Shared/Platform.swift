@@ -24,6 +24,7 @@ public struct Platform: Sendable {
     public let renderingThreads: BlockingWorkPool
     public let governance: GovernanceModule
     public let incidents: IncidentsModule
+    public let securityObjectives: SecurityObjectivesModule
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -47,6 +48,7 @@ public struct Platform: Sendable {
         governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox,
                                       hashingThreads: hashingThreads)
         incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, documents: documents)
+        securityObjectives = SecurityObjectivesModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox)
     }
 
     /// The job pipeline's own handlers and tasks.
@@ -55,7 +57,7 @@ public struct Platform: Sendable {
     }
 
     /// Every module, in the order their jobs and tasks are registered.
-    public var modules: [any PlatformModule] { [jobs, governance, incidents] }
+    public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives] }
 
     /// Tracked jobs (`GET /api/v1/jobs/{id}`), each visible to whoever may see what it works for.
     public var trackedJobs: TrackedJobs {

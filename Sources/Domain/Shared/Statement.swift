@@ -12,3 +12,9 @@ extension PostgresClient {
         try await query(statement.sql, bindings: statement.bindings)
     }
 }
+
+extension PostgresSession {
+    func query(_ statement: Statement) async throws -> PostgresRows {
+        try await query(statement.sql, bindings: statement.bindings)
+    }
+}

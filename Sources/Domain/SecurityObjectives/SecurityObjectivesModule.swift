@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+import Postgres
+
+/// The security objectives module: regulators' standards, operators' yearly declarations
+/// against them and their review. Switched on per regulator.
+public struct SecurityObjectivesModule: PlatformModule {
+    public let standards: StandardCatalogue
+    public let declarations: Declarations
+    public let query: DeclarationQuery
+    public let retention: DeclarationRetention
+
+    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox,
+         now: @escaping @Sendable () -> Date = { Date() }) {
+        standards = StandardCatalogue(postgres: postgres)
+        declarations = Declarations(postgres: postgres, outbox: outbox,
+                                    emails: DeclarationEmails(sender: settings.mailFrom, publicURL: settings.publicURL), now: now)
+        query = DeclarationQuery(postgres: postgres)
+        retention = DeclarationRetention(postgres: postgres, logger: logger, retention: settings.declarationRetention)
+    }
+
+    public func registerJobs(in registry: inout JobHandlerRegistry) {}
+
+    public func periodicTasks() -> [PeriodicTask] {
+        [
+            PeriodicTask(name: "purge_declarations", interval: .seconds(86_400)) { [retention] _ in
+                try await retention.purge()
+            },
+        ]
+    }
+}

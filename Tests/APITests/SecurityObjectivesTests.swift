@@ -1,0 +1,494 @@
+@testable import API
+@testable import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The security objectives module through the API: standards and their content, declarations
+/// from draft to verdict, versions, the access log, who reaches what, and references under
+/// concurrency.
+@Suite("Security objectives")
+struct SecurityObjectivesTests {
+    /// The module switched on for the first regulator, both operators in electricity, and
+    /// sessions of the world's actors plus the second operator's and regulator's administrators.
+    static func prepare(_ w: GovernanceWorld, _ client: any TestClientProtocol) async throws -> [String: String] {
+        try await w.platform.postgres.query("UPDATE regulators SET modules = '{securityObjectives}' WHERE id = $1", w.regulator1)
+        try await w.platform.postgres.query("INSERT INTO operator_sectors (operator_id, sector_id) VALUES ($1, $3), ($2, $3), ($1, $4)",
+                                            w.operator1, w.operator2, w.electricity, w.gas)
+        return try await TenantBoundaryTests.sessions(w, client, extra: ["ra2": "ra2@world.test", "opa2": "opa2@world.test"])
+    }
+
+    static var content: [String: Any] { [
+        "levels": [
+            ["level": 0, "label": ["en": "Nothing in place", "fr": "Rien"], "color": "#ed2939"],
+            ["level": 1, "label": ["en": "Basic"], "color": "#ffc000"],
+            ["level": 2, "label": ["en": "Managed"], "color": "#0b0"],
+        ],
+        "domains": [
+            ["label": ["en": "Governance"], "objectives": [
+                ["code": "SO1", "title": ["en": "Security policy", "fr": "Politique de sécurité"], "priority": 1, "measures": [
+                    ["level": 0, "description": ["en": "No security policy"]],
+                    ["level": 1, "description": ["en": "A policy is set"], "evidence": ["en": "The policy"]],
+                    ["level": 2, "description": ["en": "The policy is reviewed yearly"]],
+                    ["level": 1, "description": ["en": "The board approved it"]],
+                ]],
+                ["code": "SO2", "title": ["en": "Risk management"], "measures": [
+                    ["level": 0, "description": ["en": "No risk analysis"]],
+                    ["level": 1, "description": ["en": "Risks are analysed"]],
+                ]],
+            ]],
+            ["label": ["en": "Protection"], "objectives": [
+                // No measures: answered by its planned actions.
+                ["code": "SO3", "title": ["en": "Physical security"]],
+            ]],
+        ],
+    ] }
+
+    /// A standard of the first regulator with ``content``; its id.
+    static func standard(_ w: GovernanceWorld, _ client: any TestClientProtocol, _ ra: String, template: String? = nil) async throws -> String {
+        var body: [String: Any] = ["regulation_id": w.regulation.text, "label": ["en": "ENISA objectives", "fr": "Objectifs ENISA"]]
+        if let template { body["submission_template_id"] = template; body["review_template_id"] = template }
+        let id = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/standards", ra, body), "standard")
+        let written = try await call(client, .put, "/api/v1/standards/\(id)/content", ra, content)
+        #expect(written.status == .ok, "\(String(buffer: written.body).prefix(500))")
+        return id
+    }
+
+    /// The measure ids of objective `code` in a declaration, by level then position.
+    static func measures(_ detail: [String: Any], _ code: String) -> [String] {
+        let objective = (detail["objectives"] as? [[String: Any]] ?? []).first { $0["code"] as? String == code }
+        return (objective?["levels"] as? [[String: Any]] ?? []).flatMap { ($0["measures"] as? [[String: Any]] ?? []).compactMap { $0["measure_id"] as? String } }
+    }
+
+    static func objective(_ detail: [String: Any], _ code: String) -> [String: Any] {
+        (detail["objectives"] as? [[String: Any]] ?? []).first { $0["code"] as? String == code } ?? [:]
+    }
+
+    @Test("a standard: content in order with levels and colours, problems named by place, ids kept, a copy, and the lock once declared against")
+    func standards() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!, ru = tokens["ru"]!, opa = tokens["opa"]!
+            let id = try await Self.standard(w, client, ra)
+            let tree = try object(try await call(client, .get, "/api/v1/standards/\(id)/tree", ru, headers: [.acceptLanguage: "fr"]))
+            #expect((tree["levels"] as? [[String: Any]])?.compactMap { $0["color"] as? String } == ["#ED2939", "#FFC000", "#0B0"])
+            #expect((tree["levels"] as? [[String: Any]])?.first?["label"] as? String == "Rien")
+            #expect(tree["maximum_level"] as? Int == 2)
+            let domains = try #require(tree["domains"] as? [[String: Any]])
+            let objectives = domains.flatMap { $0["objectives"] as? [[String: Any]] ?? [] }
+            #expect(objectives.compactMap { $0["code"] as? String } == ["SO1", "SO2", "SO3"])
+            #expect(objectives.compactMap { $0["position"] as? Int } == [0, 1, 2])
+            #expect(objectives.first?["title"] as? String == "Politique de sécurité")
+            // Measures by level, then their order within the level.
+            let so1 = try #require(objectives.first?["measures"] as? [[String: Any]])
+            #expect(so1.compactMap { $0["description"] as? String } == ["No security policy", "A policy is set", "The board approved it",
+                                                                       "The policy is reviewed yearly"])
+            #expect(so1.compactMap { $0["level"] as? Int } == [0, 1, 1, 2])
+            #expect(so1.compactMap { $0["position"] as? Int } == [0, 0, 1, 0])
+
+            // Writing it again keeps the ids of what stays.
+            let again = try object(try await call(client, .put, "/api/v1/standards/\(id)/content", ra, Self.content))
+            let againSO1 = ((again["domains"] as? [[String: Any]])?.first?["objectives"] as? [[String: Any]])?.first
+            #expect(againSO1?["id"] as? String == objectives.first?["id"] as? String)
+            #expect((againSO1?["measures"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == so1.compactMap { $0["id"] as? String })
+
+            // Every problem named by its place, nothing written.
+            var bad = Self.content
+            bad["levels"] = [["level": 1, "label": ["en": "One"], "color": "#abc"], ["level": 1, "label": ["en": "Again"]]]
+            bad["domains"] = [["label": ["en": "D"], "objectives": [
+                ["code": "SO1", "title": ["en": "A"], "measures": [["level": 3, "description": ["en": "x"]]]],
+                ["code": "so1", "title": ["en": "B"]],
+            ]]]
+            let refused = try await call(client, .put, "/api/v1/standards/\(id)/content", ra, bad)
+            let fields = Set(try IncidentConfigurationTests.fields(refused))
+            #expect(fields == ["levels[1].level", "domains[0].objectives[0].measures[0].level", "domains[0].objectives[1].code"], "\(fields)")
+            bad["levels"] = [["level": 1, "label": ["en": "One"], "color": "red"]]
+            #expect(try IncidentConfigurationTests.fields(try await call(client, .put, "/api/v1/standards/\(id)/content", ra, bad))
+                    == ["levels[0].color"])
+            #expect(try object(try await call(client, .get, "/api/v1/standards/\(id)", ra))["objective_count"] as? Int == 3)
+
+            // Regulator users read; only administrators write.
+            #expect(try await call(client, .put, "/api/v1/standards/\(id)/content", ru, Self.content).status == .forbidden)
+            #expect(try await call(client, .post, "/api/v1/standards", ru, ["regulation_id": w.regulation.text, "label": ["en": "X"]]).status
+                    == .forbidden)
+            // An operator sees the standards it may declare against (those with objectives), not to change them.
+            let empty = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/standards", ra, [
+                "regulation_id": w.regulation.text, "label": ["en": "Empty"]]), "empty standard")
+            #expect(try array(try await call(client, .get, "/api/v1/standards", opa)).compactMap { $0["id"] as? String } == [id])
+            #expect(try await call(client, .get, "/api/v1/standards/\(empty)", opa).status == .notFound)
+            #expect(try await call(client, .put, "/api/v1/standards/\(id)/content", opa, Self.content).status == .forbidden)
+
+            // Once declared against, the content and texts stay; the e-mail templates may change.
+            let declared = try await call(client, .post, "/api/v1/declarations", opa,
+                                          ["standard_id": id, "year": 2026, "sector_ids": [w.electricity.text]])
+            #expect(declared.status == .created, "\(String(buffer: declared.body).prefix(400))")
+            let locked = try await call(client, .put, "/api/v1/standards/\(id)/content", ra, Self.content)
+            #expect(locked.status == .conflict)
+            #expect(String(buffer: locked.body).contains("copy it"))
+            #expect(try await call(client, .delete, "/api/v1/standards/\(id)", ra).status == .conflict)
+            #expect(try await call(client, .put, "/api/v1/standards/\(id)", ra, ["regulation_id": w.regulation.text, "label": ["en": "Renamed"]])
+                .status == .conflict)
+            let template = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/email-templates", ra, [
+                "name": "Declaration submitted", "event": "declarationSubmission", "subject": ["en": "{{reference}} submitted"],
+                "content": ["en": "{{operator}} submitted its {{year}} declaration against {{standard}}."]]), "template")
+            let templated = try await call(client, .put, "/api/v1/standards/\(id)", ra, [
+                "regulation_id": w.regulation.text, "label": ["en": "ENISA objectives", "fr": "Objectifs ENISA"], "submission_template_id": template])
+            #expect(templated.status == .ok, "\(String(buffer: templated.body).prefix(300))")
+            #expect(try object(templated)["locked"] as? Bool == true)
+            // A template of another event is refused.
+            #expect(try IncidentConfigurationTests.fields(try await call(client, .put, "/api/v1/standards/\(id)", ra, [
+                "regulation_id": w.regulation.text, "label": ["en": "ENISA objectives", "fr": "Objectifs ENISA"], "review_template_id": template]))
+                == ["review_template_id"])
+
+            // A copy is a new, unlocked version with the same codes under new ids.
+            let copy = try await call(client, .post, "/api/v1/standards/\(id)/copy", ra)
+            let copyID = try IncidentConfigurationTests.created(copy, "copy")
+            #expect(try object(copy)["copied_from_id"] as? String == id)
+            #expect(try object(copy)["locked"] as? Bool == false)
+            let copyTree = try object(try await call(client, .get, "/api/v1/standards/\(copyID)/tree", ra))
+            let copyObjectives = (copyTree["domains"] as? [[String: Any]] ?? []).flatMap { $0["objectives"] as? [[String: Any]] ?? [] }
+            #expect(copyObjectives.compactMap { $0["code"] as? String } == ["SO1", "SO2", "SO3"])
+            #expect(Set(copyObjectives.compactMap { $0["id"] as? String }).isDisjoint(with: objectives.compactMap { $0["id"] as? String }))
+            #expect(try await call(client, .delete, "/api/v1/standards/\(copyID)", ra).status == .noContent)
+        }
+    }
+
+    @Test("from draft to verdict: scores and completion per answer, submission needs every objective and If-Match, interim verdicts stay hidden, the verdict is sent once")
+    func lifecycle() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!, ru = tokens["ru"]!, opa = tokens["opa"]!, opu = tokens["opu"]!
+            let submission = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/email-templates", ra, [
+                "name": "Submitted", "event": "declarationSubmission", "subject": ["en": "Declaration {{reference}} submitted"],
+                "content": ["en": "{{operator}} submitted its {{year}} declaration against {{standard}}: [open]({{link}})"]]), "template")
+            let review = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/email-templates", ra, [
+                "name": "Verdict", "event": "declarationReview", "subject": ["en": "Declaration {{reference}}: {{reviewStatus}}"],
+                "content": ["en": "The verdict on your declaration is **{{reviewStatus}}**."]]), "template")
+            var body: [String: Any] = ["regulation_id": w.regulation.text, "label": ["en": "ENISA objectives"],
+                                       "submission_template_id": submission, "review_template_id": review]
+            let standard = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/standards", ra, body), "standard")
+            #expect(try await call(client, .put, "/api/v1/standards/\(standard)/content", ra, Self.content).status == .ok)
+            body = ["standard_id": standard, "year": Calendar.utc.component(.year, from: Date()), "sector_ids": [w.electricity.text]]
+
+            // Creating: the year window and the operator's own sectors.
+            let year = Calendar.utc.component(.year, from: Date())
+            #expect(try IncidentConfigurationTests.fields(try await call(client, .post, "/api/v1/declarations", opa, [
+                "standard_id": standard, "year": year - 4, "sector_ids": [w.electricity.text]])) == ["year"])
+            #expect(try IncidentConfigurationTests.fields(try await call(client, .post, "/api/v1/declarations", opa, [
+                "standard_id": standard, "year": year, "sector_ids": [w.energy.text]])) == ["sector_ids"])
+            #expect(try await call(client, .post, "/api/v1/declarations", ra, body).status == .forbidden)
+            let created = try await call(client, .post, "/api/v1/declarations", opa, body)
+            let id = try #require(try (object(created)["declaration"] as? [String: Any])?["id"] as? String, "\(String(buffer: created.body))")
+            var detail = try object(created)
+            let header = try #require(detail["declaration"] as? [String: Any])
+            #expect(header["reference"] as? String == "OPONE_SO_ENER_ELEC_0001_\(year)")
+            #expect(header["status"] as? String == "draft")
+            #expect(header["objective_count"] as? Int == 3)
+            #expect((detail["objectives"] as? [[String: Any]])?.compactMap { $0["completion"] as? String } == ["notStarted", "notStarted",
+                "notStarted"])
+            #expect((detail["editable"] as? [String: Any])?["justification"] as? Bool == true)
+            // The regulator does not see drafts.
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)", ra).status == .notFound)
+
+            // Answering SO1: level 1 both, level 2 not, with justifications; a gap needs a plan.
+            let so1 = Self.measures(detail, "SO1")
+            #expect(so1.count == 4)
+            var state = try object(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opu, ["is_implemented": true]))
+            #expect(state["completion"] as? String == "partial")
+            #expect(state["score"] as? Double == 0.5)
+            state = try object(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opu,
+                                              ["justification": "Board, March"]))
+            state = try object(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[2])", opu,
+                                              ["is_implemented": true, "justification": "Minutes"]))
+            #expect(state["score"] as? Double == 1)
+            #expect(state["completion"] as? String == "partial")
+            state = try object(try await call(client, .patch,
+                                              "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO1")["objective_id"]!)",
+                                              opu, ["planned_actions": "Yearly review from 2027"]))
+            #expect(state["completion"] as? String == "complete")
+            #expect((state["declaration"] as? [String: Any])?["answered_percentage"] as? Int == 33)
+            // The regulator neither answers nor sees; a measure of another standard is no measure here.
+            #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(UUID().uuidString)", opu, ["is_implemented": true]).status
+                    == .notFound)
+            #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opu, [:]).status == .unprocessableContent)
+
+            // Not ready: submission names what is open.
+            var read = try await call(client, .get, "/api/v1/declarations/\(id)", opa)
+            var etag = try #require(read.headers[.eTag])
+            let early = try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa, headers: [.ifMatch: etag])
+            #expect(early.status == .conflict)
+            #expect(String(buffer: early.body).contains("SO2") && String(buffer: early.body).contains("SO3"))
+
+            // SO2: nothing in place, with a plan; SO3 (no measures): its plan.
+            let so2 = Self.measures(detail, "SO2")
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so2[0])", opu, ["is_implemented": true])
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO2")["objective_id"]!)", opu,
+                               ["planned_actions": "Risk analysis in Q3"])
+            state = try object(try await call(client, .patch,
+                                              "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO3")["objective_id"]!)",
+                                              opu, ["planned_actions": "Badges since 2024"]))
+            #expect((state["declaration"] as? [String: Any])?["ready_to_submit"] as? Bool == true)
+            read = try await call(client, .get, "/api/v1/declarations/\(id)", opa)
+            etag = try #require(read.headers[.eTag])
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa).status == .preconditionRequired)
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa, headers: [.ifMatch: "\"stale\""]).status
+                    == .preconditionFailed)
+            let submitted = try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa, headers: [.ifMatch: etag])
+            #expect(submitted.status == .ok, "\(String(buffer: submitted.body).prefix(400))")
+            #expect(try object(submitted)["status"] as? String == "submitted")
+            // Read-only for the operator now.
+            #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[3])", opu,
+                                   ["is_implemented": true]).status == .conflict)
+            // The submission e-mail: one message per recipient, the operator's members and the regulator's staff of the sector.
+            let emails = try await w.platform.postgres.query("SELECT to_addresses, subject FROM emails")
+            let recipients = Set(try emails.flatMap { try $0.decode("to_addresses", as: [String].self) })
+            #expect(recipients.isSuperset(of: ["opa1@world.test", "opu1@world.test", "ra1@world.test", "ru1@world.test"]))
+            #expect(!recipients.contains("ra2@world.test") && !recipients.contains("opa2@world.test"))
+            #expect(try emails.allSatisfy { try $0.decode("subject", as: String.self) == "Declaration OPONE_SO_ENER_ELEC_0001_\(year) submitted" })
+
+            // The regulator reviews; the operator's side sees "submitted" and no verdicts meanwhile.
+            detail = try object(try await call(client, .get, "/api/v1/declarations/\(id)", ru))
+            #expect((detail["editable"] as? [String: Any])?["review_status"] as? Bool == true)
+            #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", ru,
+                                   ["is_implemented": false]).status == .forbidden)
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", ru, ["review_comment": "Attach the minutes"])
+            for code in ["SO1", "SO2", "SO3"] {
+                state = try object(try await call(client, .patch,
+                                                  "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, code)["objective_id"]!)",
+                                                  ru, ["review_status": "passed"]))
+            }
+            #expect((state["declaration"] as? [String: Any])?["status"] as? String == "passedPending")
+            #expect((state["declaration"] as? [String: Any])?["ready_to_send"] as? Bool == true)
+            let operatorView = try object(try await call(client, .get, "/api/v1/declarations/\(id)", opa))
+            #expect((operatorView["declaration"] as? [String: Any])?["status"] as? String == "submitted")
+            #expect(Self.objective(operatorView, "SO1")["review_status"] == nil || Self.objective(operatorView, "SO1")["review_status"] is NSNull)
+            #expect(!String(describing: operatorView).contains("Attach the minutes"))
+            #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO1")["objective_id"]!)", opa,
+                                   ["review_status": "revisionRequired"]).status == .forbidden)
+
+            // Sending: a comment is required, If-Match too; once only.
+            read = try await call(client, .get, "/api/v1/declarations/\(id)", ra)
+            etag = try #require(read.headers[.eTag])
+            #expect(try IncidentConfigurationTests.fields(try await call(client, .post, "/api/v1/declarations/\(id)/review/send", ra,
+                                                                         ["review_comment": "  "], headers: [.ifMatch: etag])) == ["review_comment"])
+            let sent = try await call(client, .post, "/api/v1/declarations/\(id)/review/send", ra, ["review_comment": "Well done."],
+                                      headers: [.ifMatch: etag])
+            #expect(sent.status == .ok, "\(String(buffer: sent.body).prefix(300))")
+            #expect(try object(sent)["status"] as? String == "passed")
+            let again = try await call(client, .post, "/api/v1/declarations/\(id)/review/send", ra, ["review_comment": "Again"],
+                                       headers: [.ifMatch: try #require(sent.headers[.eTag])])
+            #expect(again.status == .conflict)
+            #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO1")["objective_id"]!)", ra,
+                                   ["review_status": "revisionRequired"]).status == .conflict)
+            let verdicts = try await w.platform.postgres.query("SELECT subject FROM emails WHERE subject LIKE '%: passed'")
+            #expect(verdicts.count == recipients.count)
+            // The operator now sees the verdict and the comments.
+            let final = try object(try await call(client, .get, "/api/v1/declarations/\(id)", opa))
+            #expect((final["declaration"] as? [String: Any])?["status"] as? String == "passed")
+            #expect((final["declaration"] as? [String: Any])?["review_comment"] as? String == "Well done.")
+            #expect(Self.objective(final, "SO1")["review_status"] as? String == "passed")
+            #expect(String(describing: final).contains("Attach the minutes"))
+            #expect((final["editable"] as? [String: Any])?.values.allSatisfy { $0 as? Bool == false } == true)
+
+            // The access log: the operator's side sees its own entries only.
+            let regulatorLog = try array(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", ra))
+            let operatorLog = try array(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", opa))
+            #expect(Set(regulatorLog.compactMap { $0["action"] as? String }).isSuperset(of: ["created", "read", "submitted", "commented",
+                "reviewSent"]))
+            #expect(operatorLog.allSatisfy { $0["side"] as? String == "operator" })
+            #expect(regulatorLog.count > operatorLog.count)
+        }
+    }
+
+    @Test("a new version after the verdict carries everything over; an objective still marked for revision blocks submission until changed")
+    func versions() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!, opa = tokens["opa"]!
+            let standard = try await Self.standard(w, client, ra)
+            let year = Calendar.utc.component(.year, from: Date())
+            var detail = try object(try await call(client, .post, "/api/v1/declarations", opa,
+                                                   ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+            let id = try #require((detail["declaration"] as? [String: Any])?["id"] as? String)
+            for code in ["SO1", "SO2", "SO3"] {
+                _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, code)["objective_id"]!)", opa,
+                                   ["planned_actions": "Plan for \(code)"])
+            }
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(Self.measures(detail, "SO1")[1])", opa,
+                               ["is_implemented": true, "justification": "Done"])
+            var etag = try #require(try await call(client, .get, "/api/v1/declarations/\(id)", opa).headers[.eTag])
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa, headers: [.ifMatch: etag]).status == .ok)
+            // A new version before the verdict is refused.
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/versions", opa).status == .conflict)
+            for (code, status) in [("SO1", "passed"), ("SO2", "revisionRequired"), ("SO3", "passed")] {
+                _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, code)["objective_id"]!)", ra,
+                                   ["review_status": status])
+            }
+            etag = try #require(try await call(client, .get, "/api/v1/declarations/\(id)", ra).headers[.eTag])
+            let sent = try await call(client, .post, "/api/v1/declarations/\(id)/review/send", ra, ["review_comment": "SO2 needs work."],
+                                      headers: [.ifMatch: etag])
+            #expect(try object(sent)["status"] as? String == "revisionRequired")
+
+            let next = try await call(client, .post, "/api/v1/declarations/\(id)/versions", opa)
+            #expect(next.status == .created, "\(String(buffer: next.body).prefix(300))")
+            detail = try object(next)
+            let header = try #require(detail["declaration"] as? [String: Any])
+            let nextID = try #require(header["id"] as? String)
+            #expect(header["version"] as? Int == 2 && header["status"] as? String == "draft")
+            #expect(header["reference"] as? String == "OPONE_SO_ENER_ELEC_0001_\(year)")
+            #expect(Self.objective(detail, "SO1")["planned_actions"] as? String == "Plan for SO1")
+            #expect(Self.objective(detail, "SO2")["review_status"] as? String == "revisionRequired")
+            #expect(header["review_comment"] as? String == "SO2 needs work.")
+            #expect(header["ready_to_submit"] as? Bool == false)
+            // Only from the latest version.
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/versions", opa).status == .conflict)
+            // Changing SO2 clears its verdict, so the version can go.
+            let state = try object(try await call(client, .patch,
+                                                  "/api/v1/declarations/\(nextID)/objectives/\(Self.objective(detail, "SO2")["objective_id"]!)",
+                                                  opa, ["planned_actions": "Risk analysis done in May"]))
+            #expect(state["review_status"] as? String == "notReviewed")
+            #expect((state["declaration"] as? [String: Any])?["ready_to_submit"] as? Bool == true)
+
+            // Lists: the latest version per reference; the regulator still sees version 1 (never drafts).
+            let mine = try array(try await call(client, .get, "/api/v1/declarations", opa))
+            #expect(mine.compactMap { $0["id"] as? String } == [nextID])
+            #expect(try array(try await call(client, .get, "/api/v1/declarations", ra)).compactMap { $0["id"] as? String } == [id])
+            #expect(try array(try await call(client, .get, "/api/v1/declarations/\(nextID)/versions",
+                                             opa)).compactMap { $0["version"] as? Int } == [2, 1])
+            #expect(try await call(client, .get, "/api/v1/declarations/\(nextID)/versions", ra).status == .notFound)
+            #expect(try array(try await call(client, .get, "/api/v1/declarations?status=draft", opa)).count == 1)
+            #expect(try array(try await call(client, .get, "/api/v1/declarations?year=\(year - 1)", opa)).isEmpty)
+
+            // The operator deletes drafts only; the reference stays with the submitted version.
+            #expect(try await call(client, .delete, "/api/v1/declarations/\(id)", opa).status == .conflict)
+            #expect(try await call(client, .delete, "/api/v1/declarations/\(nextID)", opa).status == .noContent)
+            #expect(try array(try await call(client, .get, "/api/v1/declarations", opa)).compactMap { $0["id"] as? String } == [id])
+            // Regulator users do not delete; administrators do, and the reference goes with its last version.
+            #expect(try await call(client, .delete, "/api/v1/declarations/\(id)", tokens["ru"]!).status == .forbidden)
+            #expect(try await call(client, .delete, "/api/v1/declarations/\(id)", ra).status == .noContent)
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM declaration_groups").count == 0)
+            // Its number is not given again.
+            let fresh = try object(try await call(client, .post, "/api/v1/declarations", opa,
+                                                  ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+            #expect((fresh["declaration"] as? [String: Any])?["reference"] as? String == "OPONE_SO_ENER_ELEC_0002_\(year)")
+        }
+    }
+
+    @Test("who reaches the module: other operators, another regulator, observers, independent users and the platform administrator get 404")
+    func reach() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!, opa = tokens["opa"]!
+            let standard = try await Self.standard(w, client, ra)
+            let year = Calendar.utc.component(.year, from: Date())
+            // A declaration for gas: the electricity regulator user does not reach it.
+            let detail = try object(try await call(client, .post, "/api/v1/declarations", opa,
+                                                   ["standard_id": standard, "year": year, "sector_ids": [w.gas.text]]))
+            let id = try #require((detail["declaration"] as? [String: Any])?["id"] as? String)
+            for code in ["SO1", "SO2", "SO3"] {
+                _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, code)["objective_id"]!)", opa,
+                                   ["planned_actions": "Plan"])
+            }
+            let etag = try #require(try await call(client, .get, "/api/v1/declarations/\(id)", opa).headers[.eTag])
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa, headers: [.ifMatch: etag]).status == .ok)
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)", ra).status == .ok)
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)", tokens["opu"]!).status == .ok)
+            for name in ["ru", "opa2", "ra2", "oa", "ou", "iu", "pa"] {
+                let token = try #require(tokens[name])
+                #expect(try await call(client, .get, "/api/v1/declarations/\(id)", token).status == .notFound, "\(name)")
+                #expect(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", token).status == .notFound, "\(name)")
+            }
+            for name in ["ra2", "oa", "ou", "iu", "pa"] {
+                let token = try #require(tokens[name])
+                #expect(try await call(client, .get, "/api/v1/standards", token).status == .notFound, "\(name)")
+                #expect(try await call(client, .get, "/api/v1/declarations", token).status == .notFound, "\(name)")
+                #expect(try await call(client, .get, "/api/v1/standards/\(standard)/tree", token).status == .notFound, "\(name)")
+            }
+            #expect(try array(try await call(client, .get, "/api/v1/declarations", tokens["opa2"]!)).isEmpty)
+            #expect(try array(try await call(client, .get, "/api/v1/declarations", tokens["ru"]!)).isEmpty)
+            // Switched off for the regulator: gone for its operators too.
+            try await w.platform.postgres.query("UPDATE regulators SET modules = '{}' WHERE id = $1", w.regulator1)
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)", opa).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)", ra).status == .notFound)
+            #expect(try array(try await call(client, .get, "/api/v1/standards", opa)).isEmpty)
+        }
+    }
+
+    @Test("references stay unique and gapless when an operator starts many declarations at once")
+    func concurrentReferences() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let standard = try await Self.standard(w, client, tokens["ra"]!)
+            let opa = tokens["opa"]!, year = Calendar.utc.component(.year, from: Date())
+            let references = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let response = try await call(client, .post, "/api/v1/declarations", opa,
+                                                      ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]])
+                        return (try object(response)["declaration"] as? [String: Any])?["reference"] as? String
+                    }
+                }
+                return try await group.reduce(into: [String]()) { if let reference = $1 { $0.append(reference) } }
+            }
+            #expect(references.count == 12)
+            #expect(Set(references) == Set((1...12).map { "OPONE_SO_ENER_ELEC_\(String(format: "%04d", $0))_\(year)" }))
+        }
+    }
+
+    @Test("idempotent creation: a retry with the same key gives the same declaration; another request with it is refused")
+    func idempotentCreation() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let standard = try await Self.standard(w, client, tokens["ra"]!)
+            let opa = tokens["opa"]!, year = Calendar.utc.component(.year, from: Date())
+            let body: [String: Any] = ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]
+            let first = try await call(client, .post, "/api/v1/declarations", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
+            let second = try await call(client, .post, "/api/v1/declarations", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
+            #expect((try object(first)["declaration"] as? [String: Any])?["id"] as? String
+                    == (try object(second)["declaration"] as? [String: Any])?["id"] as? String)
+            var other = body
+            other["year"] = year - 1
+            #expect(try await call(client, .post, "/api/v1/declarations", opa, other, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"]).status
+                    == .unprocessableContent)
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM declarations").count == 1)
+        }
+    }
+
+    @Test("retention removes whole declarations whose latest version is past the period, never one old version of a living one")
+    func retention() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let standard = try await Self.standard(w, client, tokens["ra"]!)
+            let opa = tokens["opa"]!, year = Calendar.utc.component(.year, from: Date())
+            var ids: [String] = []
+            for _ in 0..<3 {
+                let detail = try object(try await call(client, .post, "/api/v1/declarations", opa,
+                                                       ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+                ids.append(try #require((detail["declaration"] as? [String: Any])?["id"] as? String))
+            }
+            // The first is old; the second has an old first version and a recent second one.
+            try await w.platform.postgres.query("UPDATE declarations SET created_at = now() - interval '2000 days' WHERE id = $1::uuid", ids[0])
+            try await w.platform.postgres.query("""
+                INSERT INTO declarations (id, group_id, version, standard_id, regulator_id, operator_id, year, creator_name, operator_name)
+                SELECT gen_random_uuid(), group_id, 2, standard_id, regulator_id, operator_id, year, creator_name, operator_name
+                FROM declarations WHERE id = $1::uuid
+                """, ids[1])
+            try await w.platform.postgres.query("UPDATE declarations SET created_at = now() - interval '2000 days' WHERE id = $1::uuid", ids[1])
+            let deleted = try await w.platform.securityObjectives.retention.purge()
+            #expect(deleted == 1)
+            let left = try await w.platform.postgres.query("SELECT id FROM declarations ORDER BY version").map { try $0.decode("id",
+                as: UUID.self).text }
+            #expect(!left.contains(ids[0]) && left.contains(ids[1]) && left.contains(ids[2]))
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM audit_events WHERE action = 'retention.declarations_deleted'").count == 1)
+        }
+    }
+}
