@@ -53,6 +53,17 @@ struct QueryPlanTests {
                                                                                        filter: IncidentFilter(), limit: 50, after: nil)))
         statements.append(("one incident", IncidentQuery.byIDsStatement(principals[1].1, ids: [UUID()])))
         let regulator = try #require(principals[1].1.affiliations.regulator?.regulatorID)
+        // Declarations: the regulator's pages (all sectors, one sector, a sector-limited user), an operator's page.
+        let regulatorUserSectors = principals[3].1.affiliations.regulator?.sectorIDs ?? []
+        for (name, caller, filter) in [
+            ("regulator", SecurityObjectivesGate.Caller.regulator(id: regulator, isAdministrator: true, sectorIDs: []), DeclarationFilter()),
+            ("regulator, by sector", .regulator(id: regulator, isAdministrator: true, sectorIDs: []), DeclarationFilter(sectorID: sector)),
+            ("regulator user", .regulator(id: regulator, isAdministrator: false, sectorIDs: regulatorUserSectors), DeclarationFilter()),
+            ("operator", .operatorMember(operatorIDs: [operatorID]), DeclarationFilter()),
+        ] {
+            statements.append(("declarations page (\(name))", DeclarationQuery.listStatement(caller, filter: filter, sort: .newest, limit: 50,
+                                                                                              after: nil)))
+        }
         statements.append(("audit page", AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: nil)))
         statements.append(("audit page (regulator scope)",
                            AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: regulator)))
@@ -84,7 +95,8 @@ struct QueryPlanTests {
         }
 
         // A large installation, analyzed as autovacuum would: 2,000 operators, 20,000 users
-        // with memberships, 40,000 tokens, 100,000 audit entries, 30,000 incidents.
+        // with memberships, 40,000 tokens, 100,000 audit entries, 30,000 incidents, 20,000
+        // declarations with 600,000 assessments.
         try await platform.postgres.withTransaction { session in
             try await session.runScript("""
                 INSERT INTO operators (id, identifier, name) SELECT gen_random_uuid(), 'OP' || i, 'Operator ' || i FROM generate_series(1, 2000) i;
@@ -122,6 +134,29 @@ struct QueryPlanTests {
                     WHERE i.reference LIKE 'LOAD%' AND ws.sector_id = (SELECT min(sector_id::text)::uuid FROM notification_workflow_sectors);
                 """)
         }
+        // 20,000 submitted declarations of the demo standard, each with its assessments and a sector.
+        try await platform.postgres.withTransaction { session in
+            try await session.runScript("""
+                INSERT INTO declaration_groups (id, reference, operator_id, standard_id)
+                    SELECT gen_random_uuid(), 'LOAD_SO_' || i, o.id, (SELECT id FROM standards LIMIT 1)
+                    FROM generate_series(1, 20000) i JOIN (SELECT id, row_number() OVER () AS n FROM operators WHERE identifier LIKE 'OP%') o
+                    ON o.n = 1 + i % 2000;
+                ANALYZE declaration_groups;
+                INSERT INTO declarations (id, group_id, version, standard_id, regulator_id, operator_id, year, status, creator_name, operator_name,
+                                          updated_at)
+                    SELECT gen_random_uuid(), g.id, 1, g.standard_id, s.regulator_id, g.operator_id, 2026, 'submitted', 'Load', 'Operator',
+                           now() - random() * interval '300 days'
+                    FROM declaration_groups g JOIN standards s ON s.id = g.standard_id WHERE g.reference LIKE 'LOAD_SO_%';
+                ANALYZE declarations;
+                INSERT INTO declaration_sectors (declaration_id, sector_id)
+                    SELECT d.id, CASE WHEN random() < 0.5 THEN (SELECT id FROM sectors WHERE acronym = 'ELEC')
+                                      ELSE (SELECT id FROM sectors WHERE acronym = 'RAIL') END
+                    FROM declarations d JOIN declaration_groups g ON g.id = d.group_id WHERE g.reference LIKE 'LOAD_SO_%';
+                INSERT INTO objective_assessments (declaration_id, objective_id, position, completion)
+                    SELECT d.id, o.id, o.position, 'complete' FROM declarations d JOIN declaration_groups g ON g.id = d.group_id
+                    JOIN security_objectives o ON o.standard_id = d.standard_id WHERE g.reference LIKE 'LOAD_SO_%';
+                """)
+        }
         try await platform.postgres.query("ANALYZE")
         for (name, statement) in try await Self.statements(platform) {
             let cost = try await Self.cost(statement, platform.postgres)
@@ -130,6 +165,11 @@ struct QueryPlanTests {
             // every incident's sectors into a hash (40 ms on 100,000 incidents).
             if name.hasPrefix("incidents") {
                 #expect(try await !Self.scans("incident_sectors", statement, platform.postgres), "large data: \(name) reads every incident's sectors")
+            }
+            if name.hasPrefix("declarations") {
+                for table in ["declarations", "declaration_sectors", "objective_assessments"] {
+                    #expect(try await !Self.scans(table, statement, platform.postgres), "large data: \(name) reads every row of \(table)")
+                }
             }
         }
         await platform.shutdown()

@@ -379,6 +379,46 @@ struct SecurityObjectivesTests {
         }
     }
 
+    @Test("a copy to another year starts from the implemented measures and the planned actions, recomputed, with nothing reviewed")
+    func copy() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let opa = tokens["opa"]!
+            let standard = try await Self.standard(w, client, tokens["ra"]!)
+            let year = Calendar.utc.component(.year, from: Date())
+            let detail = try object(try await call(client, .post, "/api/v1/declarations", opa,
+                                                   ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+            let id = try #require((detail["declaration"] as? [String: Any])?["id"] as? String)
+            let so1 = Self.measures(detail, "SO1")
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opa, ["is_implemented": true, "justification": "Board"])
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[3])", opa, ["justification": "Not yet, budget in 2027"])
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO1")["objective_id"]!)", opa,
+                               ["planned_actions": "Yearly review"])
+
+            #expect(try IncidentConfigurationTests.fields(try await call(client, .post, "/api/v1/declarations/\(id)/copy", opa,
+                                                                         ["year": year - 1, "sector_ids": [w.energy.text]])) == ["sector_ids"])
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/copy", tokens["opa2"]!,
+                                   ["year": year - 1, "sector_ids": [w.electricity.text]]).status == .notFound)
+            let copied = try await call(client, .post, "/api/v1/declarations/\(id)/copy", opa, ["year": year - 1, "sector_ids": [w.gas.text]])
+            #expect(copied.status == .created, "\(String(buffer: copied.body).prefix(300))")
+            let copy = try object(copied)
+            let header = try #require(copy["declaration"] as? [String: Any])
+            #expect(header["reference"] as? String == "OPONE_SO_ENER_GAS_0001_\(year - 1)")
+            #expect(header["year"] as? Int == year - 1 && header["status"] as? String == "draft" && header["version"] as? Int == 1)
+            let objective = Self.objective(copy, "SO1")
+            #expect(objective["planned_actions"] as? String == "Yearly review")
+            #expect(objective["score"] as? Double == 0.5)
+            #expect(objective["review_status"] as? String == "notReviewed")
+            let answers = (objective["levels"] as? [[String: Any]] ?? []).flatMap { $0["measures"] as? [[String: Any]] ?? [] }
+            #expect(answers.filter { $0["is_implemented"] as? Bool == true }.compactMap { $0["justification"] as? String } == ["Board"])
+            // A justification of a measure not implemented stays with the source.
+            #expect(!answers.contains { $0["justification"] as? String == "Not yet, budget in 2027" })
+            let log = try array(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", opa))
+            #expect(log.contains { $0["action"] as? String == "copied" })
+        }
+    }
+
     @Test("who reaches the module: other operators, another regulator, observers, independent users and the platform administrator get 404")
     func reach() async throws {
         let w = try await GovernanceWorld()

@@ -81,14 +81,15 @@ extension APIService {
             try await principal(), DeclarationInput(standardID: try Self.uuid(field: "standard_id")(body.standardId),
                                                     operatorID: try body.operatorId.map(Self.uuid(field: "operator_id")), year: body.year,
                                                     sectorIDs: try body.sectorIds.map(Self.uuid(field: "sector_ids"))),
-            idempotencyKey: input.headers.idempotencyKey, client: RequestInfo.current.client)
+            idempotencyKey: input.headers.idempotencyKey, language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
         return .created(.init(body: .json(.init(detail, responseLanguage()))))
     }
 
     func getDeclaration(_ input: Operations.GetDeclaration.Input) async throws -> Operations.GetDeclaration.Output {
         let detail = try await securityObjectives.declarations.declaration(try await principal(),
-                                                                           id: try Self.pathID(input.path.declarationId, "declaration"))
+                                                                           id: try Self.pathID(input.path.declarationId, "declaration"),
+                                                                           language: responseLanguage())
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
         return .ok(.init(body: .json(.init(detail, responseLanguage()))))
     }
@@ -158,7 +159,16 @@ extension APIService {
     func createDeclarationVersion(_ input: Operations.CreateDeclarationVersion.Input) async throws -> Operations.CreateDeclarationVersion.Output {
         let detail = try await securityObjectives.declarations.newVersion(try await principal(),
                                                                           id: try Self.pathID(input.path.declarationId, "declaration"),
-                                                                          client: RequestInfo.current.client)
+                                                                          language: responseLanguage(), client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
+        return .created(.init(body: .json(.init(detail, responseLanguage()))))
+    }
+
+    func copyDeclaration(_ input: Operations.CopyDeclaration.Input) async throws -> Operations.CopyDeclaration.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let detail = try await securityObjectives.declarations.copy(
+            try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"), year: body.year,
+            sectorIDs: try body.sectorIds.map(Self.uuid(field: "sector_ids")), language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
         return .created(.init(body: .json(.init(detail, responseLanguage()))))
     }

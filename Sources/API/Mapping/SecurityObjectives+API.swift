@@ -90,17 +90,16 @@ extension Components.Schemas.DeclarationDetail {
             editable: .init(isImplemented: detail.editable.answers, justification: detail.editable.answers, plannedActions: detail.editable.answers,
                             reviewComment: detail.editable.review, reviewStatus: detail.editable.review),
             objectives: detail.objectives.map { objective in
-                .init(objectiveId: objective.objectiveID.apiString, code: objective.code, title: objective.title.text(in: language),
-                      description: objective.description.text(in: language), domainId: objective.domainID.apiString,
-                      domainLabel: objective.domainLabel.text(in: language), score: objective.score,
+                .init(objectiveId: objective.objectiveID.apiString, code: objective.code, title: objective.title,
+                      description: objective.description, domainId: objective.domainID.apiString, domainLabel: objective.domainLabel, score: objective.score,
                       completion: .init(rawValue: objective.completion.rawValue)!, plannedActions: objective.plannedActions,
                       reviewStatus: objective.reviewStatus.flatMap { .init(rawValue: $0.rawValue) }, measureCount: objective.measureCount,
                       levels: objective.levels.map { group in
-                          .init(level: group.level, label: group.label.text(in: language), color: group.color,
+                          .init(level: group.level, label: group.label, color: group.color,
                                 measures: group.measures.map { answer in
                               .init(measureId: answer.measureID.apiString, position: answer.position,
-                                    description: answer.description.text(in: language),
-                                    evidence: answer.evidence.text(in: language), isImplemented: answer.isImplemented,
+                                    description: answer.description,
+                                    evidence: answer.evidence, isImplemented: answer.isImplemented,
                                     justification: answer.justification, reviewComment: answer.reviewComment)
                           })
                       })

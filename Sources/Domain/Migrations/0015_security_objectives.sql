@@ -85,6 +85,7 @@ CREATE TABLE security_measures (
     UNIQUE (id, objective_id)
 );
 CREATE INDEX security_measures_level ON security_measures (maturity_level_id);
+CREATE INDEX security_measures_standard ON security_measures (standard_id);
 
 -- All versions of one declaration, under one human reference.
 CREATE TABLE declaration_groups (

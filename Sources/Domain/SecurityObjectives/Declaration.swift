@@ -95,13 +95,14 @@ public struct DeclarationEditability: Sendable, Equatable {
 }
 
 /// A whole declaration: its header, the standard's levels, and every objective in order with
-/// its assessment and its measures grouped by level with the answers.
+/// its assessment and its measures grouped by level with the answers, its texts in one language
+/// (a declaration of 2,000 measures reads in one language, not four).
 public struct DeclarationDetail: Sendable, Equatable {
     public struct Answer: Sendable, Equatable {
         public let measureID: UUID
         public var position: Int
-        public var description: LanguageMap
-        public var evidence: LanguageMap
+        public var description: String
+        public var evidence: String
         public var isImplemented: Bool
         public var justification: String
         /// Empty when the caller does not see the review yet.
@@ -110,7 +111,7 @@ public struct DeclarationDetail: Sendable, Equatable {
 
     public struct LevelGroup: Sendable, Equatable {
         public var level: Int
-        public var label: LanguageMap
+        public var label: String
         public var color: String
         public var measures: [Answer]
     }
@@ -118,10 +119,10 @@ public struct DeclarationDetail: Sendable, Equatable {
     public struct Objective: Sendable, Equatable {
         public let objectiveID: UUID
         public var code: String
-        public var title: LanguageMap
-        public var description: LanguageMap
+        public var title: String
+        public var description: String
         public var domainID: UUID
-        public var domainLabel: LanguageMap
+        public var domainLabel: String
         public var score: Double
         public var completion: ObjectiveCompletion
         public var plannedActions: String
@@ -133,6 +134,7 @@ public struct DeclarationDetail: Sendable, Equatable {
     }
 
     public var declaration: Declaration
+    public var language: Language
     public var levels: [StandardTree.Level]
     public var maximumLevel: Int
     public var objectives: [Objective]

@@ -11,11 +11,15 @@ enum DeclarationAccess {
     static func visibility(_ caller: SecurityObjectivesGate.Caller, firstBinding: Int) -> (String, [(any PostgresEncodable)?]) {
         let n = firstBinding
         switch caller {
-        case .regulator(let id, let isAdministrator, let sectorIDs):
+        case .regulator(let id, true, _):
+            return ("d.regulator_id = $\(n) AND d.status <> 'draft'", [id])
+        case .regulator(let id, false, let sectorIDs):
+            // The sector scope only when it applies: `$admin OR EXISTS (...)` was planned as a
+            // hashed subplan reading every declaration's sectors.
             return ("""
-                d.regulator_id = $\(n) AND d.status <> 'draft' AND ($\(n + 1) OR EXISTS (
-                    SELECT 1 FROM declaration_sectors x WHERE x.declaration_id = d.id AND x.sector_id = ANY($\(n + 2)::uuid[])))
-                """, [id, isAdministrator, sectorIDs])
+                d.regulator_id = $\(n) AND d.status <> 'draft' AND EXISTS (
+                    SELECT 1 FROM declaration_sectors x WHERE x.declaration_id = d.id AND x.sector_id = ANY($\(n + 1)::uuid[]))
+                """, [id, sectorIDs])
         case .operatorMember(let operatorIDs):
             return ("""
                 d.operator_id = ANY($\(n)::uuid[])

@@ -19,15 +19,10 @@ public struct Declarations: Sendable {
     ///
     /// - Throws: 403 for regulator staff; 422 naming the field for a standard the operator cannot
     ///   declare against, a year outside now−3 … now+1, sectors not the operator's.
-    public func create(_ principal: Principal, _ input: DeclarationInput, idempotencyKey: String?, client: ClientInfo) async throws
+    public func create(_ principal: Principal, _ input: DeclarationInput, idempotencyKey: String?, language: Language = .en,
+                       client: ClientInfo) async throws
         -> DeclarationDetail {
-        let currentYear = Calendar.utc.component(.year, from: now())
-        var validator = Validator()
-        let sectorIDs = validator.distinct(input.sectorIDs, "sector_ids")
-        validator.check(!sectorIDs.isEmpty, "sector_ids", "required", "Name at least one of the operator's sectors.")
-        validator.check((currentYear - 3...currentYear + 1).contains(input.year), "year", "out_of_range",
-                        "Declare for a year from \(currentYear - 3) to \(currentYear + 1).")
-        try validator.throwIfInvalid()
+        let sectorIDs = try checkedScope(year: input.year, sectorIDs: input.sectorIDs)
         let fingerprint = SHA256.hex(Data("\(input.standardID)|\(input.operatorID?.uuidString ?? "")|\(input.year)|\(sectorIDs.map(\.uuidString).sorted())".utf8))
         return try await outbox.transaction { unit in
             let session = unit.session
@@ -39,7 +34,7 @@ public struct Declarations: Sendable {
                                                                                           scope: "declarations.create", fingerprint: fingerprint,
                                                                                           session: session) {
                 let id = try JSONDecoder().decode([String: UUID].self, from: Data(result.utf8))["id"]!
-                return try await Self.detail(try await DeclarationAccess.reachable(id, caller, lock: false, session: session), session: session)
+                return try await Self.detail(try await DeclarationAccess.reachable(id, caller, lock: false, session: session), language: language, session: session)
             }
             let operatorID = try Self.actingOperator(input.operatorID, among: operatorIDs)
             let standard: Standard
@@ -49,12 +44,7 @@ public struct Declarations: Sendable {
                 throw DomainError.validation([FieldError(field: "standard_id", code: "invalid",
                                                          message: "Name a standard you may declare against (GET /api/v1/standards).")])
             }
-            let own = Set(try await session.query("SELECT sector_id FROM operator_sectors WHERE operator_id = $1", operatorID)
-                .map { try $0.decode("sector_id", as: UUID.self) })
-            guard sectorIDs.allSatisfy(own.contains) else {
-                throw DomainError.validation([FieldError(field: "sector_ids", code: "not_operator_sector",
-                                                         message: "Declare for the operator's own sectors only.")])
-            }
+            try await Self.checkSectors(sectorIDs, of: operatorID, session: session)
             let id = try await Self.insert(groupOf: operatorID, standard: standard, year: input.year, sectorIDs: sectorIDs, principal: principal,
                                            status: .draft, session: session)
             try await DeclarationAccess.record(.created, by: principal, regulatorSide: false, declarationID: id, operatorID: operatorID,
@@ -63,8 +53,31 @@ public struct Declarations: Sendable {
             if let idempotencyKey {
                 try await Idempotency.record(idempotencyKey, userID: principal.userID, result: "{\"id\": \"\(id.postgresText)\"}", session: session)
             }
-            return try await Self.detail(try await DeclarationAccess.reload(id, seenByRegulator: false, session: session), session: session)
+            return try await Self.detail(try await DeclarationAccess.reload(id, seenByRegulator: false, session: session), language: language, session: session)
         }
+    }
+
+    /// - Throws: 422 on `sector_ids` unless every sector is one of the operator's.
+    static func checkSectors(_ sectorIDs: [UUID], of operatorID: UUID, session: PostgresSession) async throws {
+        let own = Set(try await session.query("SELECT sector_id FROM operator_sectors WHERE operator_id = $1", operatorID)
+            .map { try $0.decode("sector_id", as: UUID.self) })
+        guard sectorIDs.allSatisfy(own.contains) else {
+            throw DomainError.validation([FieldError(field: "sector_ids", code: "not_operator_sector",
+                                                     message: "Declare for the operator's own sectors only.")])
+        }
+    }
+
+    /// The sectors and year of a new declaration, checked: distinct sectors, at least one, a year
+    /// from now−3 to now+1.
+    func checkedScope(year: Int, sectorIDs: [UUID]) throws -> [UUID] {
+        let currentYear = Calendar.utc.component(.year, from: now())
+        var validator = Validator()
+        let distinct = validator.distinct(sectorIDs, "sector_ids")
+        validator.check(!distinct.isEmpty, "sector_ids", "required", "Name at least one of the operator's sectors.")
+        validator.check((currentYear - 3...currentYear + 1).contains(year), "year", "out_of_range",
+                        "Declare for a year from \(currentYear - 3) to \(currentYear + 1).")
+        try validator.throwIfInvalid()
+        return distinct
     }
 
     /// The operator a member acts for: the one named, or their only one.
@@ -129,19 +142,19 @@ public struct Declarations: Sendable {
     // MARK: Read
 
     /// The whole declaration; the read is logged.
-    public func declaration(_ principal: Principal, id: UUID) async throws -> DeclarationDetail {
+    public func declaration(_ principal: Principal, id: UUID, language: Language = .en) async throws -> DeclarationDetail {
         try await postgres.withTransaction { session in
             let caller = try await SecurityObjectivesGate.caller(principal, write: false, session: session)
             let declaration = try await DeclarationAccess.reachable(id, caller, lock: false, session: session)
             try await DeclarationAccess.record(.read, by: principal, regulatorSide: declaration.seenByRegulator, declarationID: id,
                                                operatorID: declaration.operatorID, session: session)
-            return try await Self.detail(declaration, session: session)
+            return try await Self.detail(declaration, language: language, session: session)
         }
     }
 
     /// Loads the standard's levels, the objectives with their assessments, and the measures with
     /// the answers.
-    static func detail(_ declaration: Declaration, session: PostgresSession) async throws -> DeclarationDetail {
+    static func detail(_ declaration: Declaration, language: Language, session: PostgresSession) async throws -> DeclarationDetail {
         let levels = try await session.query("""
             SELECT id, level, label::text AS label, color FROM maturity_levels WHERE standard_id = $1 ORDER BY level
             """, declaration.standardID).map { row in
@@ -149,49 +162,59 @@ public struct Declarations: Sendable {
                                color: try row.decode("color"))
         }
         let levelInfo = Dictionary(uniqueKeysWithValues: levels.map { ($0.level, $0) })
+        // The answers and the measures apart, joined here: each query plans well whatever the
+        // statistics say (a join planned on a freshly written standard's "one row" estimate
+        // became a nested loop of 800,000 comparisons).
+        var answers: [UUID: (isImplemented: Bool, justification: String, reviewComment: String)] = [:]
+        for row in try await session.query("""
+            SELECT measure_id, is_implemented, justification, review_comment FROM measure_answers WHERE declaration_id = $1
+            """, declaration.id) {
+            answers[try row.decode("measure_id")] = (try row.decode("is_implemented"), try row.decode("justification"),
+                                                     try row.decode("review_comment"))
+        }
+        let levelNumbers = Dictionary(uniqueKeysWithValues: levels.map { ($0.id, $0.level) })
         var measures: [UUID: [(Int, DeclarationDetail.Answer)]] = [:]
         for row in try await session.query("""
-            SELECT m.id, m.objective_id, l.level, m.position, m.description::text AS description, m.evidence::text AS evidence,
-                   coalesce(a.is_implemented, false) AS is_implemented, coalesce(a.justification, '') AS justification,
-                   coalesce(a.review_comment, '') AS review_comment
-            FROM security_measures m JOIN maturity_levels l ON l.id = m.maturity_level_id
-            LEFT JOIN measure_answers a ON a.declaration_id = $1 AND a.measure_id = m.id
-            WHERE m.standard_id = $2 ORDER BY l.level, m.position
-            """, declaration.id, declaration.standardID) {
-            let answer = DeclarationDetail.Answer(
-                measureID: try row.decode("id"), position: try row.decode("position"),
-                description: try LanguageMap.parse(try row.decode("description")), evidence: try LanguageMap.parse(try row.decode("evidence")),
-                isImplemented: try row.decode("is_implemented"), justification: try row.decode("justification"),
-                reviewComment: declaration.showsReview ? try row.decode("review_comment") : "")
-            measures[try row.decode("objective_id"), default: []].append((try row.decode("level"), answer))
+            SELECT id, objective_id, maturity_level_id, position, coalesce(description->>$2, description->>'en', '') AS description,
+                   coalesce(evidence->>$2, evidence->>'en', '') AS evidence
+            FROM security_measures WHERE standard_id = $1
+            """, declaration.standardID, language.rawValue) {
+            let id: UUID = try row.decode("id")
+            let answer = answers[id]
+            measures[try row.decode("objective_id"), default: []].append((levelNumbers[try row.decode("maturity_level_id")] ?? 0, DeclarationDetail.Answer(
+                measureID: id, position: try row.decode("position"), description: try row.decode("description"), evidence: try row.decode("evidence"),
+                isImplemented: answer?.isImplemented ?? false, justification: answer?.justification ?? "",
+                reviewComment: declaration.showsReview ? answer?.reviewComment ?? "" : "")))
         }
+        for key in measures.keys { measures[key]!.sort { ($0.0, $0.1.position) < ($1.0, $1.1.position) } }
         let objectives = try await session.query("""
-            SELECT o.id, o.code, o.title::text AS title, o.description::text AS description, o.domain_id, dm.label::text AS domain_label,
+            SELECT o.id, o.code, coalesce(o.title->>$2, o.title->>'en', '') AS title,
+                   coalesce(o.description->>$2, o.description->>'en', '') AS description, o.domain_id,
+                   coalesce(dm.label->>$2, dm.label->>'en', '') AS domain_label,
                    a.score::float8 AS score, a.completion, a.planned_actions, a.review_status
             FROM objective_assessments a JOIN security_objectives o ON o.id = a.objective_id JOIN security_domains dm ON dm.id = o.domain_id
             WHERE a.declaration_id = $1 ORDER BY a.position
-            """, declaration.id).map { row in
+            """, declaration.id, language.rawValue).map { row in
             let id: UUID = try row.decode("id")
             let own = measures[id] ?? []
             var groups: [DeclarationDetail.LevelGroup] = []
             for (level, answer) in own {
                 if groups.last?.level != level {
                     let info = levelInfo[level]
-                    groups.append(DeclarationDetail.LevelGroup(level: level, label: info?.label ?? LanguageMap([:]), color: info?.color ?? "#FFFFFF",
+                    groups.append(DeclarationDetail.LevelGroup(level: level, label: info?.label.text(in: language) ?? "", color: info?.color ?? "#FFFFFF",
                                                                measures: []))
                 }
                 groups[groups.count - 1].measures.append(answer)
             }
             return DeclarationDetail.Objective(
-                objectiveID: id, code: try row.decode("code"), title: try LanguageMap.parse(try row.decode("title")),
-                description: try LanguageMap.parse(try row.decode("description")), domainID: try row.decode("domain_id"),
-                domainLabel: try LanguageMap.parse(try row.decode("domain_label")), score: try row.decode("score"),
+                objectiveID: id, code: try row.decode("code"), title: try row.decode("title"), description: try row.decode("description"),
+                domainID: try row.decode("domain_id"), domainLabel: try row.decode("domain_label"), score: try row.decode("score"),
                 completion: ObjectiveCompletion(rawValue: try row.decode("completion")) ?? .notStarted,
                 plannedActions: try row.decode("planned_actions"),
                 reviewStatus: declaration.showsReview ? ObjectiveReviewStatus(rawValue: try row.decode("review_status")) : nil,
                 measureCount: own.count, levels: groups)
         }
-        return DeclarationDetail(declaration: declaration, levels: levels, maximumLevel: levels.map(\.level).max() ?? 0, objectives: objectives,
+        return DeclarationDetail(declaration: declaration, language: language, levels: levels, maximumLevel: levels.map(\.level).max() ?? 0, objectives: objectives,
                                  editable: DeclarationEditability(declaration))
     }
 
@@ -415,7 +438,7 @@ public struct Declarations: Sendable {
     /// over: sectors, answers, planned actions, scores, completion, the verdicts per objective
     /// and the review comments (an objective still marked "revision required" blocks submission
     /// until the operator changes it).
-    public func newVersion(_ principal: Principal, id: UUID, client: ClientInfo) async throws -> DeclarationDetail {
+    public func newVersion(_ principal: Principal, id: UUID, language: Language = .en, client: ClientInfo) async throws -> DeclarationDetail {
         try await postgres.withTransaction { session in
             let caller = try await SecurityObjectivesGate.caller(principal, write: true, session: session)
             let declaration = try await DeclarationAccess.reachable(id, caller, lock: true, session: session)
@@ -450,8 +473,70 @@ public struct Declarations: Sendable {
                                                operatorID: declaration.operatorID, session: session)
             try await Self.audit("declaration.version_created", principal, id: newID, operatorID: declaration.operatorID, client: client,
                                  session: session, details: "{\"from\": \"\(id.postgresText)\"}")
-            return try await Self.detail(try await DeclarationAccess.reload(newID, seenByRegulator: false, session: session), session: session)
+            return try await Self.detail(try await DeclarationAccess.reload(newID, seenByRegulator: false, session: session), language: language, session: session)
         }
+    }
+
+    /// Copies a declaration to another year or other sectors of the same operator: a new
+    /// reference whose draft starts from the source's implemented measures (with their
+    /// justifications) and planned actions, scores and completion recomputed, nothing reviewed.
+    public func copy(_ principal: Principal, id: UUID, year: Int, sectorIDs: [UUID], language: Language = .en, client: ClientInfo) async throws
+        -> DeclarationDetail {
+        let sectorIDs = try checkedScope(year: year, sectorIDs: sectorIDs)
+        return try await postgres.withTransaction { session in
+            let caller = try await SecurityObjectivesGate.caller(principal, write: true, session: session)
+            let source = try await DeclarationAccess.reachable(id, caller, lock: false, session: session)
+            guard !source.seenByRegulator else { throw DomainError.forbidden("The operator copies its declarations.") }
+            try await Self.checkSectors(sectorIDs, of: source.operatorID, session: session)
+            let standard = try await StandardCatalogue.visible(source.standardID, caller, session: session)
+            let newID = try await Self.insert(groupOf: source.operatorID, standard: standard, year: year, sectorIDs: sectorIDs, principal: principal,
+                                              status: .draft, session: session)
+            try await session.query("""
+                INSERT INTO measure_answers (declaration_id, measure_id, is_implemented, justification)
+                SELECT $2, measure_id, true, justification FROM measure_answers WHERE declaration_id = $1 AND is_implemented
+                """, id, newID)
+            try await session.query("""
+                UPDATE objective_assessments n SET planned_actions = o.planned_actions FROM objective_assessments o
+                WHERE n.declaration_id = $2 AND o.declaration_id = $1 AND o.objective_id = n.objective_id
+                """, id, newID)
+            try await Self.recomputeAll(newID, standardID: source.standardID, session: session)
+            try await DeclarationAccess.record(.copied, by: principal, regulatorSide: false, declarationID: id, operatorID: source.operatorID,
+                                               session: session)
+            try await DeclarationAccess.record(.created, by: principal, regulatorSide: false, declarationID: newID, operatorID: source.operatorID,
+                                               session: session)
+            try await Self.audit("declaration.copied", principal, id: newID, operatorID: source.operatorID, client: client, session: session,
+                                 details: "{\"from\": \"\(id.postgresText)\"}")
+            return try await Self.detail(try await DeclarationAccess.reload(newID, seenByRegulator: false, session: session), language: language,
+                                         session: session)
+        }
+    }
+
+    /// Recomputes the score and completion of every objective of a declaration at once (after a
+    /// copy or an import).
+    static func recomputeAll(_ declarationID: UUID, standardID: UUID, session: PostgresSession) async throws {
+        var measures: [UUID: [DeclarationRules.MeasureState]] = [:]
+        for row in try await session.query("""
+            SELECT m.objective_id, l.level, coalesce(a.is_implemented, false) AS is_implemented, coalesce(a.justification, '') AS justification
+            FROM security_measures m JOIN maturity_levels l ON l.id = m.maturity_level_id
+            LEFT JOIN measure_answers a ON a.declaration_id = $1 AND a.measure_id = m.id
+            WHERE m.standard_id = $2
+            """, declarationID, standardID) {
+            measures[try row.decode("objective_id"), default: []].append(DeclarationRules.MeasureState(
+                level: try row.decode("level"), isImplemented: try row.decode("is_implemented"), justification: try row.decode("justification")))
+        }
+        var ids: [UUID] = [], scores: [Double] = [], completions: [String] = []
+        for row in try await session.query("SELECT objective_id, planned_actions FROM objective_assessments WHERE declaration_id = $1", declarationID) {
+            let objectiveID: UUID = try row.decode("objective_id")
+            let own = measures[objectiveID] ?? []
+            ids.append(objectiveID)
+            scores.append(DeclarationRules.score(own))
+            completions.append(DeclarationRules.completion(own, plannedActions: try row.decode("planned_actions")).rawValue)
+        }
+        try await session.query("""
+            UPDATE objective_assessments a SET score = x.score, completion = x.completion
+            FROM unnest($2::uuid[], $3::numeric[], $4::text[]) AS x(objective_id, score, completion)
+            WHERE a.declaration_id = $1 AND a.objective_id = x.objective_id
+            """, declarationID, ids, scores, completions)
     }
 
     /// Deletes one version: the operator's side a draft, the regulator's administrators any
