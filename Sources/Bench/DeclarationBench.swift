@@ -45,7 +45,8 @@ extension GovernanceBench {
                 domains: (1...10).map { domain in
                     StandardContent.Domain(label: LanguageMap(["en": "Domain \(domain)"]), objectives: (1...10).map { index in
                         StandardContent.Objective(
-                            code: "B\(domain)-\(index)", title: LanguageMap(["en": "Objective \(domain).\(index)", "fr": "Objectif \(domain).\(index)"]),
+                            code: "B\(domain)-\(index)", title: LanguageMap(["en": "Objective \(domain).\(index)",
+                                "fr": "Objectif \(domain).\(index)"]),
                             description: LanguageMap(["en": text]), measures: (0...3).flatMap { level in
                                 (1...5).map { _ in
                                     StandardContent.Measure(level: level, description: LanguageMap(["en": text, "fr": text]),
@@ -55,8 +56,8 @@ extension GovernanceBench {
                     })
                 })
             let catalogue = platform.securityObjectives.standards
-            let standard = try await catalogue.save(regulator, id: nil, StandardInput(regulationID: nis2, label: LanguageMap(["en": "Bench standard"])),
-                                                    client: .system)
+            let standard = try await catalogue.save(regulator, id: nil,
+                                                    StandardInput(regulationID: nis2, label: LanguageMap(["en": "Bench standard"])), client: .system)
             _ = try await catalogue.replaceContent(regulator, id: standard.id, content, client: .system)
             let declarations = platform.securityObjectives.declarations
             let year = Calendar(identifier: .gregorian).component(.year, from: Date())

@@ -391,7 +391,8 @@ struct SecurityObjectivesTests {
                                                    ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
             let id = try #require((detail["declaration"] as? [String: Any])?["id"] as? String)
             let so1 = Self.measures(detail, "SO1")
-            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opa, ["is_implemented": true, "justification": "Board"])
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opa,
+                               ["is_implemented": true, "justification": "Board"])
             _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[3])", opa, ["justification": "Not yet, budget in 2027"])
             _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO1")["objective_id"]!)", opa,
                                ["planned_actions": "Yearly review"])

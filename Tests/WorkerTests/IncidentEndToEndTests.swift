@@ -86,7 +86,55 @@ struct IncidentEndToEndTests {
         }
     }
 
-    @Test("a NIS2 incident through its three reports across its deadlines: reminders and overdue notices once each, review, observers, PDF, export")
+    /// PowerCo's demo draft declaration completed, submitted, reviewed and given its verdict:
+    /// the submission and verdict e-mails arrive once each through the worker and SMTP.
+    static func declarationToVerdict(_ client: API, power: String, regulator: String) async throws {
+        let drafts = try await client.call("GET", "/api/v1/declarations?status=draft", power).json
+        let id = try #require((drafts["items"] as? [[String: Any]])?.first?["id"] as? String, "\(drafts)")
+        let detail = try await client.call("GET", "/api/v1/declarations/\(id)", power).json
+        let declaration = try #require(detail["declaration"] as? [String: Any])
+        let reference = try #require(declaration["reference"] as? String)
+        let objectives = try #require(detail["objectives"] as? [[String: Any]])
+        // The open objectives: nothing in place yet, with a plan.
+        for objective in objectives where objective["completion"] as? String != "complete" {
+            let objectiveID = try #require(objective["objective_id"] as? String)
+            let levels = objective["levels"] as? [[String: Any]] ?? []
+            let nothing = try #require((levels.first { $0["level"] as? Int == 0 }?["measures"] as? [[String: Any]])?.first?["measure_id"] as? String)
+            #expect(try await client.call("PATCH", "/api/v1/declarations/\(id)/measures/\(nothing)", power, ["is_implemented": true]).status == 200)
+            let planned = try await client.call("PATCH", "/api/v1/declarations/\(id)/objectives/\(objectiveID)", power,
+                                                ["planned_actions": "Basic measures by next quarter."])
+            #expect((planned.json["completion"] as? String) == "complete")
+        }
+        var read = try await client.call("GET", "/api/v1/declarations/\(id)", power)
+        #expect((read.json["declaration"] as? [String: Any])?["ready_to_submit"] as? Bool == true)
+        let submitted = try await client.call("POST", "/api/v1/declarations/\(id)/submit", power, headers: ["If-Match": read.headers["etag"] ?? ""])
+        #expect(submitted.status == 200, "\(String(decoding: submitted.body, as: UTF8.self))")
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try Self.count("Security objectives declaration \(reference) submitted", reference) == 1
+                && Self.count("Security objectives declaration \(reference) submitted", reference, to: "regulator.admin@demo.governance.test") == 1
+        })
+
+        for objective in objectives {
+            let reviewed = try await client.call("PATCH", "/api/v1/declarations/\(id)/objectives/\(objective["objective_id"] as! String)", regulator,
+                                                 ["review_status": "passed"])
+            #expect(reviewed.status == 200)
+        }
+        read = try await client.call("GET", "/api/v1/declarations/\(id)", regulator)
+        #expect((read.json["declaration"] as? [String: Any])?["status"] as? String == "passedPending")
+        let sent = try await client.call("POST", "/api/v1/declarations/\(id)/review/send", regulator, ["review_comment": "Thank you."],
+                                         headers: ["If-Match": read.headers["etag"] ?? ""])
+        #expect(sent.status == 200, "\(String(decoding: sent.body, as: UTF8.self))")
+        #expect(try await eventually(timeout: .seconds(30)) {
+            try Self.count("Security objectives declaration \(reference): passed", reference) == 1
+        })
+        // Sent once each, whatever the worker's sweeps do meanwhile.
+        try await Task.sleep(for: .seconds(3))
+        #expect(try Self.count("Security objectives declaration \(reference) submitted", reference) == 1)
+        #expect(try Self.count("Security objectives declaration \(reference): passed", reference) == 1)
+        #expect(try Self.count("Security objectives declaration \(reference): passed", reference, to: "regulator.admin@demo.governance.test") == 1)
+    }
+
+    @Test("a NIS2 incident through its three reports across its deadlines: reminders and overdue notices once each, review, observers, PDF, export; then a declaration to its verdict, its e-mails once each")
     func nis2Incident() async throws {
         _ = Self.start
         let configuration = try await TestEnvironment.configuration()
@@ -243,6 +291,8 @@ struct IncidentEndToEndTests {
         // Nothing was sent twice along the way.
         #expect(try Self.count("Reminder: Early warning", reference) == 1)
         #expect(try Self.count("Overdue: Early warning", reference) == 1)
+
+        try await Self.declarationToVerdict(client, power: power, regulator: regulator)
         api.signal(SIGTERM)
         #expect(await api.wait() == 0, "\(api.output)")
         await platform.shutdown()

@@ -34,7 +34,8 @@ public struct Declarations: Sendable {
                                                                                           scope: "declarations.create", fingerprint: fingerprint,
                                                                                           session: session) {
                 let id = try JSONDecoder().decode([String: UUID].self, from: Data(result.utf8))["id"]!
-                return try await Self.detail(try await DeclarationAccess.reachable(id, caller, lock: false, session: session), language: language, session: session)
+                return try await Self.detail(try await DeclarationAccess.reachable(id, caller, lock: false, session: session),
+                                             language: language, session: session)
             }
             let operatorID = try Self.actingOperator(input.operatorID, among: operatorIDs)
             let standard: Standard
@@ -53,7 +54,8 @@ public struct Declarations: Sendable {
             if let idempotencyKey {
                 try await Idempotency.record(idempotencyKey, userID: principal.userID, result: "{\"id\": \"\(id.postgresText)\"}", session: session)
             }
-            return try await Self.detail(try await DeclarationAccess.reload(id, seenByRegulator: false, session: session), language: language, session: session)
+            return try await Self.detail(try await DeclarationAccess.reload(id, seenByRegulator: false, session: session),
+                                         language: language, session: session)
         }
     }
 
@@ -181,7 +183,8 @@ public struct Declarations: Sendable {
             """, declaration.standardID, language.rawValue) {
             let id: UUID = try row.decode("id")
             let answer = answers[id]
-            measures[try row.decode("objective_id"), default: []].append((levelNumbers[try row.decode("maturity_level_id")] ?? 0, DeclarationDetail.Answer(
+            measures[try row.decode("objective_id"),
+                default: []].append((levelNumbers[try row.decode("maturity_level_id")] ?? 0, DeclarationDetail.Answer(
                 measureID: id, position: try row.decode("position"), description: try row.decode("description"), evidence: try row.decode("evidence"),
                 isImplemented: answer?.isImplemented ?? false, justification: answer?.justification ?? "",
                 reviewComment: declaration.showsReview ? answer?.reviewComment ?? "" : "")))
@@ -201,8 +204,8 @@ public struct Declarations: Sendable {
             for (level, answer) in own {
                 if groups.last?.level != level {
                     let info = levelInfo[level]
-                    groups.append(DeclarationDetail.LevelGroup(level: level, label: info?.label.text(in: language) ?? "", color: info?.color ?? "#FFFFFF",
-                                                               measures: []))
+                    groups.append(DeclarationDetail.LevelGroup(level: level, label: info?.label.text(in: language) ?? "",
+                                                               color: info?.color ?? "#FFFFFF", measures: []))
                 }
                 groups[groups.count - 1].measures.append(answer)
             }
@@ -214,8 +217,8 @@ public struct Declarations: Sendable {
                 reviewStatus: declaration.showsReview ? ObjectiveReviewStatus(rawValue: try row.decode("review_status")) : nil,
                 measureCount: own.count, levels: groups)
         }
-        return DeclarationDetail(declaration: declaration, language: language, levels: levels, maximumLevel: levels.map(\.level).max() ?? 0, objectives: objectives,
-                                 editable: DeclarationEditability(declaration))
+        return DeclarationDetail(declaration: declaration, language: language, levels: levels, maximumLevel: levels.map(\.level).max() ?? 0,
+                                 objectives: objectives, editable: DeclarationEditability(declaration))
     }
 
     // MARK: Answers
@@ -473,7 +476,8 @@ public struct Declarations: Sendable {
                                                operatorID: declaration.operatorID, session: session)
             try await Self.audit("declaration.version_created", principal, id: newID, operatorID: declaration.operatorID, client: client,
                                  session: session, details: "{\"from\": \"\(id.postgresText)\"}")
-            return try await Self.detail(try await DeclarationAccess.reload(newID, seenByRegulator: false, session: session), language: language, session: session)
+            return try await Self.detail(try await DeclarationAccess.reload(newID, seenByRegulator: false, session: session),
+                                         language: language, session: session)
         }
     }
 
@@ -525,7 +529,8 @@ public struct Declarations: Sendable {
                 level: try row.decode("level"), isImplemented: try row.decode("is_implemented"), justification: try row.decode("justification")))
         }
         var ids: [UUID] = [], scores: [Double] = [], completions: [String] = []
-        for row in try await session.query("SELECT objective_id, planned_actions FROM objective_assessments WHERE declaration_id = $1", declarationID) {
+        for row in try await session.query("SELECT objective_id, planned_actions FROM objective_assessments WHERE declaration_id = $1",
+                                           declarationID) {
             let objectiveID: UUID = try row.decode("objective_id")
             let own = measures[objectiveID] ?? []
             ids.append(objectiveID)
