@@ -420,6 +420,90 @@ struct SecurityObjectivesTests {
         }
     }
 
+    /// A CSV request.
+    static func csv(_ client: any TestClientProtocol, _ uri: String, _ token: String, _ text: String) async throws -> TestResponse {
+        var headers = bearer(token)
+        headers[.contentType] = "text/csv"
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: text))
+    }
+
+    @Test("CSV sheets: an export imports back unchanged; a dry run reports new, updated and rejected rows and writes nothing; an import merges")
+    func sheets() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!
+            let id = try await Self.standard(w, client, ra)
+            for sheet in ["objectives", "measures"] {
+                let exported = try await call(client, .get, "/api/v1/standards/\(id)/export?sheet=\(sheet)&language=en", tokens["ru"]!)
+                #expect(exported.status == .ok)
+                #expect(exported.headers[.contentDisposition]?.contains("\(sheet)_en.csv") == true)
+                let text = String(buffer: exported.body)
+                let back = try object(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=\(sheet)", ra, text))
+                let outcomes = (back["rows"] as? [[String: Any]] ?? []).compactMap { $0["outcome"] as? String }
+                #expect(outcomes.count == (sheet == "objectives" ? 3 : 6) && Set(outcomes) == ["unchanged"], "\(sheet): \(back)")
+                #expect(back["applied"] as? Bool == false)
+            }
+            let objectives = String(buffer: try await call(client, .get, "/api/v1/standards/\(id)/export?sheet=objectives", ra).body)
+            #expect(objectives.hasPrefix("objective,description,unique_code,domain,domain_position,standard,position,priority"))
+            #expect(objectives.contains("Security policy,,SO1,Governance,0,ENISA objectives,0,1"))
+
+            // French titles for SO1, a new objective in a new domain, a row without code, a bad position.
+            let sheet = """
+                unique_code,objective,domain,domain_position,position,priority,description,standard
+                SO1,Politique de sécurité (2026),,,,,,
+                SO9,Chiffrement,Cryptographie,5,1,2,"Le chiffrement, au repos et en transit",
+                ,Sans code,,,,,,
+                SO2,Risques,,,first,,,
+                """
+            let french = try object(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives&language=fr&dry_run=true", ra, sheet))
+            // New objectives come in English first.
+            #expect((french["rows"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String } == ["updated", "rejected", "rejected", "rejected"])
+            let dry = try object(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives&dry_run=true", ra, sheet))
+            let rows = try #require(dry["rows"] as? [[String: Any]], "\(dry)")
+            #expect(rows.compactMap { $0["outcome"] as? String } == ["updated", "new", "rejected", "rejected"])
+            #expect(rows.compactMap { $0["line"] as? Int } == [2, 3, 4, 5])
+            #expect((rows[3]["reason"] as? String)?.contains("position") == true)
+            #expect(dry["applied"] as? Bool == false)
+            #expect(try object(try await call(client, .get, "/api/v1/standards/\(id)", ra))["objective_count"] as? Int == 3)
+            let applied = try object(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives", ra, sheet))
+            #expect(applied["applied"] as? Bool == true)
+            _ = try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives&language=fr", ra,
+                                   "unique_code,objective,domain,domain_position,position,priority,description,standard\nSO9,Chiffrement,Cryptographie,5,,,,\n")
+            let tree = try object(try await call(client, .get, "/api/v1/standards/\(id)/tree", ra, headers: [.acceptLanguage: "fr"]))
+            let codes = (tree["domains"] as? [[String: Any]] ?? []).flatMap { ($0["objectives"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } }
+            #expect(codes == ["SO1", "SO2", "SO3", "SO9"])
+            #expect((tree["domains"] as? [[String: Any]])?.last?["label"] as? String == "Cryptographie")
+            #expect(String(describing: tree).contains("Le chiffrement, au repos et en transit"))
+            #expect(String(describing: tree).contains("Chiffrement"))
+
+            // Measures: a new level with its colour, a new measure, a bad colour, an unknown objective.
+            let measures = """
+                standard,security_objective,maturity_level,maturity_level_level,maturity_level_color,position,description,evidence
+                ENISA,SO9,Advanced,3,#00b050,,Keys in an HSM,=HSM logs
+                ENISA,SO9,,3,red,,x,
+                ENISA,SO77,,1,,,x,
+                """
+            let merged = try object(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures", ra, measures))
+            #expect((merged["rows"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String } == ["new", "rejected", "rejected"])
+            let after = try object(try await call(client, .get, "/api/v1/standards/\(id)/tree", ra))
+            #expect((after["levels"] as? [[String: Any]])?.last?["color"] as? String == "#00B050")
+            let exported = String(buffer: try await call(client, .get, "/api/v1/standards/\(id)/export?sheet=measures", ra).body)
+            // A formula-like cell goes out neutralised.
+            #expect(exported.contains("'=HSM logs"))
+
+            // The header is checked; a locked standard takes dry runs only.
+            #expect(try IncidentConfigurationTests.fields(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures", ra,
+                                                                             "code,text\nSO1,x\n")) == ["file"])
+            _ = try await call(client, .post, "/api/v1/declarations", tokens["opa"]!,
+                               ["standard_id": id, "year": Calendar.utc.component(.year, from: Date()),
+                                                                                        "sector_ids": [w.electricity.text]])
+            #expect(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives&language=fr", ra, sheet).status == .conflict)
+            #expect(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives&language=fr&dry_run=true", ra, sheet).status == .ok)
+            #expect(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives", tokens["ru"]!, sheet).status == .forbidden)
+        }
+    }
+
     @Test("who reaches the module: other operators, another regulator, observers, independent users and the platform administrator get 404")
     func reach() async throws {
         let w = try await GovernanceWorld()
