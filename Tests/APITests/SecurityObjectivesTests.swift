@@ -504,6 +504,76 @@ struct SecurityObjectivesTests {
         }
     }
 
+    @Test("XLSX sheets: the export is a workbook other tools read and imports back unchanged; a workbook with shared strings imports")
+    func workbooks() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!
+            let id = try await Self.standard(w, client, ra)
+            let exported = try await call(client, .get, "/api/v1/standards/\(id)/export?sheet=measures&format=xlsx", ra)
+            #expect(exported.status == .ok)
+            #expect(exported.headers[.contentType] == XLSXTable.mediaType)
+            #expect(exported.headers[.contentDisposition]?.hasSuffix("measures_en.xlsx\"") == true)
+            let workbook = Data(buffer: exported.body)
+            // Python's zipfile reads the container and finds the sheet's texts.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID()).xlsx")
+            try workbook.write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let python = Process()
+            python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            python.arguments = ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.read('xl/worksheets/sheet1.xml').decode())",
+                                file.path]
+            let output = Pipe()
+            python.standardOutput = output
+            try python.run()
+            let sheetXML = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            python.waitUntilExit()
+            #expect(python.terminationStatus == 0)
+            #expect(sheetXML.contains("The board approved it"))
+
+            var headers = bearer(ra)
+            headers[.contentType] = XLSXTable.mediaType
+            let back = try object(try await client.execute(uri: "/api/v1/standards/\(id)/import?sheet=measures", method: .post, headers: headers,
+                                                           body: ByteBuffer(data: workbook)))
+            #expect((back["rows"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String } == Array(repeating: "unchanged", count: 6), "\(back)")
+
+            // A workbook as spreadsheet programs write it: shared strings, numbers as numbers.
+            let script = """
+                import sys, zipfile
+                ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+                strings = ['unique_code', 'objective', 'domain', 'domain_position', 'position', 'priority', 'description', 'standard',
+                           'SO1', 'Security policy, reviewed', 'SO4', 'Supply chain', 'Governance']
+                sst = ''.join('<si><t>%s</t></si>' % s for s in strings)
+                def cell(ref, index): return '<c r="%s" t="s"><v>%d</v></c>' % (ref, index)
+                rows = '<row r="1">' + ''.join(cell(c + '1', i) for i, c in enumerate('ABCDEFGH')) + '</row>'
+                rows += '<row r="2">' + cell('A2', 8) + cell('B2', 9) + '</row>'
+                rows += '<row r="3">' + cell('A3', 10) + cell('B3', 11) + cell('C3', 12) + '<c r="D3"><v>0</v></c><c r="F3"><v>3</v></c></row>'
+                with zipfile.ZipFile(sys.argv[1], 'w') as z:
+                    z.writestr('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+                    z.writestr('xl/workbook.xml', '<workbook xmlns="%s" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId7"/></sheets></workbook>' % ns)
+                    z.writestr('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Type="worksheet" Target="worksheets/data.xml"/></Relationships>')
+                    z.writestr('xl/sharedStrings.xml', '<sst xmlns="%s">%s</sst>' % (ns, sst))
+                    z.writestr('xl/worksheets/data.xml', '<worksheet xmlns="%s"><sheetData>%s</sheetData></worksheet>' % (ns, rows))
+                """
+            let made = Process()
+            made.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            made.arguments = ["-c", script, file.path]
+            try made.run()
+            made.waitUntilExit()
+            #expect(made.terminationStatus == 0)
+            let imported = try object(try await client.execute(uri: "/api/v1/standards/\(id)/import?sheet=objectives&dry_run=true", method: .post,
+                                                               headers: headers, body: ByteBuffer(data: try Data(contentsOf: file))))
+            let rows = try #require(imported["rows"] as? [[String: Any]], "\(imported)")
+            #expect(rows.compactMap { $0["outcome"] as? String } == ["updated", "new"])
+            #expect(rows.compactMap { $0["key"] as? String } == ["SO1", "SO4"])
+
+            // Not a workbook at all.
+            #expect(try IncidentConfigurationTests.fields(try await client.execute(
+                uri: "/api/v1/standards/\(id)/import?sheet=objectives", method: .post, headers: headers, body: ByteBuffer(string: "PK no zip"))) == ["file"])
+        }
+    }
+
     @Test("who reaches the module: other operators, another regulator, observers, independent users and the platform administrator get 404")
     func reach() async throws {
         let w = try await GovernanceWorld()

@@ -12,7 +12,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 SYSTEM_PACKAGES=(
     pkg-config curl openssl postgresql redis-server
-    libpq-dev libhiredis-dev libcairo2-dev libcurl4-openssl-dev libssl-dev
+    libpq-dev libhiredis-dev libcairo2-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libxml2-dev
     fonts-dejavu-core fontconfig poppler-utils python3-venv
 )
 

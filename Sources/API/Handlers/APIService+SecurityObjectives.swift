@@ -60,22 +60,29 @@ extension APIService {
     func exportStandardSheet(_ input: Operations.ExportStandardSheet.Input) async throws -> Operations.ExportStandardSheet.Output {
         let sheet = StandardSheet(rawValue: input.query.sheet.rawValue)!
         let language = input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en
+        let format = input.query.format.flatMap { SheetFormat(rawValue: $0.rawValue) } ?? .csv
         let id = try Self.pathID(input.path.standardId, "standard")
-        let data = try await securityObjectives.standards.export(try await principal(), id: id, sheet: sheet, language: language)
+        let data = try await securityObjectives.standards.export(try await principal(), id: id, sheet: sheet, language: language, format: format)
         RequestInfo.current.responseHeaders.add(.contentDisposition,
-                                                "attachment; filename=\"standard_\(id.apiString)_\(sheet.rawValue)_\(language.rawValue).csv\"")
-        return .ok(.init(body: .csv(HTTPBody(data))))
+                                                "attachment; filename=\"standard_\(id.apiString)_\(sheet.rawValue)_\(language.rawValue).\(format.rawValue)\"")
+        switch format {
+        case .csv: return .ok(.init(body: .csv(HTTPBody(data))))
+        case .xlsx: return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+        }
     }
 
     func importStandardSheet(_ input: Operations.ImportStandardSheet.Input) async throws -> Operations.ImportStandardSheet.Output {
-        guard case .csv(let body) = input.body else { throw Problem.malformedBody("Send the sheet as text/csv.") }
         // The body limit middleware has capped the size already.
+        let (body, format): (HTTPBody, SheetFormat) = switch input.body {
+        case .csv(let body): (body, .csv)
+        case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let body): (body, .xlsx)
+        }
         let data = try await Data(collecting: body, upTo: 64 * 1024 * 1024)
         let report = try await securityObjectives.standards.importSheet(
             try await principal(), id: try Self.pathID(input.path.standardId,
                                                        "standard"), sheet: StandardSheet(rawValue: input.query.sheet.rawValue)!,
-            language: input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en, csv: data, dryRun: input.query.dryRun ?? false,
-            client: RequestInfo.current.client)
+            language: input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en, file: data, format: format,
+            dryRun: input.query.dryRun ?? false, client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(applied: report.applied, rows: report.rows.map {
             .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
         }))))

@@ -17,6 +17,11 @@ public enum StandardSheet: String, Sendable, CaseIterable {
     }
 }
 
+/// The file formats sheets travel in.
+public enum SheetFormat: String, Sendable, CaseIterable {
+    case csv, xlsx
+}
+
 /// What an import did (or, in a dry run, would do) with each row of the file.
 public struct StandardImportReport: Sendable, Equatable {
     public enum Outcome: String, Sendable, Equatable {
@@ -37,8 +42,10 @@ public struct StandardImportReport: Sendable, Equatable {
 }
 
 extension StandardCatalogue {
-    /// One sheet of a standard's content as CSV, in `language` (English where a text lacks it).
-    public func export(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language) async throws -> Data {
+    /// One sheet of a standard's content as CSV or XLSX, in `language` (English where a text
+    /// lacks it).
+    public func export(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, format: SheetFormat = .csv) async throws
+        -> Data {
         let tree = try await tree(principal, id: id)
         let standard = tree.standard.label.text(in: language)
         var rows: [[String]] = []
@@ -61,7 +68,10 @@ extension StandardCatalogue {
                 }
             }
         }
-        return try CSVTable.data(header: sheet.columns, rows: rows)
+        switch format {
+        case .csv: return try CSVTable.data(header: sheet.columns, rows: rows)
+        case .xlsx: return try XLSXTable.data(header: sheet.columns, rows: rows, sheetName: sheet.rawValue)
+        }
     }
 
     /// Merges one sheet (CSV, texts in `language`) into a standard's content: objectives by
@@ -69,9 +79,9 @@ extension StandardCatalogue {
     /// levels by number). Every row is reported as new, updated, unchanged or rejected with the
     /// reason; the merged content is checked as a whole and, unless `dryRun`, written (409 once
     /// a declaration uses the standard).
-    public func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, csv: Data, dryRun: Bool,
-                            client: ClientInfo) async throws -> StandardImportReport {
-        let table = try Self.readCSV(csv, columns: sheet.columns)
+    public func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
+                            dryRun: Bool, client: ClientInfo) async throws -> StandardImportReport {
+        let table = try Self.readTable(file, format: format, columns: sheet.columns)
         return try await postgres.withTransaction { session in
             let regulatorID = try await Self.administeredRegulator(principal, id: id, session: session)
             let standard = try await Self.load(id, regulatorID: regulatorID, lock: !dryRun, session: session)
@@ -99,31 +109,44 @@ extension StandardCatalogue {
     static let englishFirst = "New objectives, domains, levels and measures are imported in English first (language=en); "
         + "other languages then add their texts."
 
-    /// The rows of a CSV file as dictionaries by column, after checking its header.
+    /// The rows of a CSV or XLSX file (its first worksheet) as dictionaries by column, after
+    /// checking its header.
     ///
-    /// - Throws: 422 naming `file` for a file that is not UTF-8 CSV, lacks one of `columns`,
-    ///   or holds more than ``maximumImportRows`` rows.
-    static func readCSV(_ data: Data, columns: [String]) throws -> [(line: Int, cells: [String: String])] {
+    /// - Throws: 422 naming `file` for a file that is not UTF-8 CSV or an XLSX workbook, lacks
+    ///   one of `columns`, or holds more than ``maximumImportRows`` rows.
+    static func readTable(_ data: Data, format: SheetFormat, columns: [String]) throws -> [(line: Int, cells: [String: String])] {
         func invalid(_ message: String) -> DomainError { .validation([FieldError(field: "file", code: "invalid", message: message)]) }
-        guard let text = String(data: data, encoding: .utf8) else { throw invalid("Send a UTF-8 CSV file.") }
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, hasHeaderRow: true)
-        } catch {
-            throw invalid("The file is not CSV: \(error).")
+        var table: [[String]] = []
+        switch format {
+        case .csv:
+            guard let text = String(data: data, encoding: .utf8) else { throw invalid("Send a UTF-8 CSV file.") }
+            do {
+                let reader = try CSVReader(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, hasHeaderRow: false)
+                while let row = reader.next() {
+                    table.append(row)
+                    guard table.count <= maximumImportRows + 1 else { throw invalid("A file holds at most \(maximumImportRows) rows.") }
+                }
+            } catch let error as DomainError {
+                throw error
+            } catch {
+                throw invalid("The file is not CSV: \(error).")
+            }
+        case .xlsx:
+            do {
+                table = try XLSXTable.rows(data)
+            } catch {
+                throw invalid("The file is \(error).")
+            }
+            guard table.count <= maximumImportRows + 1 else { throw invalid("A file holds at most \(maximumImportRows) rows.") }
         }
-        let header = (reader.headerRow ?? []).map { TextRules.trimmed($0).lowercased() }
+        let header = (table.first ?? []).map { TextRules.trimmed($0).lowercased() }
         let missing = columns.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw invalid("The header lacks \(missing.joined(separator: ", ")); columns: \(columns.joined(separator: ","))).") }
+        guard missing.isEmpty else { throw invalid("The header lacks \(missing.joined(separator: ", ")); columns: \(columns.joined(separator: ",")).") }
         var rows: [(Int, [String: String])] = []
-        var line = 1
-        while let row = reader.next() {
-            line += 1
-            guard rows.count < maximumImportRows else { throw invalid("A file holds at most \(maximumImportRows) rows.") }
-            if row.allSatisfy({ TextRules.isBlank($0) }) { continue }
+        for (offset, row) in table.dropFirst().enumerated() where !row.allSatisfy({ TextRules.isBlank($0) }) {
             var cells: [String: String] = [:]
             for (index, name) in header.enumerated() where index < row.count { cells[name] = restored(TextRules.trimmed(row[index])) }
-            rows.append((line, cells))
+            rows.append((offset + 2, cells))
         }
         return rows
     }
