@@ -574,6 +574,97 @@ struct SecurityObjectivesTests {
         }
     }
 
+    /// A self-assessment workbook as the reference reads it: three heading rows, then per row
+    /// `(B, G, H, I)`, written by Python's zipfile with shared strings.
+    static func workbook(_ rows: [(String, String, String, String)]) throws -> Data {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID()).xlsx")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let encoded = String(decoding: try JSONSerialization.data(withJSONObject: rows.map { [$0.0, $0.1, $0.2, $0.3] }), as: UTF8.self)
+        let script = """
+            import json, sys, zipfile
+            from xml.sax.saxutils import escape
+            ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+            rows = json.loads(sys.argv[2])
+            strings = []
+            def s(text):
+                strings.append(text)
+                return len(strings) - 1
+            xml = '<row r="1"><c r="A1" t="s"><v>%d</v></c></row>' % s('Self-assessment')
+            xml += '<row r="3"><c r="B3" t="s"><v>%d</v></c><c r="I3" t="s"><v>%d</v></c></row>' % (s('Objective'), s('Level'))
+            for n, (b, g, h, i) in enumerate(rows, start=4):
+                cells = ''.join('<c r="%s%d" t="s"><v>%d</v></c>' % (col, n, s(v)) for col, v in (('B', b), ('G', g), ('H', h)) if v)
+                if i: cells += '<c r="I%d"><v>%s</v></c>' % (n, i)
+                xml += '<row r="%d">%s</row>' % (n, cells)
+            sst = ''.join('<si><t>%s</t></si>' % escape(t) for t in strings)
+            with zipfile.ZipFile(sys.argv[1], 'w') as z:
+                z.writestr('xl/workbook.xml', '<workbook xmlns="%s"><sheets><sheet name="SA" sheetId="1"/></sheets></workbook>' % ns)
+                z.writestr('xl/sharedStrings.xml', '<sst xmlns="%s">%s</sst>' % (ns, sst))
+                z.writestr('xl/worksheets/sheet1.xml', '<worksheet xmlns="%s"><sheetData>%s</sheetData></worksheet>' % (ns, xml))
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = ["-c", script, file.path, encoded]
+        try python.run()
+        python.waitUntilExit()
+        return try Data(contentsOf: file)
+    }
+
+    @Test("a regulator imports a filled-in workbook: a submitted declaration attributed to the importer, levels reached implemented, rows reported")
+    func workbookImport() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!
+            let standard = try await Self.standard(w, client, ra)
+            let year = Calendar.utc.component(.year, from: Date())
+            let file = try Self.workbook([
+                ("SO1: Security policy", "Policy document", "Approved by the board in 2025", "1"),
+                ("SO2: Risk management", "", "Nothing in place yet", "0"),
+                ("SO9: Unknown", "", "x", "1"),
+                ("SO3: Physical security", "Badges", "", "3"),
+                ("Introduction without a code", "", "ignored", ""),
+                ("SO2: Risk management", "Free text field", "", "1.5"),
+            ])
+            var headers = bearer(ra)
+            headers[.contentType] = XLSXTable.mediaType
+            let query = "standard_id=\(standard)&operator_id=\(w.operator1.text)&year=\(year)&sector_ids=\(w.electricity.text)"
+            let imported = try await client.execute(uri: "/api/v1/declarations/import?\(query)", method: .post, headers: headers, body: ByteBuffer(data: file))
+            #expect(imported.status == .created, "\(String(buffer: imported.body).prefix(400))")
+            let result = try object(imported)
+            let rows = try #require(result["rows"] as? [[String: Any]])
+            #expect(rows.compactMap { $0["outcome"] as? String } == ["new", "new", "rejected", "rejected", "rejected"])
+            #expect(rows.compactMap { $0["line"] as? Int } == [4, 5, 6, 7, 9])
+            #expect((rows[3]["reason"] as? String)?.contains("above") == true)
+            let detail = try #require(result["declaration"] as? [String: Any])
+            let header = try #require(detail["declaration"] as? [String: Any])
+            #expect(header["status"] as? String == "submitted" && header["reference"] as? String == "OPONE_SO_ENER_ELEC_0001_\(year)")
+            let so1 = Self.objective(detail, "SO1")
+            #expect(so1["score"] as? Double == 1)
+            let answers = (so1["levels"] as? [[String: Any]] ?? []).flatMap { $0["measures"] as? [[String: Any]] ?? [] }
+            #expect(answers.compactMap { $0["is_implemented"] as? Bool } == [false, true, true, false])
+            #expect(answers[1]["justification"] as? String == "Policy document\n\nApproved by the board in 2025")
+            let so2 = (Self.objective(detail, "SO2")["levels"] as? [[String: Any]] ?? []).flatMap { $0["measures"] as? [[String: Any]] ?? [] }
+            #expect(so2.first?["is_implemented"] as? Bool == true && so2.first?["justification"] as? String == "Nothing in place yet")
+            // The operator sees it submitted; the log names the importer's side.
+            let id = try #require(header["id"] as? String)
+            #expect((try object(try await call(client, .get, "/api/v1/declarations/\(id)", tokens["opa"]!))["declaration"] as? [String: Any])?["status"]
+                    as? String == "submitted")
+            let log = try array(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", ra))
+            #expect(log.contains { $0["action"] as? String == "imported" && $0["side"] as? String == "regulator" && $0["user_name"] as? String == "RA1 Tester" })
+
+            // Operators do not import; a regulator user imports within their sectors only.
+            var operatorHeaders = bearer(tokens["opa"]!)
+            operatorHeaders[.contentType] = XLSXTable.mediaType
+            #expect(try await client.execute(uri: "/api/v1/declarations/import?\(query)", method: .post, headers: operatorHeaders,
+                                             body: ByteBuffer(data: file)).status == .forbidden)
+            var userHeaders = bearer(tokens["ru"]!)
+            userHeaders[.contentType] = XLSXTable.mediaType
+            let gas = "standard_id=\(standard)&operator_id=\(w.operator1.text)&year=\(year)&sector_ids=\(w.gas.text)"
+            #expect(try IncidentConfigurationTests.fields(try await client.execute(uri: "/api/v1/declarations/import?\(gas)", method: .post,
+                                                                                   headers: userHeaders, body: ByteBuffer(data: file))) == ["sector_ids"])
+        }
+    }
+
     @Test("who reaches the module: other operators, another regulator, observers, independent users and the platform administrator get 404")
     func reach() async throws {
         let w = try await GovernanceWorld()

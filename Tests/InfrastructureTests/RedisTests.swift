@@ -129,13 +129,15 @@ struct RedisTests {
     @Test("the reaper returns jobs of a consumer whose heartbeat expired, and spares live ones")
     func reaper() async throws {
         try await queue.enqueue([JobEnvelope(id: "1", kind: "noop"), JobEnvelope(id: "2", kind: "noop"), JobEnvelope(id: "3", kind: "noop")])
-        try await queue.heartbeat(consumer: "dead", queues: ["default"], ttlMilliseconds: 100)
+        // A second of life: the pops below must not outlast it when the machine is busy (100 ms
+        // once expired before the first reap under the full parallel suite).
+        try await queue.heartbeat(consumer: "dead", queues: ["default"], ttlMilliseconds: 1000)
         try await queue.heartbeat(consumer: "alive", queues: ["default"], ttlMilliseconds: 60_000)
         _ = try await queue.pop(queue: "default", consumer: "dead", timeoutSeconds: 1)
         _ = try await queue.pop(queue: "default", consumer: "dead", timeoutSeconds: 1)
         _ = try await queue.pop(queue: "default", consumer: "alive", timeoutSeconds: 1)
         #expect(try await queue.reapExpiredConsumers() == 0)
-        try await Task.sleep(for: .milliseconds(200))
+        try await Task.sleep(for: .milliseconds(1200))
         #expect(try await queue.reapExpiredConsumers() == 2)
         #expect(try await queue.length(of: "default") == 2)
         #expect(try await redis.send("LLEN", queue.processingKey("default", consumer: "alive")).integer == 1)

@@ -118,6 +118,22 @@ extension APIService {
         return .created(.init(body: .json(.init(detail, responseLanguage()))))
     }
 
+    func importDeclaration(_ input: Operations.ImportDeclaration.Input) async throws -> Operations.ImportDeclaration.Output {
+        let body: HTTPBody = switch input.body {
+        case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let body), .binary(let body): body
+        }
+        let query = input.query
+        let (detail, rows) = try await securityObjectives.declarations.importWorkbook(
+            try await principal(), standardID: try Self.uuid(field: "standard_id")(query.standardId),
+            operatorID: try Self.uuid(field: "operator_id")(query.operatorId), year: query.year,
+            sectorIDs: try query.sectorIds.map(Self.uuid(field: "sector_ids")), file: try await Data(collecting: body, upTo: 64 * 1024 * 1024),
+            language: responseLanguage(), client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
+        return .created(.init(body: .json(.init(declaration: .init(detail, responseLanguage()), rows: rows.map {
+            .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
+        }))))
+    }
+
     func getDeclaration(_ input: Operations.GetDeclaration.Input) async throws -> Operations.GetDeclaration.Output {
         let detail = try await securityObjectives.declarations.declaration(try await principal(),
                                                                            id: try Self.pathID(input.path.declarationId, "declaration"),

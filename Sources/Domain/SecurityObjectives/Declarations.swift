@@ -515,6 +515,109 @@ public struct Declarations: Sendable {
         }
     }
 
+    /// Imports a declaration an operator filled in the regulator's self-assessment workbook (the
+    /// layout the reference reads: from row 4 of the first worksheet, column B `<code>: <text>`,
+    /// G evidence, H justification, I the level reached). It becomes a submitted declaration of
+    /// the operator, attributed to the importing regulator staff member; for each row, the
+    /// objective's measures from level 1 up to the level are implemented (level 0: "nothing in
+    /// place" is), the texts go to the first measure of that level (by position), and scores and
+    /// completion are computed. Every row with a code is reported.
+    public func importWorkbook(_ principal: Principal, standardID: UUID, operatorID: UUID, year: Int, sectorIDs: [UUID], file: Data,
+                               language: Language = .en, client: ClientInfo) async throws -> (DeclarationDetail, [StandardImportReport.Row]) {
+        let sectorIDs = try checkedScope(year: year, sectorIDs: sectorIDs)
+        let sheet: [[String]]
+        do {
+            sheet = try XLSXTable.rows(file)
+        } catch {
+            throw DomainError.validation([FieldError(field: "file", code: "invalid", message: "The file is \(error).")])
+        }
+        return try await postgres.withTransaction { session in
+            let caller = try await SecurityObjectivesGate.caller(principal, write: true, session: session)
+            guard case .regulator(let regulatorID, let isAdministrator, let ownSectors) = caller else {
+                throw DomainError.forbidden("Regulator staff import declarations; operators fill theirs in.")
+            }
+            let standard: Standard
+            do {
+                standard = try await StandardCatalogue.visible(standardID, caller, session: session)
+            } catch DomainError.notFound {
+                throw DomainError.validation([FieldError(field: "standard_id", code: "invalid", message: "Name one of your regulator's standards.")])
+            }
+            guard try await session.query("SELECT 1 FROM operators WHERE id = $1", operatorID).count == 1 else {
+                throw DomainError.validation([FieldError(field: "operator_id", code: "invalid", message: "No such operator.")])
+            }
+            try await Self.checkSectors(sectorIDs, of: operatorID, session: session)
+            if !isAdministrator, !sectorIDs.allSatisfy(ownSectors.contains) {
+                throw DomainError.validation([FieldError(field: "sector_ids", code: "not_your_sector", message: "Import for your own sectors only.")])
+            }
+            // The standard's objectives with their measures by level and position.
+            var objectives: [String: (id: UUID, measures: [(id: UUID, level: Int, position: Int)])] = [:]
+            for row in try await session.query("""
+                SELECT o.code, o.id AS objective_id, m.id AS measure_id, l.level, m.position
+                FROM security_objectives o LEFT JOIN security_measures m ON m.objective_id = o.id
+                LEFT JOIN maturity_levels l ON l.id = m.maturity_level_id WHERE o.standard_id = $1
+                ORDER BY o.code, l.level, m.position
+                """, standardID) {
+                let code = try row.decode("code", as: String.self).lowercased()
+                let objectiveID: UUID = try row.decode("objective_id")
+                var entry = objectives[code] ?? (objectiveID, [])
+                if let measureID = try row.decode("measure_id", as: UUID?.self) {
+                    entry.measures.append((measureID, try row.decode("level"), try row.decode("position")))
+                }
+                objectives[code] = entry
+            }
+            let maximumLevel = try await session.query("SELECT coalesce(max(level), 0) AS level FROM maturity_levels WHERE standard_id = $1",
+                                                       standardID).first!.decode("level", as: Int.self)
+            let id = try await Self.insert(groupOf: operatorID, standard: standard, year: year, sectorIDs: sectorIDs, principal: principal,
+                                           status: .submitted, session: session)
+            var report: [StandardImportReport.Row] = []
+            var answers: [UUID: (Bool, String)] = [:]
+            for (offset, cells) in sheet.enumerated() where offset >= 3 {
+                func cell(_ column: Int) -> String {
+                    guard column < cells.count else { return "" }
+                    let text = TextRules.trimmed(cells[column])
+                    return text.caseInsensitiveCompare("Free text field") == .orderedSame ? "" : text
+                }
+                let label = cell(1)
+                guard let colon = label.firstIndex(of: ":") else { continue }
+                let code = TextRules.trimmed(String(label[..<colon]))
+                guard !code.isEmpty else { continue }
+                let evidence = cell(6), justification = cell(7), levelText = cell(8)
+                guard !evidence.isEmpty || !justification.isEmpty || !levelText.isEmpty else { continue }
+                func reject(_ reason: String) { report.append(.init(line: offset + 1, key: code, outcome: .rejected, reason: reason)) }
+                guard let objective = objectives[code.lowercased()] else { reject("No objective \(code) in this standard."); continue }
+                let level: Int
+                if levelText.isEmpty {
+                    level = 0
+                } else if let number = Double(levelText), number == number.rounded(), number >= 0 {
+                    level = Int(number)
+                } else {
+                    reject("The level in column I is not a whole number."); continue
+                }
+                guard level <= maximumLevel else { reject("Level \(level) is above the standard's highest, \(maximumLevel)."); continue }
+                let reached = objective.measures.filter { level == 0 ? $0.level == 0 : (1...level).contains($0.level) }
+                for measure in reached { answers[measure.id] = (true, answers[measure.id]?.1 ?? "") }
+                let text = [evidence, justification].filter { !$0.isEmpty }.joined(separator: "\n\n")
+                guard let carrier = objective.measures.filter({ $0.level <= level }).max(by: { ($0.level, -$0.position) < ($1.level, -$1.position) })
+                else { reject("Objective \(code) has no measure at level \(level) or below to hold the text."); continue }
+                answers[carrier.id] = (answers[carrier.id]?.0 ?? false, text)
+                report.append(.init(line: offset + 1, key: code, outcome: .new, reason: nil))
+            }
+            let ids = Array(answers.keys)
+            try await session.query("""
+                INSERT INTO measure_answers (declaration_id, measure_id, is_implemented, justification)
+                SELECT $1, x.id, x.implemented, x.justification FROM unnest($2::uuid[], $3::bool[], $4::text[]) AS x(id, implemented, justification)
+                """, id, ids, ids.map { answers[$0]!.0 }, ids.map { answers[$0]!.1 })
+            try await Self.recomputeAll(id, standardID: standardID, session: session)
+            try await DeclarationAccess.record(.imported, by: principal, regulatorSide: true, declarationID: id, operatorID: operatorID,
+                                               session: session)
+            try await Self.audit("declaration.imported", principal, id: id, operatorID: operatorID, client: client, session: session,
+                                 details: "{\"rows\": \(report.count), \"regulator\": \"\(regulatorID.postgresText)\"}")
+            let detail = try await Self.detail(try await DeclarationAccess.reload(id, seenByRegulator: true, session: session), language: language,
+                                               session: session)
+            return (detail, report)
+        }
+    }
+
     /// Recomputes the score and completion of every objective of a declaration at once (after a
     /// copy or an import).
     static func recomputeAll(_ declarationID: UUID, standardID: UUID, session: PostgresSession) async throws {

@@ -112,7 +112,8 @@ public enum XLSXTable {
 
     // MARK: Reading
 
-    /// The rows of the workbook's first worksheet, each as many cells as its last filled column.
+    /// The rows of the workbook's first worksheet by their numbers (row 1 first, rows missing from
+    /// the file empty), each as many cells as its last filled column.
     ///
     /// - Throws: ``Failure`` for anything that is not such a workbook.
     public static func rows(_ data: Data, maximumBytes: Int = 64 * 1024 * 1024) throws -> [[String]] {
@@ -149,6 +150,10 @@ public enum XLSXTable {
         }
         var rows: [[String]] = []
         for row in XMLHash.parse(sheet)["worksheet"]["sheetData"]["row"].all {
+            // Rows keep their numbers: empty rows are left out of the file, not of the sheet.
+            if let number = row.element?.attribute(by: "r").flatMap({ Int($0.text) }), number > rows.count + 1, number <= 1_048_576 {
+                rows += Array(repeating: [], count: number - 1 - rows.count)
+            }
             var cells: [String] = []
             for (position, cell) in row["c"].all.enumerated() {
                 let column = cell.element?.attribute(by: "r").flatMap { columnIndex($0.text) } ?? position
