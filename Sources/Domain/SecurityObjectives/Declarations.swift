@@ -1,4 +1,5 @@
 import Foundation
+import Pooling
 import Postgres
 
 /// Operators' yearly declarations against a standard, and their review by the standard's
@@ -9,6 +10,8 @@ public struct Declarations: Sendable {
     let postgres: PostgresClient
     let outbox: Outbox
     let emails: DeclarationEmails
+    /// Imported workbooks are inflated and parsed on these threads, never on the async ones.
+    let files: BlockingWorkPool
     let now: @Sendable () -> Date
 
     static let maximumText = 10000
@@ -527,7 +530,7 @@ public struct Declarations: Sendable {
         let sectorIDs = try checkedScope(year: year, sectorIDs: sectorIDs)
         let sheet: [[String]]
         do {
-            sheet = try XLSXTable.rows(file)
+            sheet = try await files.run { try XLSXTable.rows(file) }
         } catch {
             throw DomainError.validation([FieldError(field: "file", code: "invalid", message: "The file is \(error).")])
         }

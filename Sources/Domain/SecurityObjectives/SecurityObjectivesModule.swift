@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Pooling
 import Postgres
 
 /// The security objectives module: regulators' standards, operators' yearly declarations
@@ -10,11 +11,11 @@ public struct SecurityObjectivesModule: PlatformModule {
     public let query: DeclarationQuery
     public let retention: DeclarationRetention
 
-    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox,
+    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, files: BlockingWorkPool,
          now: @escaping @Sendable () -> Date = { Date() }) {
-        standards = StandardCatalogue(postgres: postgres)
+        standards = StandardCatalogue(postgres: postgres, files: files)
         declarations = Declarations(postgres: postgres, outbox: outbox,
-                                    emails: DeclarationEmails(sender: settings.mailFrom, publicURL: settings.publicURL), now: now)
+                                    emails: DeclarationEmails(sender: settings.mailFrom, publicURL: settings.publicURL), files: files, now: now)
         query = DeclarationQuery(postgres: postgres)
         retention = DeclarationRetention(postgres: postgres, logger: logger, retention: settings.declarationRetention)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Pooling
 import Postgres
 
 /// Standards and their content. Regulator administrators write their own regulator's; its staff
@@ -7,9 +8,13 @@ import Postgres
 /// content and texts stay as declared against (409), and a new version is a copy.
 public struct StandardCatalogue: Sendable {
     let postgres: PostgresClient
+    /// Sheets are written and parsed (CSV, XLSX: inflating and XML) on these threads, never on
+    /// the async ones.
+    let files: BlockingWorkPool
 
-    public init(postgres: PostgresClient) {
+    public init(postgres: PostgresClient, files: BlockingWorkPool) {
         self.postgres = postgres
+        self.files = files
     }
 
     /// The standards the caller sees: their regulator's (staff), or the declarable ones (operators).

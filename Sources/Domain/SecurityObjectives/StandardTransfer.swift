@@ -68,9 +68,12 @@ extension StandardCatalogue {
                 }
             }
         }
-        switch format {
-        case .csv: return try CSVTable.data(header: sheet.columns, rows: rows)
-        case .xlsx: return try XLSXTable.data(header: sheet.columns, rows: rows, sheetName: sheet.rawValue)
+        let rowsToWrite = rows
+        return try await files.run {
+            switch format {
+            case .csv: try CSVTable.data(header: sheet.columns, rows: rowsToWrite)
+            case .xlsx: try XLSXTable.data(header: sheet.columns, rows: rowsToWrite, sheetName: sheet.rawValue)
+            }
         }
     }
 
@@ -81,7 +84,7 @@ extension StandardCatalogue {
     /// a declaration uses the standard).
     public func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
                             dryRun: Bool, client: ClientInfo) async throws -> StandardImportReport {
-        let table = try Self.readTable(file, format: format, columns: sheet.columns)
+        let table = try await files.run { try Self.readTable(file, format: format, columns: sheet.columns) }
         return try await postgres.withTransaction { session in
             let regulatorID = try await Self.administeredRegulator(principal, id: id, session: session)
             let standard = try await Self.load(id, regulatorID: regulatorID, lock: !dryRun, session: session)

@@ -48,7 +48,8 @@ public struct Platform: Sendable {
         governance = GovernanceModule(configuration: configuration, logger: logger, postgres: postgres, redis: redis, outbox: outbox,
                                       hashingThreads: hashingThreads)
         incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, documents: documents)
-        securityObjectives = SecurityObjectivesModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox)
+        securityObjectives = SecurityObjectivesModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox,
+                                                      files: renderingThreads)
     }
 
     /// The job pipeline's own handlers and tasks.
