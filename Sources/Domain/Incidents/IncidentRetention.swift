@@ -14,26 +14,12 @@ public struct IncidentRetention: Sendable {
     /// Returns how many incidents went.
     @discardableResult
     public func purge(now: Date = Date()) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-retention.seconds)
-        var deleted = 0
-        while true {
-            let count = try await postgres.withTransaction { session in
-                let gone = try await session.query("""
-                    WITH doomed AS (SELECT id FROM incidents WHERE status = 'closed' AND notified_at < $1 ORDER BY notified_at LIMIT $2
-                                    FOR UPDATE SKIP LOCKED),
-                         documents_gone AS (DELETE FROM documents WHERE id IN (SELECT d.id FROM incident_documents d JOIN doomed ON d.incident_id = doomed.id))
-                    DELETE FROM incidents WHERE id IN (SELECT id FROM doomed) RETURNING id
-                    """, cutoff, Self.batchSize).count
-                return gone
-            }
-            deleted += count
-            if count < Self.batchSize { break }
-        }
-        try await postgres.withTransaction { session in
-            try await AuditLog.record(AuditEvent(action: "retention.incidents_deleted", actorRole: "system", client: .system,
-                                                 details: "{\"deleted\": \(deleted)}"), in: session)
-        }
-        logger.info("retention task done", metadata: ["action": "retention.incidents_deleted", "deleted": "\(deleted)"])
-        return deleted
+        try await BatchedPurge.run(postgres, logger: logger, action: "retention.incidents_deleted",
+                                   cutoff: now.addingTimeInterval(-retention.seconds), batchSize: Self.batchSize, """
+            WITH doomed AS (SELECT id FROM incidents WHERE status = 'closed' AND notified_at < $1 ORDER BY notified_at LIMIT $2
+                            FOR UPDATE SKIP LOCKED),
+                 documents_gone AS (DELETE FROM documents WHERE id IN (SELECT d.id FROM incident_documents d JOIN doomed ON d.incident_id = doomed.id))
+            DELETE FROM incidents WHERE id IN (SELECT id FROM doomed) RETURNING id
+            """)
     }
 }

@@ -15,25 +15,12 @@ public struct DeclarationRetention: Sendable {
     /// Returns how many declarations (groups) went.
     @discardableResult
     public func purge(now: Date = Date()) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-retention.seconds)
-        var deleted = 0
-        while true {
-            let count = try await postgres.withTransaction { session in
-                try await session.query("""
-                    WITH doomed AS (SELECT g.id FROM declaration_groups g
-                                    WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.group_id = g.id AND d.created_at >= $1)
-                                    LIMIT $2 FOR UPDATE SKIP LOCKED)
-                    DELETE FROM declaration_groups WHERE id IN (SELECT id FROM doomed) RETURNING id
-                    """, cutoff, Self.batchSize).count
-            }
-            deleted += count
-            if count < Self.batchSize { break }
-        }
-        try await postgres.withTransaction { session in
-            try await AuditLog.record(AuditEvent(action: "retention.declarations_deleted", actorRole: "system", client: .system,
-                                                 details: "{\"deleted\": \(deleted)}"), in: session)
-        }
-        logger.info("retention task done", metadata: ["action": "retention.declarations_deleted", "deleted": "\(deleted)"])
-        return deleted
+        try await BatchedPurge.run(postgres, logger: logger, action: "retention.declarations_deleted",
+                                   cutoff: now.addingTimeInterval(-retention.seconds), batchSize: Self.batchSize, """
+            WITH doomed AS (SELECT g.id FROM declaration_groups g
+                            WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.group_id = g.id AND d.created_at >= $1)
+                            LIMIT $2 FOR UPDATE SKIP LOCKED)
+            DELETE FROM declaration_groups WHERE id IN (SELECT id FROM doomed) RETURNING id
+            """)
     }
 }
