@@ -21,13 +21,7 @@ extension GovernanceBench {
             var logger = Logger(label: "governance-bench")
             logger.logLevel = .warning
             let platform = Platform(configuration: try AppConfiguration.fromEnvironment(), logger: logger)
-            func principal(_ account: String) async throws -> Principal {
-                let session = try await platform.governance.auth.login(email: "\(account)@demo.governance.test", password: "Demo-Governance-2026",
-                                                                      totpCode: nil, client: .system)
-                let principal = try await platform.governance.auth.authenticate(token: session.token)
-                try await platform.governance.accounts.acceptTerms(principal, client: .system)
-                return try await platform.governance.auth.authenticate(token: session.token)
-            }
+            func principal(_ account: String) async throws -> Principal { try await Incidents.principal(platform, account) }
             let regulator = try await principal("regulator.admin")
             let power = try await principal("power.admin")
             let ids = try await platform.postgres.query("""

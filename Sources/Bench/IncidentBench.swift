@@ -22,13 +22,7 @@ extension GovernanceBench {
             var logger = Logger(label: "governance-bench")
             logger.logLevel = .warning
             let platform = Platform(configuration: try AppConfiguration.fromEnvironment(), logger: logger)
-            func principal(_ account: String) async throws -> Principal {
-                let session = try await platform.governance.auth.login(email: "\(account)@demo.governance.test", password: "Demo-Governance-2026",
-                                                                      totpCode: nil, client: .system)
-                let principal = try await platform.governance.auth.authenticate(token: session.token)
-                try await platform.governance.accounts.acceptTerms(principal, client: .system)
-                return try await platform.governance.auth.authenticate(token: session.token)
-            }
+            func principal(_ account: String) async throws -> Principal { try await Self.principal(platform, account) }
             let regulator = try await principal("regulator.admin")
             let regulatorUser = try await principal("regulator.user")
             let power = try await principal("power.admin")
@@ -155,6 +149,15 @@ extension GovernanceBench {
             }
             Self.report("incident PDF, 3 reports x 60 answers of 200 characters (read and drawn)", pdf)
             await platform.shutdown()
+        }
+
+        /// A demo account's principal, logged in with the demo password, terms accepted.
+        static func principal(_ platform: Platform, _ account: String) async throws -> Principal {
+            let session = try await platform.governance.auth.login(email: "\(account)@demo.governance.test", password: "Demo-Governance-2026",
+                                                                  totpCode: nil, client: .system)
+            let principal = try await platform.governance.auth.authenticate(token: session.token)
+            try await platform.governance.accounts.acceptTerms(principal, client: .system)
+            return try await platform.governance.auth.authenticate(token: session.token)
         }
 
         static func milliseconds(_ duration: Duration) -> Double {
