@@ -306,25 +306,109 @@ struct PermissionMatrixTests {
         let world = try await GovernanceWorld()
         try await world.insertIncidentConfiguration()
         try await world.fixture.withClient { client in
-            let tokens = try await world.sessions(client)
-            for item in Self.cases(world) {
-                let expected = Dictionary(uniqueKeysWithValues: item.expected.split(separator: " ").map { pair in
-                    let parts = pair.split(separator: ":")
-                    return (String(parts[0]), Int(parts[1])!)
-                })
-                #expect(Set(expected.keys) == Set(tokens.keys), "\(item.name): list every actor")
-                for (actor, _) in world.actors {
-                    let response = try await call(client, item.method, item.path, tokens[actor]!, item.body)
-                    #expect(Int(response.status.code) == expected[actor], "\(item.name) as \(actor): \(String(buffer: response.body).prefix(300))")
-                    if response.status.code >= 400 {
-                        #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
-                    }
-                    // Undo what an allowed call changed, so each row starts from the same world.
-                    try await world.platform.postgres.query("UPDATE users SET is_active = true WHERE NOT is_active")
-                }
-            }
+            try await Self.check(Self.cases(world), world, client, try await world.sessions(client))
         }
         await world.platform.shutdown()
+    }
+
+    /// Runs every case as every actor of `tokens` and compares the statuses.
+    static func check(_ cases: [Case], _ world: GovernanceWorld, _ client: any TestClientProtocol, _ tokens: [String: String]) async throws {
+        for item in cases {
+            let expected = Dictionary(uniqueKeysWithValues: item.expected.split(separator: " ").map { pair in
+                let parts = pair.split(separator: ":")
+                return (String(parts[0]), Int(parts[1])!)
+            })
+            #expect(Set(expected.keys) == Set(tokens.keys), "\(item.name): list every actor")
+            for (actor, _) in world.actors {
+                let response = try await call(client, item.method, item.path, tokens[actor]!, item.body)
+                #expect(Int(response.status.code) == expected[actor], "\(item.name) as \(actor): \(String(buffer: response.body).prefix(300))")
+                if response.status.code >= 400 {
+                    #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+                }
+                // Undo what an allowed call changed, so each row starts from the same world.
+                try await world.platform.postgres.query("UPDATE users SET is_active = true WHERE NOT is_active")
+            }
+        }
+    }
+
+    @Test("every role against the security-objectives operations: one's regulator's and operator's, and another's")
+    func securityObjectives() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let all = try await SecurityObjectivesTests.prepare(w, client)
+            try await w.platform.postgres.query("UPDATE regulators SET modules = '{securityObjectives}' WHERE id = $1", w.regulator2)
+            let own = try await SecurityObjectivesTests.standard(w, client, all["ra"]!)
+            let other = try await SecurityObjectivesTests.standard(w, client, all["ra2"]!)
+            let year = Calendar.utc.component(.year, from: Date())
+            /// A submitted declaration of `token`'s operator against `standard`, for electricity.
+            func submitted(_ token: String, _ standard: String) async throws -> (id: String, objective: String) {
+                let detail = try object(try await call(client, .post, "/api/v1/declarations", token,
+                                                       ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+                let id = try #require((detail["declaration"] as? [String: Any])?["id"] as? String)
+                let objectives = (detail["objectives"] as? [[String: Any]] ?? []).compactMap { $0["objective_id"] as? String }
+                for objective in objectives {
+                    _ = try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(objective)", token, ["planned_actions": "Plan"])
+                }
+                let etag = try #require(try await call(client, .get, "/api/v1/declarations/\(id)", token).headers[.eTag])
+                #expect(try await call(client, .post, "/api/v1/declarations/\(id)/submit", token, headers: [.ifMatch: etag]).status == .ok)
+                return (id, objectives[0])
+            }
+            let mine = try await submitted(all["opa"]!, own), theirs = try await submitted(all["opa2"]!, other)
+            let tokens = all.filter { name, _ in w.actors.contains { $0.0 == name } }
+            let none = "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"
+            let readers = "pa:404 ra:200 ru:200 oa:404 ou:404 opa:200 opu:200 iu:404"
+            let content: [String: any Sendable] = ["levels": [["level": 0, "label": ["en": "Nothing"]] as [String: any Sendable]],
+                                                   "domains": [[String: any Sendable]]()]
+            let d = "/api/v1/declarations/\(mine.id)", o = "/api/v1/declarations/\(theirs.id)"
+            var cases = [
+                Case(name: "list standards", method: .get, path: "/api/v1/standards", body: nil, expected: readers),
+                Case(name: "read one's regulator's standard", method: .get, path: "/api/v1/standards/\(own)", body: nil, expected: readers),
+                Case(name: "read its tree", method: .get, path: "/api/v1/standards/\(own)/tree", body: nil, expected: readers),
+                Case(name: "export its objectives", method: .get, path: "/api/v1/standards/\(own)/export?sheet=objectives", body: nil,
+                     expected: readers),
+                Case(name: "rewrite its content once declared against", method: .put, path: "/api/v1/standards/\(own)/content", body: content,
+                     expected: "pa:404 ra:409 ru:403 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                Case(name: "copy it", method: .post, path: "/api/v1/standards/\(own)/copy", body: nil,
+                     expected: "pa:404 ra:201 ru:403 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                // Kept from the reference: operators may declare against any regulator's standard with the module.
+                Case(name: "read another regulator's standard", method: .get, path: "/api/v1/standards/\(other)", body: nil,
+                     expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:200 opu:200 iu:404"),
+                Case(name: "rewrite another regulator's standard", method: .put, path: "/api/v1/standards/\(other)/content", body: content,
+                     expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                Case(name: "delete another regulator's standard", method: .delete, path: "/api/v1/standards/\(other)", body: nil,
+                     expected: "pa:404 ra:404 ru:404 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                Case(name: "list declarations", method: .get, path: "/api/v1/declarations", body: nil, expected: readers),
+                Case(name: "read one's declaration", method: .get, path: d, body: nil, expected: readers),
+                Case(name: "read its access log", method: .get, path: "\(d)/access-log", body: nil, expected: readers),
+                Case(name: "list its versions", method: .get, path: "\(d)/versions", body: nil, expected: readers),
+                Case(name: "plan an objective of it once submitted", method: .patch, path: "\(d)/objectives/\(mine.objective)",
+                     body: ["planned_actions": "More"], expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:409 opu:409 iu:404"),
+                Case(name: "review an objective of it", method: .patch, path: "\(d)/objectives/\(mine.objective)",
+                     body: ["review_status": "notReviewed"], expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                Case(name: "submit it again without If-Match", method: .post, path: "\(d)/submit", body: nil,
+                     expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:428 opu:428 iu:404"),
+                Case(name: "send its verdict without If-Match", method: .post, path: "\(d)/review/send", body: ["review_comment": "Done"],
+                     expected: "pa:404 ra:428 ru:428 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                Case(name: "comment it without If-Match", method: .put, path: "\(d)/review-comment", body: ["review_comment": "Note"],
+                     expected: "pa:404 ra:428 ru:428 oa:404 ou:404 opa:403 opu:403 iu:404"),
+                Case(name: "start a new version before the verdict", method: .post, path: "\(d)/versions", body: nil,
+                     expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:409 opu:409 iu:404"),
+                Case(name: "copy it to last year", method: .post, path: "\(d)/copy", body: ["year": year - 1, "sector_ids": [w.electricity.text]],
+                     expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:201 opu:201 iu:404"),
+            ]
+            let elsewhere: [(String, HTTPRequest.Method, String, [String: any Sendable]?)] = [
+                ("read", .get, o, nil), ("read the access log of", .get, "\(o)/access-log", nil), ("list the versions of", .get,
+                                                                                                   "\(o)/versions", nil),
+                ("review an objective of", .patch, "\(o)/objectives/\(theirs.objective)", ["review_status": "passed"]),
+                ("submit", .post, "\(o)/submit", nil), ("send the verdict on", .post, "\(o)/review/send", ["review_comment": "x"]),
+                ("copy", .post, "\(o)/copy", ["year": year, "sector_ids": [w.electricity.text]]), ("start a version of", .post, "\(o)/versions", nil),
+                ("delete", .delete, o, nil),
+            ]
+            cases += elsewhere.map { Case(name: "\($0.0) another operator's declaration under another regulator", method: $0.1, path: $0.2,
+                                          body: $0.3, expected: none) }
+            try await Self.check(cases, w, client, tokens)
+        }
+        await w.platform.shutdown()
     }
 
     @Test("the matrix in Domain: administrators reach their own organisation, others nothing")
