@@ -1,4 +1,5 @@
 import ArgumentParser
+import Documents
 import Domain
 import Foundation
 import Logging
@@ -6,7 +7,7 @@ import Logging
 extension GovernanceBench {
     /// The security objectives module's hot paths through the Domain services the API calls (no
     /// HTTP): reading a whole declaration of 100 objectives × 4 levels × 5 measures, answering one
-    /// measure (the autosave), and a regulator's first list page among many declarations.
+    /// measure (the autosave), its PDF, and a regulator's first list page among many declarations.
     struct Declarations: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Seed a large standard and declarations next to the demo data, then time the declaration hot paths; print medians.")
@@ -79,6 +80,11 @@ extension GovernanceBench {
                                                   MeasureAnswerChange(justification: "Reviewed on day \(turn)."), client: .system)
             }
             Self.report("measure answer (autosave: upsert, score, completion, progress)", answer)
+            let pdf = try await Self.time(max(5, runs / 3)) {
+                let (_, document) = try await platform.securityObjectives.documents.document(declarationID: id, regulatorView: false, language: .en)
+                _ = try PDFRenderer.render(document)
+            }
+            Self.report("declaration PDF, 100 objectives x 4 levels x 5 measures (read and drawn)", pdf)
 
             // Many submitted declarations of the demo standard for the regulator's list.
             try await platform.postgres.query("""

@@ -28,6 +28,25 @@ struct Color: Hashable {
     static let rule = Color(red: 0.75, green: 0.76, blue: 0.78)
     static let headerFill = Color(red: 0.88, green: 0.91, blue: 0.95)
     static let zebra = Color(red: 0.96, green: 0.97, blue: 0.98)
+    static let white = Color(red: 1, green: 1, blue: 1)
+
+    /// `#RGB` or `#RRGGBB`; `nil` for anything else.
+    init?(hex: String) {
+        var digits = Substring(hex)
+        guard digits.first == "#" else { return nil }
+        digits = digits.dropFirst()
+        if digits.count == 3 { digits = Substring(digits.flatMap { [$0, $0] }) }
+        guard digits.count == 6, let value = UInt32(digits, radix: 16) else { return nil }
+        self.init(red: Double((value >> 16) & 0xFF) / 255, green: Double((value >> 8) & 0xFF) / 255, blue: Double(value & 0xFF) / 255)
+    }
+
+    init(red: Double, green: Double, blue: Double) {
+        (self.red, self.green, self.blue) = (red, green, blue)
+    }
+
+    /// Whether dark text is hard to read on this colour (relative luminance below 0.4).
+    var isDark: Bool { 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.4 }
+
     static let palette = [
         Color(red: 0.16, green: 0.38, blue: 0.67), Color(red: 0.89, green: 0.47, blue: 0.13),
         Color(red: 0.24, green: 0.6, blue: 0.34), Color(red: 0.75, green: 0.22, blue: 0.25),
@@ -100,6 +119,14 @@ final class Canvas {
         return extents.x_advance
     }
 
+    /// `text` truncated with an ellipsis to fit `maxWidth`.
+    func fitted(_ text: String, font: Font, width maxWidth: Double) -> String {
+        if width(text, font) <= maxWidth { return text }
+        var result = text
+        while !result.isEmpty, width(result + "…", font) > maxWidth { result.removeLast() }
+        return result + "…"
+    }
+
     func setColor(_ color: Color, alpha: Double = 1) {
         cairo_set_source_rgba(context, color.red, color.green, color.blue, alpha)
     }
@@ -151,6 +178,18 @@ final class Canvas {
     }
 
     func showPage() { cairo_show_page(context) }
+
+    /// The size of the page about to be drawn; set before anything is drawn on it.
+    func setPageSize(width: Double, height: Double) {
+        cairo_pdf_surface_set_size(surface, width, height)
+    }
+
+    /// Makes what `draw` paints a link to `y` on page `page` (1-based).
+    func link(toPage page: Int, y: Double, _ draw: () -> Void) {
+        cairo_tag_begin(context, "Link", "page=\(page) pos=[0 \(y)]")
+        draw()
+        cairo_tag_end(context, "Link")
+    }
 
     /// Adds a bookmark pointing at `y` on page `page` (1-based); returns its id for children.
     func outline(_ title: String, parent: Int32, page: Int, y: Double) -> Int32 {

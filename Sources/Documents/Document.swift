@@ -16,17 +16,19 @@ public struct Document: Codable, Sendable, Equatable {
     public var pageLabel: String
     /// An optional PNG drawn at the top right of every page header (a logo), about 24 pt high.
     public var logoPNG: Data?
+    /// A marking drawn as a badge at the bottom left of every page, e.g. a TLP label.
+    public var footerBadge: Badge?
     public var blocks: [Block]
 
     // `logoPng` rather than `logoPNG`: job payloads are written with snake_case keys, and
     // `logo_png` reads back as `logoPng`, which would otherwise lose the logo on the way.
     enum CodingKeys: String, CodingKey {
-        case title, author, subject, createdAt, header, pageLabel, logoPNG = "logoPng", blocks
+        case title, author, subject, createdAt, header, pageLabel, logoPNG = "logoPng", footerBadge, blocks
     }
 
     public init(
         title: String, author: String, subject: String? = nil, createdAt: Date = Date(), header: String? = nil,
-        pageLabel: String = "Page {page} of {pages}", logoPNG: Data? = nil, blocks: [Block]
+        pageLabel: String = "Page {page} of {pages}", logoPNG: Data? = nil, footerBadge: Badge? = nil, blocks: [Block]
     ) {
         self.title = title
         self.author = author
@@ -35,6 +37,7 @@ public struct Document: Codable, Sendable, Equatable {
         self.header = header
         self.pageLabel = pageLabel
         self.logoPNG = logoPNG
+        self.footerBadge = footerBadge
         self.blocks = blocks
     }
 
@@ -55,7 +58,34 @@ public struct Document: Codable, Sendable, Equatable {
         /// Vertical space in points.
         case spacer(height: Double)
         case pageBreak
+        /// Starts a new page in `orientation`; the pages after it keep it until the next one.
+        case orientation(PageOrientation)
+        /// A table of contents: the headings that follow it, down to level `depth`, each with
+        /// the page it lands on (a link to it) and a dotted leader. The headings must not
+        /// need more than one line each: longer ones are shortened with an ellipsis.
+        case tableOfContents(title: String, depth: Int)
     }
+}
+
+/// Portrait or landscape A4.
+public enum PageOrientation: String, Codable, Sendable, Equatable {
+    case portrait, landscape
+}
+
+/// A short marking in a coloured box, such as `TLP:AMBER`; colours as `#RGB` or `#RRGGBB`.
+public struct Badge: Codable, Sendable, Equatable {
+    public var text: String
+    public var foreground: String
+    public var background: String
+
+    public init(text: String, foreground: String, background: String) {
+        self.text = text
+        self.foreground = foreground
+        self.background = background
+    }
+
+    /// The Traffic Light Protocol's AMBER marking, in its official colours.
+    public static let tlpAmber = Badge(text: "TLP:AMBER", foreground: "#FFC000", background: "#000000")
 }
 
 /// A label and its value.
@@ -69,17 +99,21 @@ public struct KeyValue: Codable, Sendable, Equatable {
     }
 }
 
-/// A table: header cells, rows of cells, and relative column widths.
+/// A table: header cells, rows of cells, relative column widths and cell colours.
 public struct Table: Codable, Sendable, Equatable {
     public var columns: [String]
     public var rows: [[String]]
     /// Relative widths, one per column (default: equal).
     public var widths: [Double]?
+    /// Background colours (`#RGB` or `#RRGGBB`) per row and column, `nil` for none; the text
+    /// of a dark cell is drawn in white. Invalid colours are ignored.
+    public var fills: [[String?]]?
 
-    public init(columns: [String], rows: [[String]], widths: [Double]? = nil) {
+    public init(columns: [String], rows: [[String]], widths: [Double]? = nil, fills: [[String?]]? = nil) {
         self.columns = columns
         self.rows = rows
         self.widths = widths
+        self.fills = fills
     }
 }
 

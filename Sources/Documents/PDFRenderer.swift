@@ -14,7 +14,7 @@ public enum PDFRenderer {
         let output = PDFOutput()
         let canvas = try Canvas(output: output)
         let layout = PageLayout(canvas: canvas)
-        for block in document.blocks { try layout.layout(block) }
+        try layout.layout(document.blocks)
         let logo = try document.logoPNG.map { try PNGImage(png: $0) }
 
         canvas.metadata(CAIRO_PDF_METADATA_TITLE, document.title)
@@ -26,7 +26,9 @@ public enum PDFRenderer {
         var parents: [Int: Int32] = [:]
         let pageCount = layout.pages.count
         for (pageIndex, ops) in layout.pages.enumerated() {
-            drawHeader(document, logo: logo, layout: layout)
+            let size = PageLayout.size(layout.orientations[pageIndex])
+            canvas.setPageSize(width: size.width, height: size.height)
+            drawHeader(document, logo: logo, canvas: canvas, pageWidth: size.width)
             for op in ops {
                 switch op {
                 case .text(let string, let x, let baseline, let font, let color):
@@ -43,29 +45,54 @@ public enum PDFRenderer {
                     let parent = (1..<max(level, 1)).reversed().lazy.compactMap { parents[$0] }.first ?? 0
                     parents[level] = canvas.outline(title, parent: parent, page: pageIndex + 1, y: y)
                     for deeper in (level + 1)...4 { parents[deeper] = nil }
+                case .contentsEntry(let text, let x, let baseline, let right, let font, let heading):
+                    let target = layout.headings[heading]
+                    let number = String(target.page + 1)
+                    let numberX = right - canvas.width(number, font)
+                    let textEnd = x + canvas.width(text, font) + 4
+                    let dot = canvas.width(".", font)
+                    let dots = String(repeating: ".", count: max(Int((numberX - 4 - textEnd) / dot), 0))
+                    canvas.link(toPage: target.page + 1, y: target.y) {
+                        canvas.text(text, x: x, baseline: baseline, font: font, color: .text)
+                        canvas.text(dots, x: numberX - 4 - canvas.width(dots, font), baseline: baseline, font: font, color: .muted)
+                        canvas.text(number, x: numberX, baseline: baseline, font: font, color: .text)
+                    }
                 }
             }
-            let label = document.pageLabel
-                .replacingOccurrences(of: "{page}", with: String(pageIndex + 1))
-                .replacingOccurrences(of: "{pages}", with: String(pageCount))
-            let labelWidth = canvas.width(label, .small)
-            canvas.text(label, x: (Canvas.pageWidth - labelWidth) / 2, baseline: Canvas.pageHeight - 36, font: .small, color: .muted)
+            drawFooter(document, page: pageIndex + 1, of: pageCount, canvas: canvas, size: size)
             canvas.showPage()
         }
         try canvas.finish()
         return output.data
     }
 
-    private static func drawHeader(_ document: Document, logo: PNGImage?, layout: PageLayout) {
-        let canvas = layout.canvas
-        let text = layout.fitted(document.header ?? document.title, font: .small, width: layout.width - 80)
-        canvas.text(text, x: layout.left, baseline: 48, font: .small, color: .muted)
+    private static let margin = 56.0
+
+    private static func drawHeader(_ document: Document, logo: PNGImage?, canvas: Canvas, pageWidth: Double) {
+        let right = pageWidth - margin
+        let text = canvas.fitted(document.header ?? document.title, font: .small, width: right - margin - 80)
+        canvas.text(text, x: margin, baseline: 48, font: .small, color: .muted)
         if let logo {
             let height = 24.0
             let width = height * Double(logo.width) / Double(max(logo.height, 1))
-            canvas.image(logo, x: layout.right - width, y: 30, width: width, height: height)
+            canvas.image(logo, x: right - width, y: 30, width: width, height: height)
         }
-        canvas.line(from: (layout.left, 58), to: (layout.right, 58), color: .rule, width: 0.5)
+        canvas.line(from: (margin, 58), to: (right, 58), color: .rule, width: 0.5)
+    }
+
+    /// The page label in the middle, and the badge (if any) on the left.
+    private static func drawFooter(_ document: Document, page: Int, of pageCount: Int, canvas: Canvas, size: (width: Double, height: Double)) {
+        let label = document.pageLabel
+            .replacingOccurrences(of: "{page}", with: String(page))
+            .replacingOccurrences(of: "{pages}", with: String(pageCount))
+        let labelWidth = canvas.width(label, .small)
+        canvas.text(label, x: (size.width - labelWidth) / 2, baseline: size.height - 36, font: .small, color: .muted)
+        if let badge = document.footerBadge {
+            let font = Font(size: 8, bold: true)
+            let width = canvas.width(badge.text, font) + 10
+            canvas.fill(x: margin, y: size.height - 46, width: width, height: 14, color: Color(hex: badge.background) ?? .text)
+            canvas.text(badge.text, x: margin + 5, baseline: size.height - 36, font: font, color: Color(hex: badge.foreground) ?? .white)
+        }
     }
 
     private static func iso8601(_ date: Date) -> String {

@@ -6,21 +6,31 @@ enum DrawOp {
     case polygon([(Double, Double)], fill: Color?, stroke: Color?)
     case image(index: Int, x: Double, y: Double, width: Double, height: Double)
     case bookmark(String, level: Int, y: Double)
+    /// A table of contents line: `text` at `x`, then a dotted leader and, right-aligned at
+    /// `right`, the page of heading number `heading`; the whole line links to that heading.
+    case contentsEntry(String, x: Double, baseline: Double, right: Double, font: Font, heading: Int)
 }
 
-/// Flows blocks onto A4 pages: measures text, wraps it, breaks pages, repeats table headers.
+/// Flows blocks onto A4 pages, portrait or landscape: measures text, wraps it, breaks pages,
+/// repeats table headers, and notes where each heading lands for the table of contents.
 final class PageLayout {
     let canvas: Canvas
     private(set) var pages: [[DrawOp]] = [[]]
+    private(set) var orientations: [PageOrientation] = [.portrait]
     private(set) var images: [PNGImage] = []
+    /// Where each heading landed, in document order: its page (0-based) and top.
+    private(set) var headings: [(page: Int, y: Double)] = []
     var y: Double
 
     let left = 56.0
-    let right = Canvas.pageWidth - 56
     let top = 78.0
-    let bottom = Canvas.pageHeight - 64
-
+    var right: Double { Self.size(orientations[orientations.count - 1]).width - 56 }
+    var bottom: Double { Self.size(orientations[orientations.count - 1]).height - 64 }
     var width: Double { right - left }
+
+    static func size(_ orientation: PageOrientation) -> (width: Double, height: Double) {
+        orientation == .portrait ? (Canvas.pageWidth, Canvas.pageHeight) : (Canvas.pageHeight, Canvas.pageWidth)
+    }
 
     init(canvas: Canvas) {
         self.canvas = canvas
@@ -29,8 +39,9 @@ final class PageLayout {
 
     func add(_ op: DrawOp) { pages[pages.count - 1].append(op) }
 
-    func newPage() {
+    func newPage(_ orientation: PageOrientation? = nil) {
         pages.append([])
+        orientations.append(orientation ?? orientations[orientations.count - 1])
         y = top
     }
 
@@ -107,25 +118,63 @@ final class PageLayout {
 
     /// `text` truncated with an ellipsis to fit `maxWidth`.
     func fitted(_ text: String, font: Font, width maxWidth: Double) -> String {
-        if canvas.width(text, font) <= maxWidth { return text }
-        var result = text
-        while !result.isEmpty, canvas.width(result + "…", font) > maxWidth { result.removeLast() }
-        return result + "…"
+        canvas.fitted(text, font: font, width: maxWidth)
     }
 
     // MARK: Blocks
 
+    /// Lays out every block in order.
+    func layout(_ blocks: [Document.Block]) throws {
+        for (index, block) in blocks.enumerated() {
+            if case .tableOfContents(let title, let depth) = block {
+                // The headings after it, each with its number among all the document's headings.
+                var number = blocks[..<index].count { if case .heading = $0 { true } else { false } }
+                var entries: [(level: Int, text: String, heading: Int)] = []
+                for case .heading(let level, let text) in blocks[(index + 1)...] {
+                    if level <= depth { entries.append((level, text, number)) }
+                    number += 1
+                }
+                layoutContents(title: title, entries: entries)
+            } else {
+                try layout(block)
+            }
+        }
+    }
+
+    /// Places a heading; returns its page (0-based) and top.
+    @discardableResult
+    private func layoutHeading(level: Int, text: String) -> (page: Int, y: Double) {
+        let font = Font.heading(level)
+        let lines = wrap(text, font: font, width: width)
+        // Keep a heading with the start of what follows it.
+        ensure(Double(lines.count) * font.lineHeight + 8 + Font.body.lineHeight * 3)
+        if y > top { y += font.size * 0.6 }
+        let place = (pages.count - 1, y)
+        add(.bookmark(text, level: level, y: y))
+        flow(lines, x: left, font: font)
+        y += 4
+        return place
+    }
+
+    private func layoutContents(title: String, entries: [(level: Int, text: String, heading: Int)]) {
+        layoutHeading(level: 1, text: title)
+        let numberWidth = 36.0
+        for entry in entries {
+            let font = entry.level == 1 ? Font(size: Font.body.size, bold: true) : Font.body
+            let indent = Double(entry.level - 1) * 14
+            ensure(font.lineHeight)
+            if entry.level == 1, y > top + 20 { y += 4 }
+            let text = fitted(entry.text, font: font, width: width - indent - numberWidth - 12)
+            add(.contentsEntry(text, x: left + indent, baseline: y + font.ascent, right: right, font: font, heading: entry.heading))
+            y += font.lineHeight
+        }
+        y += 8
+    }
+
     func layout(_ block: Document.Block) throws {
         switch block {
         case .heading(let level, let text):
-            let font = Font.heading(level)
-            let lines = wrap(text, font: font, width: width)
-            // Keep a heading with the start of what follows it.
-            ensure(Double(lines.count) * font.lineHeight + 8 + Font.body.lineHeight * 3)
-            if y > top { y += font.size * 0.6 }
-            add(.bookmark(text, level: level, y: y))
-            flow(lines, x: left, font: font)
-            y += 4
+            headings.append(layoutHeading(level: level, text: text))
         case .paragraph(let text):
             for paragraph in text.components(separatedBy: "\n\n") {
                 flow(wrap(paragraph, font: .body, width: width), x: left, font: .body)
@@ -150,6 +199,16 @@ final class PageLayout {
             y = min(y + height, bottom)
         case .pageBreak:
             if y > top { newPage() }
+        case .orientation(let orientation):
+            if pages[pages.count - 1].isEmpty {
+                orientations[orientations.count - 1] = orientation
+                y = top
+            } else {
+                newPage(orientation)
+            }
+        case .tableOfContents(let title, _):
+            // Laid out by `layout(_ blocks:)`, which knows the headings that follow.
+            layoutContents(title: title, entries: [])
         }
     }
 
@@ -184,6 +243,10 @@ final class PageLayout {
             (0..<columnCount).map { column in
                 wrap(column < values.count ? values[column] : "", font: font, width: widths[column] - 2 * padding)
             }
+        }
+        let fills: [[Color?]] = (table.fills ?? []).map { row in row.map { $0.flatMap(Color.init(hex:)) } }
+        func fill(_ row: Int, _ column: Int) -> Color? {
+            row < fills.count && column < fills[row].count ? fills[row][column] : nil
         }
         let header = cells(table.columns, font: .tableHeader)
         let headerHeight = Double(header.map(\.count).max() ?? 1) * Font.tableHeader.lineHeight + 2 * padding
@@ -223,9 +286,14 @@ final class PageLayout {
                     add(.fill(x: left, y: y, width: width, height: sliceHeight, color: .zebra, alpha: 1))
                 }
                 for column in 0..<columnCount {
+                    let background = fill(rowIndex, column)
+                    if let background {
+                        add(.fill(x: xs[column], y: y, width: widths[column], height: sliceHeight, color: background, alpha: 1))
+                    }
                     for (index, line) in remaining[column].prefix(take).enumerated() {
                         let baseline = y + padding + Double(index) * Font.table.lineHeight + Font.table.ascent
-                        add(.text(line, x: xs[column] + padding, baseline: baseline, font: .table, color: .text))
+                        add(.text(line, x: xs[column] + padding, baseline: baseline, font: .table,
+                                  color: background?.isDark == true ? .white : .text))
                     }
                     remaining[column] = Array(remaining[column].dropFirst(take))
                 }

@@ -381,6 +381,8 @@ struct PermissionMatrixTests {
                 Case(name: "read one's declaration", method: .get, path: d, body: nil, expected: readers),
                 Case(name: "read its access log", method: .get, path: "\(d)/access-log", body: nil, expected: readers),
                 Case(name: "list its versions", method: .get, path: "\(d)/versions", body: nil, expected: readers),
+                Case(name: "ask for its PDF", method: .get, path: "\(d)/pdf", body: nil,
+                     expected: "pa:404 ra:202 ru:202 oa:404 ou:404 opa:202 opu:202 iu:404"),
                 Case(name: "plan an objective of it once submitted", method: .patch, path: "\(d)/objectives/\(mine.objective)",
                      body: ["planned_actions": "More"], expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:409 opu:409 iu:404"),
                 Case(name: "review an objective of it", method: .patch, path: "\(d)/objectives/\(mine.objective)",
@@ -402,7 +404,7 @@ struct PermissionMatrixTests {
                 ("review an objective of", .patch, "\(o)/objectives/\(theirs.objective)", ["review_status": "passed"]),
                 ("submit", .post, "\(o)/submit", nil), ("send the verdict on", .post, "\(o)/review/send", ["review_comment": "x"]),
                 ("copy", .post, "\(o)/copy", ["year": year, "sector_ids": [w.electricity.text]]), ("start a version of", .post, "\(o)/versions", nil),
-                ("delete", .delete, o, nil),
+                ("delete", .delete, o, nil), ("ask for the PDF of", .get, "\(o)/pdf", nil),
             ]
             cases += elsewhere.map { Case(name: "\($0.0) another operator's declaration under another regulator", method: $0.1, path: $0.2,
                                           body: $0.3, expected: none) }

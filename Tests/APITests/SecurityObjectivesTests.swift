@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 /// The security objectives module through the API: standards and their content, declarations
 /// from draft to verdict, versions, the access log, who reaches what, and references under
@@ -418,6 +419,103 @@ struct SecurityObjectivesTests {
             let log = try array(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", opa))
             #expect(log.contains { $0["action"] as? String == "copied" })
         }
+    }
+
+    @Test("PDF: cover, contents with the real page numbers, a landscape page per objective in the level colours, TLP:AMBER; verdicts only for the regulator")
+    func pdf() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let (ra, ru, opa) = (tokens["ra"]!, tokens["ru"]!, tokens["opa"]!)
+            let standard = try await Self.standard(w, client, ra)
+            let year = Calendar.utc.component(.year, from: Date())
+            let detail = try object(try await call(client, .post, "/api/v1/declarations", opa,
+                                                   ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+            let id = try #require((detail["declaration"] as? [String: Any])?["id"] as? String)
+            let reference = "OPONE_SO_ENER_ELEC_0001_\(year)"
+            let (so1, so2) = (Self.measures(detail, "SO1"), Self.measures(detail, "SO2"))
+            let objective = { (code: String) in "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, code)["objective_id"]!)" }
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", opa, ["is_implemented": true, "justification": "Board, March"])
+
+            // Drawn by the worker: a job to follow first, visible to whoever reaches the declaration.
+            let pending = try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa)
+            #expect(pending.status == .accepted)
+            let location = try #require(pending.headers[.location])
+            #expect(try await call(client, .get, location, tokens["opa2"]!).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)/pdf", ra).status == .notFound, "drafts stay with the operator")
+            #expect(try await IncidentReportTests.renderPending(w, kind: .renderDeclarationPDF) == 1)
+            let done = try object(try await call(client, .get, location, opa))
+            #expect(done["state"] as? String == "done")
+            #expect(done["result_path"] as? String == "/api/v1/declarations/\(id)/pdf")
+            let draft = try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa)
+            #expect(draft.status == .ok)
+            #expect(draft.headers[.contentType] == "application/pdf")
+            #expect(draft.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"Security_objective_declaration_\(reference)_v1_") == true)
+            let pdf = try PDFInspection(Data(buffer: draft.body))
+            let pages = pdf.pages
+            #expect(pages.allSatisfy { $0.contains("TLP:AMBER") })
+            #expect(occursInOrder(["Security objectives declaration", "Operator", "\(reference) (version 1)", "Electricity", "ENISA objectives",
+                                   "Draft", "0 of 3 objectives complete (0 %)", "Maturity levels", "Nothing in place", "Basic", "Managed"],
+                                  in: pages[0]).0)
+            #expect(pdf.pageSizes.first.map { $0.width < $0.height } == true, "a portrait cover")
+            // The contents: each objective with the page it is on, which is landscape.
+            let contents = try #require(pages.firstIndex { $0.contains("Contents") })
+            for code in ["SO1: Security policy", "SO2: Risk management", "SO3: Physical security"] {
+                let line = try #require(pages[contents].split(separator: "\n").first { $0.contains(code) }, "\(code) in the contents")
+                let page = try #require(Int(line.split(separator: " ").last!))
+                #expect(pages[page - 1].contains(code), "\(code) on page \(page)")
+                #expect(pdf.pageSizes[page - 1].width > pdf.pageSizes[page - 1].height, "\(code) on a landscape page")
+            }
+            let policy = try #require(pages.first { $0.contains("SO1: Security policy") && !$0.contains("Contents") })
+            #expect(occursInOrder(["Governance", "SO1: Security policy", "Score", "0.5 / 2", "Partial", "Level", "Measure", "Evidence",
+                                   "Implemented", "Justification", "0 · Nothing in", "No security policy", "1 · Basic", "A policy is set",
+                                   "The policy", "Yes", "Board, March", "Planned actions"], in: policy).0, "\(policy)")
+            #expect(!policy.contains("Review comment") && !policy.contains("[Not reviewed]"))
+            #expect(pages.contains { $0.contains("SO3: Physical security") && $0.contains("This objective has no measures") })
+            let page = try #require(pages.firstIndex(of: policy)) + 1
+            let colours = try pdf.colours(page: page)
+            #expect(colours.contains(0xED2939) && colours.contains(0xFFC000) && colours.contains(0x00BB00), "the levels' colours")
+            // Another language is another file.
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa, headers: [.acceptLanguage: "fr"]).status == .accepted)
+            #expect(try await IncidentReportTests.renderPending(w, kind: .renderDeclarationPDF) == 1)
+            let french = try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa, headers: [.acceptLanguage: "fr"])
+            #expect(try PDFInspection(Data(buffer: french.body)).text.contains("SO1: Politique de sécurité"))
+
+            // Complete, submit, review two of three objectives.
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[2])", opa, ["is_implemented": true, "justification": "Minutes"])
+            _ = try await call(client, .patch, objective("SO1"), opa, ["planned_actions": "Yearly review from 2027"])
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so2[0])", opa, ["is_implemented": true])
+            _ = try await call(client, .patch, objective("SO2"), opa, ["planned_actions": "Risk analysis in Q3"])
+            _ = try await call(client, .patch, objective("SO3"), opa, ["planned_actions": "Badges since 2024"])
+            // The draft's earlier PDF is gone with its revision.
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa).status == .accepted)
+            #expect(try await w.platform.postgres.query("""
+                SELECT 1 FROM declaration_documents x JOIN documents d ON d.id = x.id WHERE x.declaration_id = $1 AND x.language = 'en'
+                """, UUID(uuidString: id)!).count == 0)
+            let etag = try #require(try await call(client, .get, "/api/v1/declarations/\(id)", opa).headers[.eTag])
+            #expect(try await call(client, .post, "/api/v1/declarations/\(id)/submit", opa, headers: [.ifMatch: etag]).status == .ok)
+            _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[1])", ru, ["review_comment": "Attach the minutes"])
+            _ = try await call(client, .patch, objective("SO1"), ru, ["review_status": "passed"])
+            _ = try await call(client, .patch, objective("SO2"), ru, ["review_status": "revisionRequired"])
+
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)/pdf", ra).status == .accepted)
+            #expect(try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa).status == .accepted)
+            #expect(try await IncidentReportTests.renderPending(w, kind: .renderDeclarationPDF) == 3)
+            let regulator = try PDFInspection(Data(buffer: try await call(client, .get, "/api/v1/declarations/\(id)/pdf", ra).body)).text
+            #expect(regulator.contains("SO1: Security policy [Passed]") && regulator.contains("SO2: Risk management [Revision required]")
+                    && regulator.contains("SO3: Physical security [Not reviewed]"))
+            #expect(regulator.contains("Review comment") && regulator.contains("Attach the minutes"))
+            #expect(regulator.contains("2 of 3 objectives reviewed"))
+            let operatorSide = try PDFInspection(Data(buffer: try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa).body)).text
+            #expect(operatorSide.contains("Submitted") && operatorSide.contains("3 of 3 objectives complete (100 %)"))
+            #expect(!operatorSide.contains("[Passed]") && !operatorSide.contains("Revision required") && !operatorSide.contains("Attach the minutes"))
+
+            // Each download is in the access log, on its side.
+            let log = try array(try await call(client, .get, "/api/v1/declarations/\(id)/access-log", ra))
+            #expect(log.filter { $0["action"] as? String == "downloaded" }.map { $0["side"] as? String } .sorted { ($0 ?? "") < ($1 ?? "") }
+                    == ["operator", "operator", "operator", "regulator"])
+        }
+        await w.platform.shutdown()
     }
 
     /// A CSV request.

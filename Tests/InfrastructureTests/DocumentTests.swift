@@ -7,16 +7,6 @@ import TestSupport
 /// A 1×1 PNG.
 let tinyPNG = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")!
 
-/// Whether `needles` occur in `haystack` in this order.
-func occursInOrder(_ needles: [String], in haystack: String) -> (Bool, String?) {
-    var rest = haystack[...]
-    for needle in needles {
-        guard let range = rest.range(of: needle) else { return (false, needle) }
-        rest = rest[range.upperBound...]
-    }
-    return (true, nil)
-}
-
 @Suite("PDF documents")
 struct DocumentTests {
     static let languages = [
@@ -116,5 +106,60 @@ struct DocumentTests {
             RenderPDFPayload(documentId: UUID(), filename: "report.pdf", document: document)))
         #expect(payload.document.logoPNG == tinyPNG)
         #expect(payload.document == document)
+    }
+
+    @Test("a table of contents gives each heading the page it lands on; landscape pages; a badge on every page; coloured cells")
+    func contentsOrientationBadgeColours() throws {
+        var blocks: [Document.Block] = [.heading(level: 1, text: "Cover"), .paragraph(text: "Before the contents."),
+                                        .tableOfContents(title: "Contents", depth: 2)]
+        for chapter in 1...4 {
+            blocks.append(.orientation(chapter % 2 == 0 ? .landscape : .portrait))
+            blocks.append(.heading(level: 1, text: "Chapter \(chapter)"))
+            for section in 1...3 {
+                blocks.append(.heading(level: 2, text: "Section \(chapter).\(section)"))
+                blocks.append(.heading(level: 3, text: "Detail \(chapter).\(section)"))
+                blocks.append(.paragraph(text: String(repeating: "Filler text of chapter \(chapter). ", count: 60 * chapter)))
+            }
+        }
+        blocks.append(.table(Table(columns: ["Level", "Label"], rows: [["1", "Basic"], ["3", "Advanced"]],
+                                   fills: [["#ffc000", nil], ["#036", "not a colour"]])))
+        let document = Document(title: "Layout", author: "Tests", footerBadge: .tlpAmber, blocks: blocks)
+        let inspection = try PDFInspection(try PDFRenderer.render(document))
+        let pages = inspection.pages
+        #expect(pages.count == inspection.pageCount)
+        #expect(pages.allSatisfy { $0.contains("TLP:AMBER") })
+
+        // Every entry's page number is the page where its heading is, and only headings down to
+        // level 2 are listed.
+        let contents = try #require(pages.first { $0.contains("Contents") && $0.contains("Chapter 1") })
+        #expect(!contents.contains("Detail 1.1"))
+        var checked = 0
+        for line in contents.split(separator: "\n") where line.contains("Chapter ") || line.contains("Section ") {
+            let words = line.split(separator: " ")
+            let page = try #require(Int(words.last!), "\(line)")
+            let heading = words.prefix(2).joined(separator: " ")
+            #expect(line.contains("....."))
+            let target = pages[page - 1].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(target.contains(heading), "\(heading) is not on page \(page)")
+            checked += 1
+        }
+        #expect(checked == 16)
+        // Chapters 2 and 4 are landscape, from the page where they start to the next chapter.
+        let chapterPages = try (1...4).map { chapter in
+            try #require(pages.firstIndex { $0.contains("Chapter \(chapter)\n") && !$0.contains("Chapter \(chapter) ...") })
+        }
+        #expect(inspection.pageSizes.count == pages.count)
+        for (index, size) in inspection.pageSizes.enumerated() {
+            let chapter = chapterPages.lastIndex { $0 <= index }.map { $0 + 1 } ?? 0
+            #expect((size.width > size.height) == (chapter % 2 == 0 && chapter > 0), "page \(index + 1) of chapter \(chapter)")
+        }
+        // The fills are painted; white text on the dark one; an invalid colour is ignored.
+        let colours = try inspection.colours(page: pages.count)
+        #expect(colours.contains(0xFFC000))
+        #expect(colours.contains(0x003366))
+        // The badge: amber text on black.
+        #expect(try inspection.colours(page: 1).contains(0x000000))
+        let json = try JSONEncoder().encode(document)
+        #expect(try JSONDecoder().decode(Document.self, from: json) == document)
     }
 }

@@ -53,6 +53,11 @@ public func eventually(timeout: Duration = .seconds(20), every interval: Duratio
 
 /// Runs a tool of the system (pdftotext...) and returns its standard output.
 public func runTool(_ path: String, _ arguments: [String], input: Data? = nil) throws -> String {
+    String(decoding: try runToolData(path, arguments), as: UTF8.self)
+}
+
+/// What a tool writes on its standard output, as bytes.
+public func runToolData(_ path: String, _ arguments: [String]) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -62,22 +67,72 @@ public func runTool(_ path: String, _ arguments: [String], input: Data? = nil) t
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    return data
 }
 
-/// Text and page count of a PDF, through poppler's pdftotext and pdfinfo.
+/// Whether `needles` occur in `haystack` in this order; otherwise the first one missing.
+public func occursInOrder(_ needles: [String], in haystack: String) -> (Bool, String?) {
+    var rest = haystack[...]
+    for needle in needles {
+        guard let range = rest.range(of: needle) else { return (false, needle) }
+        rest = rest[range.upperBound...]
+    }
+    return (true, nil)
+}
+
+/// Text, page count and page sizes of a PDF, through poppler's pdftotext and pdfinfo; the
+/// colours of a page through pdftoppm.
 public struct PDFInspection {
     public let text: String
     public let pages: [String]
     public let info: String
+    /// Width and height of each page, in points.
+    public let pageSizes: [(width: Double, height: Double)]
+    let pdf: Data
 
     public init(_ pdf: Data) throws {
+        self.pdf = pdf
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).pdf")
         try pdf.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         text = try runTool("/usr/bin/pdftotext", ["-layout", "-enc", "UTF-8", file.path, "-"])
         pages = text.components(separatedBy: "\u{0C}").dropLast().map { $0 }
         info = try runTool("/usr/bin/pdfinfo", [file.path])
+        // "Page    3 size: 841.89 x 595.28 pts (A4)"
+        let count = info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        pageSizes = try runTool("/usr/bin/pdfinfo", ["-f", "1", "-l", String(max(count, 1)), file.path]).split(separator: "\n")
+            .filter { $0.hasPrefix("Page ") && $0.contains(" size: ") }
+            .map { line in
+                let numbers = line.components(separatedBy: " size: ")[1].split(separator: " ")
+                return (Double(numbers[0]) ?? 0, Double(numbers[2]) ?? 0)
+            }
+    }
+
+    /// The colours painted on page `page` (1-based) as `0xRRGGBB`, from a 36 dpi rendering.
+    public func colours(page: Int) throws -> Set<UInt32> {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).pdf")
+        try pdf.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let image = [UInt8](try runToolData("/usr/bin/pdftoppm", ["-r", "36", "-f", String(page), "-l", String(page), file.path]))
+        // A binary PPM: "P6", width, height, maximum value, one whitespace, then RGB triples.
+        var fields: [String] = []
+        var index = 0
+        while fields.count < 4, index < image.count {
+            while index < image.count, image[index] == 0x20 || image[index] == 0x0A { index += 1 }
+            var field = ""
+            while index < image.count, image[index] != 0x20, image[index] != 0x0A {
+                field.append(Character(UnicodeScalar(image[index])))
+                index += 1
+            }
+            fields.append(field)
+        }
+        index += 1
+        var colours = Set<UInt32>()
+        while index + 2 < image.count {
+            colours.insert(UInt32(image[index]) << 16 | UInt32(image[index + 1]) << 8 | UInt32(image[index + 2]))
+            index += 3
+        }
+        return colours
     }
 
     public var pageCount: Int? {

@@ -132,6 +132,20 @@ struct IncidentEndToEndTests {
         #expect(try Self.count("Security objectives declaration \(reference) submitted", reference) == 1)
         #expect(try Self.count("Security objectives declaration \(reference): passed", reference) == 1)
         #expect(try Self.count("Security objectives declaration \(reference): passed", reference, to: "regulator.admin@demo.governance.test") == 1)
+
+        // Its PDF, drawn by the worker: asked for, followed, served; the operator's rendering
+        // without the objectives' verdicts, the regulator's with them.
+        for (token, verdicts) in [(power, false), (regulator, true)] {
+            var pdf = try await client.call("GET", "/api/v1/declarations/\(id)/pdf", token)
+            #expect(pdf.status == 202)
+            #expect(try await eventually(timeout: .seconds(30)) {
+                pdf = try await client.call("GET", "/api/v1/declarations/\(id)/pdf", token)
+                return pdf.status == 200
+            })
+            let text = try PDFInspection(pdf.body).text
+            #expect(text.contains(reference) && text.contains("Passed") && text.contains("Thank you.") && text.contains("TLP:AMBER"))
+            #expect(text.contains("[Passed]") == verdicts)
+        }
     }
 
     @Test("a NIS2 incident through its three reports across its deadlines: reminders and overdue notices once each, review, observers, PDF, export; then a declaration to its verdict, its e-mails once each")

@@ -45,7 +45,7 @@ extension APIService {
 
     /// The answer to a request for a file made in the background: the file as an attachment once
     /// it is stored, otherwise the job making it with its address in `Location`.
-    private static func answer<Output>(_ outcome: IncidentDocuments.Outcome, file: (StoredDocument) throws -> Output,
+    static func answer<Output>(_ outcome: FileOutcome, file: (StoredDocument) throws -> Output,
                                        job: (Components.Schemas.Job) -> Output) rethrows -> Output {
         switch outcome {
         case .ready(let document):
@@ -59,7 +59,7 @@ extension APIService {
     }
 
     /// A job being made, with its address in `Location`.
-    private static func located(_ status: JobStatus) -> Components.Schemas.Job {
+    static func located(_ status: JobStatus) -> Components.Schemas.Job {
         RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(status.id.apiString)")
         return .init(status)
     }

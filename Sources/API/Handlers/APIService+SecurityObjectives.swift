@@ -228,4 +228,11 @@ extension APIService {
         linkNext("/api/v1/declarations/\(input.path.declarationId)/access-log", limit: limit, cursor: page.nextCursor, query: [])
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.DeclarationAccessLogEntry.init), nextCursor: page.nextCursor))))
     }
+
+    func getDeclarationPDF(_ input: Operations.GetDeclarationPDF.Input) async throws -> Operations.GetDeclarationPDF.Output {
+        let outcome = try await securityObjectives.documents.pdf(try await principal(),
+                                                                 declarationID: try Self.pathID(input.path.declarationId, "declaration"),
+                                                                 language: responseLanguage())
+        return Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
+    }
 }

@@ -21,14 +21,8 @@ public struct IncidentDocuments: Sendable {
         var documentId: UUID
     }
 
-    /// A requested PDF: stored already, or being made by a job.
-    public enum Outcome: Sendable {
-        case ready(StoredDocument)
-        case pending(JobStatus)
-    }
-
     /// The whole incident's PDF, for whoever reaches it; the download is logged.
-    public func incidentPDF(_ principal: Principal, incidentID: UUID, language: Language) async throws -> Outcome {
+    public func incidentPDF(_ principal: Principal, incidentID: UUID, language: Language) async throws -> FileOutcome {
         try principal.requireAccess(.incidentsRead)
         return try await outbox.transaction { unit in
             let incident = try await IncidentQuery.reachableIncident(principal, id: incidentID, lock: false, session: unit.session)
@@ -37,7 +31,7 @@ public struct IncidentDocuments: Sendable {
     }
 
     /// One version's PDF, for whoever reaches its incident; the download is logged.
-    public func versionPDF(_ principal: Principal, versionID: UUID, language: Language) async throws -> Outcome {
+    public func versionPDF(_ principal: Principal, versionID: UUID, language: Language) async throws -> FileOutcome {
         try principal.requireAccess(.incidentsRead)
         return try await outbox.transaction { unit in
             let incident = try await IncidentQuery.reachableIncident(principal, ofVersion: versionID, lock: false, session: unit.session)
@@ -45,22 +39,16 @@ public struct IncidentDocuments: Sendable {
         }
     }
 
-    private func outcome(_ principal: Principal, incident: Incident, versionID: UUID?, language: Language, unit: UnitOfWork) async throws -> Outcome {
-        let session = unit.session
+    private func outcome(_ principal: Principal, incident: Incident, versionID: UUID?, language: Language,
+                         unit: UnitOfWork) async throws -> FileOutcome {
         let id = try await Self.schedule(incidentID: incident.id, revision: incident.revision, versionID: versionID, language: language, unit: unit)
-        if let document = try await documents.find(id) {
-            try await IncidentAccessLog.record(.downloaded, by: principal, on: incident, versionID: versionID, session: session)
-            return .ready(document)
+        let outcome = try await documents.outcome(of: id, recordedIn: "incident_documents", kind: .renderIncidentPDF,
+                                                  payload: Payload(documentId: id),
+                                                  subjectType: "incident", subjectID: incident.id, unit: unit)
+        if case .ready = outcome {
+            try await IncidentAccessLog.record(.downloaded, by: principal, on: incident, versionID: versionID, session: unit.session)
         }
-        let jobID = try await session.query("SELECT job_id FROM incident_documents WHERE id = $1 FOR UPDATE", id).first!.decode("job_id",
-            as: UUID.self)
-        let status = try await TrackedJobs.status(jobID, session: session)
-        guard status.state == .failed else { return .pending(status) }
-        // Its job failed for good (every attempt used): asking again tries again, with a new job.
-        let retry = try await unit.enqueue(.renderIncidentPDF, payload: Payload(documentId: id))
-        try await TrackedJobs.track(retry, subjectType: "incident", subjectID: incident.id, resultPath: status.resultPath, session: session)
-        try await session.query("UPDATE incident_documents SET job_id = $2 WHERE id = $1", id, retry)
-        return .pending(try await TrackedJobs.status(retry, session: session))
+        return outcome
     }
 
     /// The id of the PDF of the incident at `revision` or of its version `versionID`, in

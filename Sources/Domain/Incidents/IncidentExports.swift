@@ -104,7 +104,7 @@ public struct IncidentExports: Sendable {
     }
 
     /// The export's file once built (for the one who asked), or the job still building it.
-    public func file(_ principal: Principal, id: UUID) async throws -> IncidentDocuments.Outcome {
+    public func file(_ principal: Principal, id: UUID) async throws -> FileOutcome {
         try principal.requireAccess(.incidentsRead)
         guard let row = try await postgres.query("SELECT job_id FROM incident_exports WHERE id = $1 AND requested_by = $2", id, principal.userID)
             .first else { throw DomainError.notFound("No such export.") }

@@ -26,6 +26,14 @@ public struct StoredDocument: Sendable, Equatable {
     public let createdAt: Date
 }
 
+/// A file made in the background, as a request for it finds it.
+public enum FileOutcome: Sendable {
+    /// Stored: served as it is.
+    case ready(StoredDocument)
+    /// Being made: the job to follow.
+    case pending(JobStatus)
+}
+
 /// Stored documents (rendered PDFs, exports) with their SHA-256 checksum.
 public struct DocumentStore: Sendable {
     public let postgres: PostgresClient
@@ -72,6 +80,22 @@ public struct DocumentStore: Sendable {
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING
             """, id, filename, contentType, content, SHA256.hex(content), content.count)
         return rows.affectedRows == 1
+    }
+
+    /// The document `id` recorded in `table` (whose `job_id` names the job making it): stored,
+    /// or the job making it. When that job failed for good (every attempt used), asking again
+    /// tries again: a new job of `kind` with `payload` replaces it.
+    func outcome<Payload: Encodable>(of id: UUID, recordedIn table: String, kind: JobKind, payload: Payload, subjectType: String,
+                                     subjectID: UUID, unit: UnitOfWork) async throws -> FileOutcome {
+        if let document = try await find(id) { return .ready(document) }
+        let session = unit.session
+        let jobID = try await session.query("SELECT job_id FROM \(table) WHERE id = $1 FOR UPDATE", id).first!.decode("job_id", as: UUID.self)
+        let status = try await TrackedJobs.status(jobID, session: session)
+        guard status.state == .failed else { return .pending(status) }
+        let retry = try await unit.enqueue(kind, payload: payload)
+        try await TrackedJobs.track(retry, subjectType: subjectType, subjectID: subjectID, resultPath: status.resultPath, session: session)
+        try await session.query("UPDATE \(table) SET job_id = $2 WHERE id = $1", id, retry)
+        return .pending(try await TrackedJobs.status(retry, session: session))
     }
 
     public func exists(_ id: UUID) async throws -> Bool {

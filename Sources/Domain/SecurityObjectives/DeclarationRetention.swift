@@ -3,7 +3,7 @@ import Logging
 import Postgres
 
 /// Deletes whole declarations (every version of a group, with answers, assessments and access
-/// log) whose latest version was created more than the retention period ago
+/// log and PDFs) whose latest version was created more than the retention period ago
 /// (`SECURITY_OBJECTIVE_RETENTION_DAYS`), in batches, leaving a system audit entry with the
 /// count. A group never loses its old versions one by one.
 public struct DeclarationRetention: Sendable {
@@ -19,7 +19,10 @@ public struct DeclarationRetention: Sendable {
                                    cutoff: now.addingTimeInterval(-retention.seconds), batchSize: Self.batchSize, """
             WITH doomed AS (SELECT g.id FROM declaration_groups g
                             WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.group_id = g.id AND d.created_at >= $1)
-                            LIMIT $2 FOR UPDATE SKIP LOCKED)
+                            LIMIT $2 FOR UPDATE SKIP LOCKED),
+                 documents_gone AS (DELETE FROM documents WHERE id IN (
+                     SELECT x.id FROM declaration_documents x JOIN declarations d ON d.id = x.declaration_id
+                     WHERE d.group_id IN (SELECT id FROM doomed)))
             DELETE FROM declaration_groups WHERE id IN (SELECT id FROM doomed) RETURNING id
             """)
     }

@@ -664,6 +664,7 @@ public struct Declarations: Sendable {
             case .regulator(_, let isAdministrator, _):
                 guard isAdministrator else { throw DomainError.forbidden("Only the regulator's administrators delete declarations.") }
             }
+            try await session.query("DELETE FROM documents WHERE id IN (SELECT id FROM declaration_documents WHERE declaration_id = $1)", id)
             try await session.query("DELETE FROM declarations WHERE id = $1", id)
             try await session.query("DELETE FROM declaration_groups g WHERE g.id = $1 AND NOT EXISTS (SELECT 1 FROM declarations d WHERE d.group_id = g.id)",
                                     declaration.groupID)
