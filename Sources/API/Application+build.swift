@@ -18,7 +18,7 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(ProblemMiddleware(routes: routes))
-    router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes))
+    router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes, importLimit: platform.configuration.importMaxBytes))
     router.middlewares.add(ContractMiddleware(contract: try embeddedContract.get()))
     // Compact JSON in property order: sorting keys cost CPU on every response for no client benefit.
     let coding = Configuration(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes])

@@ -602,6 +602,70 @@ struct SecurityObjectivesTests {
         }
     }
 
+    @Test("large sheets go to the worker: a job, then the report; more rows than a request takes; refusals kept as problems; the sender's token checked again")
+    func largeSheets() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let tokens = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!
+            let id = try await Self.standard(w, client, ra)
+            var objectives = "unique_code,objective,domain,domain_position,position,priority,description,standard\n"
+            for index in 1...60 { objectives += "L\(index),Large objective \(index),,0,\(index + 10),,,\n" }
+            #expect(try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=objectives", ra, objectives).status == .ok, "small: at once")
+            // 6,000 measures, 100 for each new objective: more rows than an import within a request takes.
+            var measures = "standard,security_objective,maturity_level,maturity_level_level,maturity_level_color,position,description,evidence\n"
+            for index in 1...60 {
+                for position in 0..<100 { measures += "ENISA,L\(index),,1,,\(position),Measure \(position) of objective \(index): a realistic text,\n" }
+            }
+            #expect(measures.utf8.count > 262_144 && measures.utf8.count > 1_048_576 / 4)
+
+            let dry = try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures&dry_run=true", ra, measures)
+            #expect(dry.status == .accepted, "\(String(buffer: dry.body).prefix(300))")
+            let location = try #require(dry.headers[.location])
+            let result = try #require(try object(dry)["result_path"] as? String)
+            #expect(result.hasPrefix("/api/v1/standard-imports/"))
+            #expect(try await call(client, .get, result, ra).status == .accepted, "the job while it waits")
+            #expect(try await call(client, .get, result, tokens["ru"]!).status == .notFound, "the sender's only")
+            #expect(try await call(client, .get, location, tokens["ru"]!).status == .notFound)
+            #expect(try await IncidentReportTests.renderPending(w, kind: .importStandardSheet) == 1)
+            #expect(try object(try await call(client, .get, location, ra))["state"] as? String == "done")
+            let report = try object(try await call(client, .get, result, ra))
+            let outcomes = (report["rows"] as? [[String: Any]] ?? []).compactMap { $0["outcome"] as? String }
+            #expect(outcomes.count == 6000 && Set(outcomes) == ["new"])
+            #expect(report["applied"] as? Bool == false)
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM security_measures WHERE standard_id = $1", UUID(uuidString: id)!).count == 6)
+            // The file is dropped once read; a redelivered job does nothing twice.
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM standard_imports WHERE file IS NOT NULL").count == 0)
+
+            let applied = try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures", ra, measures)
+            #expect(applied.status == .accepted)
+            #expect(try await IncidentReportTests.renderPending(w, kind: .importStandardSheet) == 1)
+            let written = try object(try await call(client, .get, try #require(try object(applied)["result_path"] as? String), ra))
+            #expect(written["applied"] as? Bool == true)
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM security_measures WHERE standard_id = $1", UUID(uuidString: id)!).count == 6006)
+
+            // A file that is no sheet: the same 422 the request would have given, kept for the sender.
+            let garbage = try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures", ra, String(repeating: "x;", count: 150_000))
+            #expect(garbage.status == .accepted)
+            #expect(try await IncidentReportTests.renderPending(w, kind: .importStandardSheet) == 1)
+            let refused = try await call(client, .get, try #require(try object(garbage)["result_path"] as? String), ra)
+            #expect(try IncidentConfigurationTests.fields(refused) == ["file"])
+            // The sender's session ends before the worker runs: nothing is written.
+            let other = try await w.session(client, "ra1@world.test")
+            let orphan = try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures", other, measures)
+            #expect(orphan.status == .accepted)
+            #expect(try await call(client, .post, "/api/v1/auth/logout", other).status == .noContent)
+            #expect(try await IncidentReportTests.renderPending(w, kind: .importStandardSheet) == 1)
+            let ended = try await call(client, .get, try #require(try object(orphan)["result_path"] as? String), ra)
+            #expect(ended.status == .conflict, "\(String(buffer: ended.body))")
+            // Past the import limit: 413, as for any body too large.
+            let huge = try await Self.csv(client, "/api/v1/standards/\(id)/import?sheet=measures", ra,
+                                          String(repeating: measures, count: 17 * 1_048_576 / measures.utf8.count + 1))
+            #expect(huge.status == .contentTooLarge)
+        }
+        await w.platform.shutdown()
+    }
+
     @Test("XLSX sheets: the export is a workbook other tools read and imports back unchanged; a workbook with shared strings imports")
     func workbooks() async throws {
         let w = try await GovernanceWorld()

@@ -77,15 +77,23 @@ extension APIService {
         case .csv(let body): (body, .csv)
         case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let body): (body, .xlsx)
         }
-        let data = try await Data(collecting: body, upTo: 64 * 1024 * 1024)
-        let report = try await securityObjectives.standards.importSheet(
-            try await principal(), id: try Self.pathID(input.path.standardId,
-                                                       "standard"), sheet: StandardSheet(rawValue: input.query.sheet.rawValue)!,
+        let data = try await Data(collecting: body, upTo: platform.configuration.importMaxBytes)
+        let outcome = try await securityObjectives.imports.importSheet(
+            try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
+            sheet: StandardSheet(rawValue: input.query.sheet.rawValue)!,
             language: input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en, file: data, format: format,
             dryRun: input.query.dryRun ?? false, client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(applied: report.applied, rows: report.rows.map {
-            .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
-        }))))
+        switch outcome {
+        case .done(let report): return .ok(.init(body: .json(.init(report))))
+        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        }
+    }
+
+    func getStandardImport(_ input: Operations.GetStandardImport.Input) async throws -> Operations.GetStandardImport.Output {
+        switch try await securityObjectives.imports.result(try await principal(), id: try Self.pathID(input.path.importId, "import")) {
+        case .done(let report): return .ok(.init(body: .json(.init(report))))
+        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        }
     }
 
     // MARK: Declarations
@@ -126,7 +134,8 @@ extension APIService {
         let (detail, rows) = try await securityObjectives.declarations.importWorkbook(
             try await principal(), standardID: try Self.uuid(field: "standard_id")(query.standardId),
             operatorID: try Self.uuid(field: "operator_id")(query.operatorId), year: query.year,
-            sectorIDs: try query.sectorIds.map(Self.uuid(field: "sector_ids")), file: try await Data(collecting: body, upTo: 64 * 1024 * 1024),
+            sectorIDs: try query.sectorIds.map(Self.uuid(field: "sector_ids")),
+            file: try await Data(collecting: body, upTo: platform.configuration.importMaxBytes),
             language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
         return .created(.init(body: .json(.init(declaration: .init(detail, responseLanguage()), rows: rows.map {

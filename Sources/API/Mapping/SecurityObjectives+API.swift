@@ -121,3 +121,11 @@ extension Components.Schemas.DeclarationAccessLogEntry {
                   organisationName: entry.organisationName, action: .init(rawValue: entry.action.rawValue)!)
     }
 }
+
+extension Components.Schemas.StandardImportReport {
+    init(_ report: StandardImportReport) {
+        self.init(applied: report.applied, rows: report.rows.map {
+            .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
+        })
+    }
+}

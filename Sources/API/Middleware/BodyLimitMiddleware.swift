@@ -2,11 +2,19 @@ import Hummingbird
 import NIOCore
 
 /// Rejects request bodies larger than the configured limit (413) and JSON bodies carrying a NUL
-/// character (400: PostgreSQL text cannot hold it), before any handler reads them.
+/// character (400: PostgreSQL text cannot hold it), before any handler reads them. File imports
+/// (`POST .../import`) have a limit of their own.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    let limit: Int
+    let standardLimit: Int
+    let importLimit: Int
+
+    init(limit: Int, importLimit: Int) {
+        standardLimit = limit
+        self.importLimit = importLimit
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let limit = request.method == .post && request.uri.path.hasSuffix("/import") ? importLimit : standardLimit
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw Problem.bodyTooLarge(limit: limit)
         }

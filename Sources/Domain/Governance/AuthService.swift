@@ -138,6 +138,39 @@ public struct AuthService: Sendable {
         } else if now.timeIntervalSince(try row.decode("last_used_at", as: Date?.self) ?? .distantPast) >= 60 {
             try await postgres.query("UPDATE access_tokens SET last_used_at = $2 WHERE id = $1", tokenID, now)
         }
+        return try principal(row, tokenID: tokenID, now: now)
+    }
+
+    /// The caller behind a token hash: the token, its user and the memberships the role derives
+    /// from, in one indexed lookup (its plan is checked under `jit_above_cost` by the tests).
+    static let principalLookup = principalLookup(where: "t.token_hash = $1")
+
+    static func principalLookup(where condition: String) -> String {
+        """
+        SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, t.last_used_at, t.second_factor_verified,
+               u.id AS user_id, u.email, u.is_active, u.terms_accepted_at, \(Affiliations.columns)
+        FROM access_tokens t JOIN users u ON u.id = t.user_id \(Affiliations.joins)
+        WHERE \(condition)
+        """
+    }
+
+    /// The caller a background job acts for: the token that asked for it, with the user's
+    /// memberships as they are now, provided the token is still valid when the job runs (its
+    /// idle deadline is not moved: a job is not the user's activity).
+    ///
+    /// - Throws: ``DomainError/unauthenticated(_:)`` when the token was revoked or has expired,
+    ///   or the user was deactivated, since the request.
+    public func principal(tokenID: UUID, now: Date = Date()) async throws -> Principal {
+        guard let row = try await postgres.query(Self.principalLookup(where: "t.id = $1"), tokenID).first,
+              try row.decode("revoked_at", as: Date?.self) == nil, try row.decode("is_active", as: Bool.self),
+              try row.decode("expires_at", as: Date.self) > now
+        else {
+            throw DomainError.unauthenticated("The session or token that made the request has ended since.")
+        }
+        return try principal(row, tokenID: tokenID, now: now)
+    }
+
+    private func principal(_ row: PostgresRow, tokenID: UUID, now: Date) throws -> Principal {
         let termsAcceptedAt: Date? = try row.decode("terms_accepted_at")
         let verified: Bool = try row.decode("second_factor_verified")
         return Principal(
@@ -148,15 +181,6 @@ public struct AuthService: Sendable {
             hasSecondFactor: verified, isSecondFactorPending: settings.requireSecondFactor && !verified,
             affiliations: try Affiliations(row: row))
     }
-
-    /// The caller behind a token hash: the token, its user and the memberships the role derives
-    /// from, in one indexed lookup (its plan is checked under `jit_above_cost` by the tests).
-    static let principalLookup = """
-        SELECT t.id, t.kind, t.scopes, t.expires_at, t.idle_expires_at, t.revoked_at, t.last_used_at, t.second_factor_verified,
-               u.id AS user_id, u.email, u.is_active, u.terms_accepted_at, \(Affiliations.columns)
-        FROM access_tokens t JOIN users u ON u.id = t.user_id \(Affiliations.joins)
-        WHERE t.token_hash = $1
-        """
 
     /// The user behind `principal`.
     public func user(_ principal: Principal) async throws -> User {

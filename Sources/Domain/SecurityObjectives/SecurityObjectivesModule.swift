@@ -4,17 +4,20 @@ import Pooling
 import Postgres
 
 /// The security objectives module: regulators' standards, operators' yearly declarations
-/// against them, their review and their PDFs. Switched on per regulator.
+/// against them, their review and their PDFs, and sheet imports. Switched on per regulator.
 public struct SecurityObjectivesModule: PlatformModule {
     public let standards: StandardCatalogue
+    public let imports: StandardImports
     public let declarations: Declarations
     public let query: DeclarationQuery
     public let documents: DeclarationDocuments
     public let retention: DeclarationRetention
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, documents store: DocumentStore,
-         files: BlockingWorkPool, now: @escaping @Sendable () -> Date = { Date() }) {
+         files: BlockingWorkPool, auth: AuthService, now: @escaping @Sendable () -> Date = { Date() }) {
         standards = StandardCatalogue(postgres: postgres, files: files)
+        imports = StandardImports(catalogue: standards, postgres: postgres, outbox: outbox, auth: auth, logger: logger,
+                                  inlineBytes: settings.importInlineBytes)
         declarations = Declarations(postgres: postgres, outbox: outbox,
                                     emails: DeclarationEmails(sender: settings.mailFrom, publicURL: settings.publicURL), files: files, now: now)
         query = DeclarationQuery(postgres: postgres)
@@ -24,16 +27,23 @@ public struct SecurityObjectivesModule: PlatformModule {
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {
         registry.register(.renderDeclarationPDF, RenderDeclarationPDFHandler(documents: documents))
+        registry.register(.importStandardSheet, ImportStandardSheetHandler(imports: imports))
     }
 
     public func jobSubjects() -> [String: JobSubjectCheck] {
-        ["declaration": { [documents] principal, id in try await documents.canSee(principal, declarationID: id) }]
+        [
+            "declaration": { [documents] principal, id in try await documents.canSee(principal, declarationID: id) },
+            "standard_import": { [imports] principal, id in try await imports.canSee(principal, importID: id) },
+        ]
     }
 
     public func periodicTasks() -> [PeriodicTask] {
         [
             PeriodicTask(name: "purge_declarations", interval: .seconds(86_400)) { [retention] _ in
                 try await retention.purge()
+            },
+            PeriodicTask(name: "purge_standard_imports", interval: .seconds(86_400)) { [imports] _ in
+                try await imports.purge()
             },
         ]
     }

@@ -23,12 +23,12 @@ public enum SheetFormat: String, Sendable, CaseIterable {
 }
 
 /// What an import did (or, in a dry run, would do) with each row of the file.
-public struct StandardImportReport: Sendable, Equatable {
-    public enum Outcome: String, Sendable, Equatable {
+public struct StandardImportReport: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Equatable, Codable {
         case new, updated, unchanged, rejected
     }
 
-    public struct Row: Sendable, Equatable {
+    public struct Row: Sendable, Equatable, Codable {
         /// The row's line in the file (the header is line 1).
         public var line: Int
         /// The row's identity: the objective's code, or `code/level/position` for a measure.
@@ -81,10 +81,10 @@ extension StandardCatalogue {
     /// code (creating domains by position), measures by objective, level and position (creating
     /// levels by number). Every row is reported as new, updated, unchanged or rejected with the
     /// reason; the merged content is checked as a whole and, unless `dryRun`, written (409 once
-    /// a declaration uses the standard).
-    public func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
-                            dryRun: Bool, client: ClientInfo) async throws -> StandardImportReport {
-        let table = try await files.run { try Self.readTable(file, format: format, columns: sheet.columns) }
+    /// a declaration uses the standard). A file holds at most `maximumRows` rows.
+    func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
+                     dryRun: Bool, maximumRows: Int = maximumImportRows, client: ClientInfo) async throws -> StandardImportReport {
+        let table = try await files.run { try Self.readTable(file, format: format, columns: sheet.columns, maximumRows: maximumRows) }
         return try await postgres.withTransaction { session in
             let regulatorID = try await Self.administeredRegulator(principal, id: id, session: session)
             let standard = try await Self.load(id, regulatorID: regulatorID, lock: !dryRun, session: session)
@@ -107,6 +107,8 @@ extension StandardCatalogue {
         }
     }
 
+    /// The rows of a sheet imported within the request; larger files go to the worker, which
+    /// takes up to ``StandardImports/maximumRows``.
     static let maximumImportRows = 5000
 
     static let englishFirst = "New objectives, domains, levels and measures are imported in English first (language=en); "
@@ -116,8 +118,9 @@ extension StandardCatalogue {
     /// checking its header.
     ///
     /// - Throws: 422 naming `file` for a file that is not UTF-8 CSV or an XLSX workbook, lacks
-    ///   one of `columns`, or holds more than ``maximumImportRows`` rows.
-    static func readTable(_ data: Data, format: SheetFormat, columns: [String]) throws -> [(line: Int, cells: [String: String])] {
+    ///   one of `columns`, or holds more than `maximumRows` rows.
+    static func readTable(_ data: Data, format: SheetFormat, columns: [String], maximumRows: Int = maximumImportRows) throws
+        -> [(line: Int, cells: [String: String])] {
         func invalid(_ message: String) -> DomainError { .validation([FieldError(field: "file", code: "invalid", message: message)]) }
         var table: [[String]] = []
         switch format {
@@ -127,7 +130,7 @@ extension StandardCatalogue {
                 let reader = try CSVReader(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, hasHeaderRow: false)
                 while let row = reader.next() {
                     table.append(row)
-                    guard table.count <= maximumImportRows + 1 else { throw invalid("A file holds at most \(maximumImportRows) rows.") }
+                    guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
                 }
             } catch let error as DomainError {
                 throw error
@@ -140,7 +143,7 @@ extension StandardCatalogue {
             } catch {
                 throw invalid("The file is \(error).")
             }
-            guard table.count <= maximumImportRows + 1 else { throw invalid("A file holds at most \(maximumImportRows) rows.") }
+            guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
         }
         let header = (table.first ?? []).map { TextRules.trimmed($0).lowercased() }
         let missing = columns.filter { !header.contains($0) }

@@ -48,6 +48,11 @@ public struct AppConfiguration: Sendable {
     public var incidentRetention: Duration = .seconds(86_400 * 1825)
     /// Declarations are deleted (every version) this long after their latest version was created.
     public var declarationRetention: Duration = .seconds(86_400 * 1825)
+    /// The body limit of the file imports (standard sheets, declaration workbooks), which may
+    /// exceed `maxBodyBytes`.
+    public var importMaxBytes: Int = 16 * 1_048_576
+    /// Standard sheets larger than this are imported by the worker (202 and a job to follow).
+    public var importInlineBytes: Int = 262_144
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxyHeaders: Bool
     /// When set, `GET /metrics` (of the API and of the worker) answers only requests bearing
@@ -155,6 +160,8 @@ public struct AppConfiguration: Sendable {
         result.incidentSweepSeconds = reader.integer("INCIDENT_SWEEP_SECONDS", default: 60, in: 1...3600)
         result.incidentRetention = .seconds(86_400 * reader.integer("INCIDENT_RETENTION_DAYS", default: 1825, in: 30...36_500))
         result.declarationRetention = .seconds(86_400 * reader.integer("SECURITY_OBJECTIVE_RETENTION_DAYS", default: 1825, in: 30...36_500))
+        result.importMaxBytes = reader.integer("IMPORT_MAX_BYTES", default: 16 * 1_048_576, in: 1024...1_073_741_824)
+        result.importInlineBytes = reader.integer("IMPORT_INLINE_BYTES", default: 262_144, in: 0...1_073_741_824)
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return result
     }

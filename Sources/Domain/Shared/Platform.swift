@@ -49,7 +49,7 @@ public struct Platform: Sendable {
                                       hashingThreads: hashingThreads)
         incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, documents: documents)
         securityObjectives = SecurityObjectivesModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox,
-                                                      documents: documents, files: renderingThreads)
+                                                      documents: documents, files: renderingThreads, auth: governance.auth)
     }
 
     /// The job pipeline's own handlers and tasks.

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import Postgres
+import Redis
+
+extension JobKind {
+    /// Imports a standard sheet recorded in `standard_imports` (payload: ``StandardImports/Payload``).
+    public static let importStandardSheet = JobKind(rawValue: "import_standard_sheet")
+}
+
+/// What became of a sheet sent for import.
+public enum SheetImportOutcome: Sendable {
+    /// Imported (or, in a dry run, checked): the per-row report.
+    case done(StandardImportReport)
+    /// Too large to import within the request: the worker's job to follow.
+    case queued(JobStatus)
+}
+
+/// Standard sheet imports: small files within the request; files above `IMPORT_INLINE_BYTES`
+/// in the worker, which imports them as the token that sent them (checked again then, with the
+/// caller's memberships as they are by then) and keeps the report, or the reason the import was
+/// refused, for the caller to read.
+public struct StandardImports: Sendable {
+    let catalogue: StandardCatalogue
+    let postgres: PostgresClient
+    let outbox: Outbox
+    let auth: AuthService
+    let logger: Logger
+    /// Files above this many bytes go to the worker.
+    let inlineBytes: Int
+    /// The rows a file imported by the worker may hold.
+    static let maximumRows = 50_000
+    /// Finished imports are kept this long for their callers to read.
+    static let kept: TimeInterval = 30 * 86_400
+
+    struct Payload: Codable, Sendable {
+        var importId: UUID
+    }
+
+    /// Imports (or, with `dryRun`, checks) a sheet: at once when small, otherwise in the worker.
+    ///
+    /// - Throws: as ``StandardCatalogue`` imports do; for a queued file, 404/403 at once when the
+    ///   caller does not administer the standard, and whatever the import meets later through
+    ///   ``result(_:id:)``.
+    public func importSheet(_ principal: Principal, standardID: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
+                            dryRun: Bool, client: ClientInfo) async throws -> SheetImportOutcome {
+        guard file.count > inlineBytes else {
+            return .done(try await catalogue.importSheet(principal, id: standardID, sheet: sheet, language: language, file: file, format: format,
+                                                         dryRun: dryRun, client: client))
+        }
+        return .queued(try await outbox.transaction { unit in
+            let session = unit.session
+            _ = try await StandardCatalogue.administeredRegulator(principal, id: standardID, session: session)
+            let id = UUID()
+            let jobID = try await unit.enqueue(.importStandardSheet, payload: Payload(importId: id))
+            try await TrackedJobs.track(jobID, subjectType: "standard_import", subjectID: id,
+                                        resultPath: "/api/v1/standard-imports/\(id.uuidString.lowercased())", session: session)
+            try await session.query("""
+                INSERT INTO standard_imports (id, standard_id, requested_by, token_id, client_address, request_id, sheet, language, format,
+                                              dry_run, job_id, file, size_bytes)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                """, bindings: [id, standardID, principal.userID, principal.tokenID, client.address, client.requestID, sheet.rawValue,
+                                language.rawValue, format.rawValue, dryRun, jobID, file, file.count])
+            return try await TrackedJobs.status(jobID, session: session)
+        })
+    }
+
+    /// The report of an import the caller sent to the worker, or its job while it runs.
+    ///
+    /// - Throws: 404 for another user's import; the problem that refused the import (422 for a
+    ///   file that is not a sheet, 409 for a locked standard or a token that ended meanwhile).
+    public func result(_ principal: Principal, id: UUID) async throws -> SheetImportOutcome {
+        try await postgres.withSession { session in
+            guard let row = try await session.query("""
+                SELECT job_id, report::text AS report, failure::text AS failure FROM standard_imports WHERE id = $1 AND requested_by = $2
+                """, id, principal.userID).first else { throw DomainError.notFound("No such import.") }
+            if let report: String = try row.decode("report") {
+                return .done(try JSONDecoder().decode(StandardImportReport.self, from: Data(report.utf8)))
+            }
+            if let failure: String = try row.decode("failure") {
+                throw try JSONDecoder().decode(Failure.self, from: Data(failure.utf8)).error
+            }
+            return .queued(try await TrackedJobs.status(try row.decode("job_id"), session: session))
+        }
+    }
+
+    /// Whether the caller sent the import a job works for.
+    func canSee(_ principal: Principal, importID: UUID) async throws -> Bool {
+        try await postgres.query("SELECT 1 FROM standard_imports WHERE id = $1 AND requested_by = $2", importID, principal.userID).count == 1
+    }
+
+    // MARK: Worker
+
+    /// Runs import `id` unless it ran already (a redelivered job does nothing twice). A refusal
+    /// (bad file, locked standard, token ended, access lost) is recorded as the import's outcome,
+    /// not retried; other errors (the database away) are, by the queue.
+    @discardableResult
+    func run(_ id: UUID) async throws -> Bool {
+        guard let row = try await postgres.query("""
+            SELECT standard_id, token_id, client_address, request_id, sheet, language, format, dry_run, file
+            FROM standard_imports WHERE id = $1 AND finished_at IS NULL
+            """, id).first else { return false }
+        let outcome: Result<StandardImportReport, DomainError>
+        do {
+            let principal = try await auth.principal(tokenID: try row.decode("token_id"))
+            outcome = .success(try await catalogue.importSheet(
+                principal, id: try row.decode("standard_id"), sheet: StandardSheet(rawValue: try row.decode("sheet")) ?? .objectives,
+                language: Language(rawValue: try row.decode("language")) ?? .en, file: try row.decode("file", as: Data?.self) ?? Data(),
+                format: SheetFormat(rawValue: try row.decode("format")) ?? .csv, dryRun: try row.decode("dry_run"), maximumRows: Self.maximumRows,
+                client: ClientInfo(address: try row.decode("client_address"), requestID: try row.decode("request_id"))))
+        } catch let error as DomainError {
+            outcome = .failure(error)
+        }
+        let (report, failure): (String?, String?) = switch outcome {
+        case .success(let report): (String(decoding: try JSONEncoder().encode(report), as: UTF8.self), nil)
+        case .failure(let error): (nil, String(decoding: try JSONEncoder().encode(Failure(error)), as: UTF8.self))
+        }
+        try await postgres.query("""
+            UPDATE standard_imports SET report = $2::jsonb, failure = $3::jsonb, file = NULL, finished_at = now()
+            WHERE id = $1 AND finished_at IS NULL
+            """, id, report, failure)
+        logger.info("standard import handled", metadata: ["import_id": "\(id)", "refused": "\(failure != nil)"])
+        return true
+    }
+
+    /// Deletes finished imports older than ``kept``.
+    @discardableResult
+    public func purge(now: Date = Date()) async throws -> Int {
+        try await postgres.query("DELETE FROM standard_imports WHERE finished_at < $1", now.addingTimeInterval(-Self.kept)).affectedRows
+    }
+
+    /// Why an import was refused, kept as the problem its caller gets.
+    struct Failure: Codable {
+        var kind: String
+        var message: String
+        var fields: [FieldError]
+
+        init(_ error: DomainError) {
+            switch error {
+            case .validation(let errors): (kind, message, fields) = ("validation", "", errors)
+            case .conflict(let message): (kind, self.message, fields) = ("conflict", message, [])
+            case .notFound(let message): (kind, self.message, fields) = ("notFound", message, [])
+            case .forbidden(let message): (kind, self.message, fields) = ("forbidden", message, [])
+            // The token ended: a conflict for whoever reads the outcome later, with another token.
+            case .unauthenticated(let message): (kind, self.message, fields) = ("conflict", message + " Send the file again.", [])
+            default: (kind, message, fields) = ("conflict", "The import could not be done: \(error).", [])
+            }
+        }
+
+        var error: DomainError {
+            switch kind {
+            case "validation": .validation(fields)
+            case "notFound": .notFound(message)
+            case "forbidden": .forbidden(message)
+            default: .conflict(message)
+            }
+        }
+    }
+}
+
+/// `import_standard_sheet`: imports one large standard sheet.
+struct ImportStandardSheetHandler: JobHandler {
+    let imports: StandardImports
+
+    func run(_ job: JobEnvelope, logger: Logger) async throws {
+        let payload = try JobPayloadCoding.decode(StandardImports.Payload.self, from: job.payload)
+        try await imports.run(payload.importId)
+    }
+}
