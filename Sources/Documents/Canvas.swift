@@ -65,7 +65,38 @@ final class Canvas {
     let surface: OpaquePointer
     let context: OpaquePointer
     private var currentFont: Font?
-    private var widths: [Font: [String: Double]] = [:]
+    /// The colour Cairo paints with now: set again only when it changes.
+    private var currentSource: (color: Color, alpha: Double)?
+    private var glyphTables: [Font: GlyphTable] = [:]
+    private var lastTable: (font: Font, table: GlyphTable)?
+
+    struct Glyph {
+        var index: UInt
+        var advance: Double
+    }
+
+    /// The glyphs of one font met so far: ASCII in an array, the rest by code point.
+    final class GlyphTable {
+        var ascii = [Glyph?](repeating: nil, count: 128)
+        var others: [UInt32: Glyph] = [:]
+    }
+
+    /// The glyphs of one font, for loops over many characters: the font's table is looked up
+    /// once, and ASCII characters met before cost one array read.
+    struct Glyphs {
+        fileprivate let table: GlyphTable
+        fileprivate unowned let canvas: Canvas
+        let font: Font
+
+        func callAsFunction(_ scalar: Unicode.Scalar) -> Glyph {
+            if scalar.value < 128, let glyph = table.ascii[Int(scalar.value)] { return glyph }
+            return canvas.glyph(scalar, font)
+        }
+    }
+
+    func glyphs(_ font: Font) -> Glyphs {
+        Glyphs(table: glyphTable(font), canvas: self, font: font)
+    }
     private var isFinished = false
     /// Where Cairo writes; held here so it outlives the surface, which writes on destruction too.
     private let output: PDFOutput
@@ -109,14 +140,45 @@ final class Canvas {
         currentFont = font
     }
 
+    /// The glyph of `scalar` in `font` and its advance, looked up in Cairo once per character:
+    /// text is measured and drawn from these, rather than asking Cairo to convert and measure
+    /// every string (the toy text API maps one character to one glyph, without kerning, so the
+    /// result is the same).
+    fileprivate func glyph(_ scalar: Unicode.Scalar, _ font: Font) -> Glyph {
+        let table = glyphTable(font)
+        if scalar.value < 128, let glyph = table.ascii[Int(scalar.value)] { return glyph }
+        if scalar.value >= 128, let glyph = table.others[scalar.value] { return glyph }
+        use(font)
+        let scaled = cairo_get_scaled_font(context)
+        var glyphs: UnsafeMutablePointer<cairo_glyph_t>?
+        var count: Int32 = 0
+        let utf8 = String(Character(scalar))
+        var glyph = Glyph(index: 0, advance: 0)
+        if cairo_scaled_font_text_to_glyphs(scaled, 0, 0, utf8, Int32(utf8.utf8.count), &glyphs, &count, nil, nil, nil) == CAIRO_STATUS_SUCCESS,
+           let glyphs, count > 0 {
+            var extents = cairo_text_extents_t()
+            cairo_scaled_font_glyph_extents(scaled, glyphs, count, &extents)
+            glyph = Glyph(index: glyphs[0].index, advance: extents.x_advance)
+        }
+        cairo_glyph_free(glyphs)
+        if scalar.value < 128 { table.ascii[Int(scalar.value)] = glyph } else { table.others[scalar.value] = glyph }
+        return glyph
+    }
+
+    private func glyphTable(_ font: Font) -> GlyphTable {
+        if let last = lastTable, last.font == font { return last.table }
+        let table = glyphTables[font] ?? GlyphTable()
+        glyphTables[font] = table
+        lastTable = (font, table)
+        return table
+    }
+
     /// The advance width of `text` in `font`.
     func width(_ text: String, _ font: Font) -> Double {
-        if let cached = widths[font]?[text] { return cached }
-        use(font)
-        var extents = cairo_text_extents_t()
-        cairo_text_extents(context, text, &extents)
-        widths[font, default: [:]][text] = extents.x_advance
-        return extents.x_advance
+        let glyphs = glyphs(font)
+        var total = 0.0
+        for scalar in text.unicodeScalars { total += glyphs(scalar).advance }
+        return total
     }
 
     /// `text` truncated with an ellipsis to fit `maxWidth`.
@@ -128,14 +190,53 @@ final class Canvas {
     }
 
     func setColor(_ color: Color, alpha: Double = 1) {
+        guard currentSource?.color != color || currentSource?.alpha != alpha else { return }
         cairo_set_source_rgba(context, color.red, color.green, color.blue, alpha)
+        currentSource = (color, alpha)
+    }
+
+    /// A piece of text placed on the page.
+    struct Run {
+        var text: String
+        var x: Double
+        var baseline: Double
     }
 
     func text(_ string: String, x: Double, baseline: Double, font: Font, color: Color = .text) {
+        text([Run(text: string, x: x, baseline: baseline)], font: font, color: color)
+    }
+
+    /// Draws `runs` in one font and colour with one Cairo call: glyphs carry their own
+    /// positions, and the text with its clusters goes along so that the PDF keeps what the glyphs
+    /// say (extraction, search).
+    func text(_ runs: [Run], font: Font, color: Color) {
+        var glyphList: [cairo_glyph_t] = []
+        var clusters: [cairo_text_cluster_t] = []
+        var utf8: [UInt8] = []
+        let capacity = runs.reduce(0) { $0 + $1.text.utf8.count }
+        glyphList.reserveCapacity(capacity)
+        clusters.reserveCapacity(capacity)
+        utf8.reserveCapacity(capacity)
+        let glyphs = glyphs(font)
+        for run in runs {
+            var pen = run.x
+            for scalar in run.text.unicodeScalars {
+                let glyph = glyphs(scalar)
+                glyphList.append(cairo_glyph_t(index: glyph.index, x: pen, y: run.baseline))
+                clusters.append(cairo_text_cluster_t(num_bytes: Int32(UTF8.width(scalar)), num_glyphs: 1))
+                pen += glyph.advance
+            }
+            utf8.append(contentsOf: run.text.utf8)
+        }
+        guard !glyphList.isEmpty else { return }
         use(font)
         setColor(color)
-        cairo_move_to(context, x, baseline)
-        cairo_show_text(context, string)
+        utf8.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { text in
+                cairo_show_text_glyphs(context, text.baseAddress, Int32(text.count), glyphList, Int32(glyphList.count), clusters,
+                                       Int32(clusters.count), cairo_text_cluster_flags_t(0))
+            }
+        }
     }
 
     func fill(x: Double, y: Double, width: Double, height: Double, color: Color, alpha: Double = 1) {
@@ -175,6 +276,7 @@ final class Canvas {
         cairo_set_source_surface(context, image.surface, 0, 0)
         cairo_paint(context)
         cairo_restore(context)
+        currentSource = nil
     }
 
     func showPage() { cairo_show_page(context) }

@@ -29,10 +29,17 @@ public enum PDFRenderer {
             let size = PageLayout.size(layout.orientations[pageIndex])
             canvas.setPageSize(width: size.width, height: size.height)
             drawHeader(document, logo: logo, canvas: canvas, pageWidth: size.width)
+            // Text goes last, one Cairo call per font and colour on the page: every call costs
+            // a recording, an analysis and a replay in Cairo's PDF surface, and text only ever
+            // lies over backgrounds and rules.
+            var runs: [TextStyle: [Canvas.Run]] = [:]
+            var styles: [TextStyle] = []
             for op in ops {
                 switch op {
                 case .text(let string, let x, let baseline, let font, let color):
-                    canvas.text(string, x: x, baseline: baseline, font: font, color: color)
+                    let style = TextStyle(font: font, color: color)
+                    if runs[style] == nil { styles.append(style) }
+                    runs[style, default: []].append(Canvas.Run(text: string, x: x, baseline: baseline))
                 case .fill(let x, let y, let width, let height, let color, let alpha):
                     canvas.fill(x: x, y: y, width: width, height: height, color: color, alpha: alpha)
                 case .line(let from, let to, let color, let width):
@@ -59,6 +66,7 @@ public enum PDFRenderer {
                     }
                 }
             }
+            for style in styles { canvas.text(runs[style]!, font: style.font, color: style.color) }
             drawFooter(document, page: pageIndex + 1, of: pageCount, canvas: canvas, size: size)
             canvas.showPage()
         }
@@ -67,6 +75,11 @@ public enum PDFRenderer {
     }
 
     private static let margin = 56.0
+
+    private struct TextStyle: Hashable {
+        var font: Font
+        var color: Color
+    }
 
     private static func drawHeader(_ document: Document, logo: PNGImage?, canvas: Canvas, pageWidth: Double) {
         let right = pageWidth - margin

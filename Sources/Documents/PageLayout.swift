@@ -58,35 +58,63 @@ final class PageLayout {
     // MARK: Text
 
     /// Splits `text` into lines no wider than `maxWidth`; explicit line breaks are kept and
-    /// words longer than a line (URLs, identifiers) are cut between characters.
+    /// words longer than a line (URLs, identifiers) are cut between characters. One pass over
+    /// the characters (never over grapheme clusters, which costs far more): each line is a
+    /// slice of the text, spaces at its ends dropped.
     func wrap(_ text: String, font: Font, width maxWidth: Double) -> [String] {
-        let space = canvas.width(" ", font)
         var lines: [String] = []
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = ""
-            var lineWidth = 0.0
-            for word in paragraph.split(separator: " ") {
-                let word = String(word)
-                let wordWidth = canvas.width(word, font)
-                if line.isEmpty, wordWidth <= maxWidth {
-                    (line, lineWidth) = (word, wordWidth)
-                } else if !line.isEmpty, lineWidth + space + wordWidth <= maxWidth {
-                    line += " " + word
-                    lineWidth += space + wordWidth
+        let scalars = text.unicodeScalars
+        let glyphs = canvas.glyphs(font)
+        let space = glyphs(" ").advance
+        // The line so far: a piece left over from a cut word, then the text from `start` to `end`.
+        var piece = ""
+        var start: String.Index?
+        var end = scalars.startIndex
+        var lineWidth = 0.0
+        var gap = 0.0
+        func flush() {
+            lines.append(piece + (start.map { String(scalars[$0..<end]) } ?? ""))
+            (piece, start, lineWidth, gap) = ("", nil, 0, 0)
+        }
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            switch scalars[index] {
+            case "\n":
+                flush()
+                index = scalars.index(after: index)
+                continue
+            case " ":
+                if start != nil || !piece.isEmpty { gap += space }
+                index = scalars.index(after: index)
+                continue
+            default:
+                break
+            }
+            let wordStart = index
+            var wordWidth = 0.0
+            while index < scalars.endIndex, scalars[index] != " ", scalars[index] != "\n" {
+                wordWidth += glyphs(scalars[index]).advance
+                index = scalars.index(after: index)
+            }
+            let lineIsEmpty = start == nil && piece.isEmpty
+            if !lineIsEmpty, lineWidth + gap + wordWidth <= maxWidth {
+                if start == nil { start = end }  // after a cut word's last piece: the spaces, then this word
+                end = index
+                lineWidth += gap + wordWidth
+            } else {
+                if !lineIsEmpty { flush() }
+                if wordWidth <= maxWidth {
+                    (start, end, lineWidth) = (wordStart, index, wordWidth)
                 } else {
-                    if !line.isEmpty { lines.append(line) }
-                    if wordWidth <= maxWidth {
-                        (line, lineWidth) = (word, wordWidth)
-                    } else {
-                        var pieces = cut(word, font: font, width: maxWidth)
-                        line = pieces.removeLast()
-                        lineWidth = canvas.width(line, font)
-                        lines += pieces
-                    }
+                    var pieces = cut(String(scalars[wordStart..<index]), font: font, width: maxWidth)
+                    piece = pieces.removeLast()
+                    (start, end, lineWidth) = (nil, index, canvas.width(piece, font))
+                    lines += pieces
                 }
             }
-            lines.append(line)
+            gap = 0
         }
+        flush()
         return lines
     }
 

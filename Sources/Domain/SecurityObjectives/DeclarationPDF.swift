@@ -51,13 +51,14 @@ enum DeclarationPDF {
                                        widths: [1, 5], fills: detail.levels.map { [$0.color, nil] })))
             blocks += [.pageBreak, .tableOfContents(title: "Contents", depth: 2)]
             var domain: UUID?
+            let comments = showsComments
             for objective in detail.objectives {
                 blocks.append(.orientation(.landscape))
                 if objective.domainID != domain {
                     blocks.append(.heading(level: 1, text: objective.domainLabel))
                     domain = objective.domainID
                 }
-                blocks += self.blocks(of: objective)
+                blocks += self.blocks(of: objective, comments: comments)
             }
             return Document(title: title, author: declaration.operatorName, subject: "\(declaration.reference) (version \(declaration.version))",
                             createdAt: Date(), header: "\(title) · \(declaration.reference) v\(declaration.version) · \(declaration.operatorName)",
@@ -89,7 +90,7 @@ enum DeclarationPDF {
             return pairs
         }
 
-        private func blocks(of objective: DeclarationDetail.Objective) -> [Document.Block] {
+        private func blocks(of objective: DeclarationDetail.Objective, comments showsComments: Bool) -> [Document.Block] {
             var heading = "\(objective.code): \(objective.title)"
             if declaration.seenByRegulator, let status = objective.reviewStatus {
                 heading += " [\(Self.reviewLabel(status))]"
