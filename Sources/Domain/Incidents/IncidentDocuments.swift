@@ -104,12 +104,10 @@ public struct IncidentDocuments: Sendable {
         guard let row = try await postgres.query("""
             SELECT incident_id, version_id, language FROM incident_documents WHERE id = $1
             """, id).first else { return false }
-        if try await documents.exists(id) { return false }
-        let language = Language(rawValue: try row.decode("language")) ?? .en
-        let (filename, document) = try await self.document(incidentID: try row.decode("incident_id"), versionID: try row.decode("version_id"),
-                                                           language: language)
-        try await postgres.query("UPDATE incident_documents SET filename = $2 WHERE id = $1", id, filename)
-        return try await documents.render(RenderPDFPayload(documentId: id, filename: filename, document: document))
+        return try await documents.render(id, recordedIn: "incident_documents") {
+            try await document(incidentID: try row.decode("incident_id"), versionID: try row.decode("version_id"),
+                               language: Language(rawValue: try row.decode("language")) ?? .en)
+        }
     }
 }
 

@@ -98,6 +98,15 @@ public struct DocumentStore: Sendable {
         return .pending(try await TrackedJobs.status(retry, session: session))
     }
 
+    /// Draws the PDF `id` recorded in `table` (with a `filename` column) from what `content`
+    /// builds, records its file name and stores it; nothing when it is stored already.
+    func render(_ id: UUID, recordedIn table: String, content: () async throws -> (String, Document)) async throws -> Bool {
+        if try await exists(id) { return false }
+        let (filename, document) = try await content()
+        try await postgres.query("UPDATE \(table) SET filename = $2 WHERE id = $1", id, filename)
+        return try await render(RenderPDFPayload(documentId: id, filename: filename, document: document))
+    }
+
     public func exists(_ id: UUID) async throws -> Bool {
         try await postgres.query("SELECT 1 FROM documents WHERE id = $1", id).count == 1
     }

@@ -98,12 +98,10 @@ public struct DeclarationDocuments: Sendable {
         guard let row = try await postgres.query("""
             SELECT declaration_id, regulator_view, language FROM declaration_documents WHERE id = $1
             """, id).first else { return false }
-        if try await documents.exists(id) { return false }
-        let (filename, document) = try await self.document(declarationID: try row.decode("declaration_id"),
-                                                           regulatorView: try row.decode("regulator_view"),
-                                                           language: Language(rawValue: try row.decode("language")) ?? .en)
-        try await postgres.query("UPDATE declaration_documents SET filename = $2 WHERE id = $1", id, filename)
-        return try await documents.render(RenderPDFPayload(documentId: id, filename: filename, document: document))
+        return try await documents.render(id, recordedIn: "declaration_documents") {
+            try await document(declarationID: try row.decode("declaration_id"), regulatorView: try row.decode("regulator_view"),
+                               language: Language(rawValue: try row.decode("language")) ?? .en)
+        }
     }
 }
 
