@@ -153,7 +153,7 @@ public final class PrivateRedis: @unchecked Sendable {
     private var process: Process?
 
     public init() throws {
-        port = Int.random(in: 40_000..<50_000)
+        port = Int.random(in: 10_000..<14_000)
         try start()
     }
 

@@ -153,7 +153,7 @@ struct IncidentEndToEndTests {
         _ = Self.start
         let configuration = try await TestEnvironment.configuration()
         let platform = Platform(configuration: configuration, logger: TestEnvironment.logger)
-        let port = Int.random(in: 40_000..<50_000)
+        let port = Int.random(in: 14_000..<18_000)
         let environment = TestEnvironment.processEnvironment(configuration, extra: [
             "PORT": String(port), "REQUIRE_TOTP": "false", "PASSWORD_HASH_ITERATIONS": "1000", "INCIDENT_SWEEP_SECONDS": "1",
             "BEAT_TICK_MS": "100", "BEAT_LEADER_TTL_MS": "2000", "CONSUMER_HEARTBEAT_TTL_MS": "2000",

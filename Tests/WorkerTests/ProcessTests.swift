@@ -24,7 +24,7 @@ struct ProcessTests {
         #expect(started, "\(victim.output)")
         victim.signal(SIGKILL)
         _ = await victim.wait()
-        let metricsPort = Int.random(in: 30_000..<40_000)
+        let metricsPort = Int.random(in: 30_000..<32_000)
         let rescuer = try ChildProcess("governance-worker", ["all", "--id", "rescuer", "--concurrency", "2"],
                                        environment: TestEnvironment.processEnvironment(configuration, extra: fast.merging(["WORKER_METRICS_PORT": String(metricsPort)]) { $1 }))
         let completed = try await eventually(timeout: .seconds(30)) {
