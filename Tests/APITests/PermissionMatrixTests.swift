@@ -360,6 +360,16 @@ struct PermissionMatrixTests {
             let content: [String: any Sendable] = ["levels": [["level": 0, "label": ["en": "Nothing"]] as [String: any Sendable]],
                                                    "domains": [[String: any Sendable]]()]
             let d = "/api/v1/declarations/\(mine.id)", o = "/api/v1/declarations/\(theirs.id)"
+            // A sheet large enough for the worker, sent as a dry run: its outcome is its sender's only.
+            let sheet = "standard,security_objective,maturity_level,maturity_level_level,maturity_level_color,position,description,evidence\n"
+                + String(repeating: "ENISA,SO1,,1,,0,A measure described at some length for the size of the file,\n", count: 4_000)
+            func queued(_ token: String, _ standard: String) async throws -> String {
+                let sent = try await SecurityObjectivesTests.csv(client, "/api/v1/standards/\(standard)/import?sheet=measures&dry_run=true",
+                                                                  token, sheet)
+                #expect(sent.status == .accepted)
+                return try #require(try object(sent)["result_path"] as? String)
+            }
+            let ownImport = try await queued(all["ra"]!, own), otherImport = try await queued(all["ra2"]!, other)
             var cases = [
                 Case(name: "list standards", method: .get, path: "/api/v1/standards", body: nil, expected: readers),
                 Case(name: "read one's regulator's standard", method: .get, path: "/api/v1/standards/\(own)", body: nil, expected: readers),
@@ -381,6 +391,9 @@ struct PermissionMatrixTests {
                 Case(name: "read one's declaration", method: .get, path: d, body: nil, expected: readers),
                 Case(name: "read its access log", method: .get, path: "\(d)/access-log", body: nil, expected: readers),
                 Case(name: "list its versions", method: .get, path: "\(d)/versions", body: nil, expected: readers),
+                Case(name: "read one's own sheet import", method: .get, path: ownImport, body: nil,
+                     expected: "pa:404 ra:202 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read another regulator's sheet import", method: .get, path: otherImport, body: nil, expected: none),
                 Case(name: "ask for its PDF", method: .get, path: "\(d)/pdf", body: nil,
                      expected: "pa:404 ra:202 ru:202 oa:404 ou:404 opa:202 opu:202 iu:404"),
                 Case(name: "plan an objective of it once submitted", method: .patch, path: "\(d)/objectives/\(mine.objective)",

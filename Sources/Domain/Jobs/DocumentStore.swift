@@ -87,8 +87,8 @@ public struct DocumentStore: Sendable {
     /// tries again: a new job of `kind` with `payload` replaces it.
     func outcome<Payload: Encodable>(of id: UUID, recordedIn table: String, kind: JobKind, payload: Payload, subjectType: String,
                                      subjectID: UUID, unit: UnitOfWork) async throws -> FileOutcome {
-        if let document = try await find(id) { return .ready(document) }
         let session = unit.session
+        if let document = try await Self.find(id, session: session) { return .ready(document) }
         let jobID = try await session.query("SELECT job_id FROM \(table) WHERE id = $1 FOR UPDATE", id).first!.decode("job_id", as: UUID.self)
         let status = try await TrackedJobs.status(jobID, session: session)
         guard status.state == .failed else { return .pending(status) }
@@ -113,7 +113,12 @@ public struct DocumentStore: Sendable {
 
     /// The document, or `nil` when there is none with that id.
     public func find(_ id: UUID) async throws -> StoredDocument? {
-        guard let row = try await postgres.query(
+        try await postgres.withSession { session in try await Self.find(id, session: session) }
+    }
+
+    /// The document, read in `session` (a request holding a transaction takes no second connection).
+    static func find(_ id: UUID, session: PostgresSession) async throws -> StoredDocument? {
+        guard let row = try await session.query(
             "SELECT id, filename, content_type, content, sha256, created_at FROM documents WHERE id = $1", id).first
         else { return nil }
         return StoredDocument(

@@ -70,7 +70,8 @@ public struct StandardImports: Sendable {
     /// - Throws: 404 for another user's import; the problem that refused the import (422 for a
     ///   file that is not a sheet, 409 for a locked standard or a token that ended meanwhile).
     public func result(_ principal: Principal, id: UUID) async throws -> SheetImportOutcome {
-        try await postgres.withSession { session in
+        try principal.requireAccess(.securityObjectivesRead)
+        return try await postgres.withSession { session in
             guard let row = try await session.query("""
                 SELECT job_id, report::text AS report, failure::text AS failure FROM standard_imports WHERE id = $1 AND requested_by = $2
                 """, id, principal.userID).first else { throw DomainError.notFound("No such import.") }
