@@ -280,6 +280,13 @@ struct APIProcessTests {
         #expect(try stages.map { try $0.decode("delay_hours", as: Int.self) } == [24, 72, 720])
         #expect(try stages.allSatisfy { try $0.decode("offsets", as: [Int].self).allSatisfy { $0 < 0 } && $0.decode("questions", as: Int.self) >= 4 })
         #expect(try await platform.postgres.query("SELECT 1 FROM incident_email_templates").count == EmailEvent.allCases.count)
+        // Risk analyses: PowerCo's two years and RailWays' one, three services of six risks each.
+        let analyses = try await platform.postgres.query("""
+            SELECT a.year, a.risk_count, (SELECT count(*) FROM risk_services s WHERE s.analysis_id = a.id)::integer AS services
+            FROM risk_analyses a ORDER BY a.year, a.risk_count
+            """)
+        #expect(analyses.count == 3)
+        #expect(try analyses.allSatisfy { try $0.decode("services", as: Int.self) == 3 && $0.decode("risk_count", as: Int.self) == 18 })
         await platform.shutdown()
         let port = Int.random(in: 20_000..<30_000)
         let api = try ChildProcess("governance-api", ["serve"], environment: TestEnvironment.processEnvironment(

@@ -426,6 +426,72 @@ struct PermissionMatrixTests {
         await w.platform.shutdown()
     }
 
+    @Test("every role against the reporting operations: one's regulator's analyses within one's sectors, never another's")
+    func reporting() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let all = try await RiskAnalysisTests.prepare(w, client)
+            try await w.platform.postgres.query("UPDATE regulators SET modules = '{reporting}' WHERE id = $1", w.regulator2)
+            try await w.platform.postgres.query("INSERT INTO operator_sectors (operator_id, sector_id) VALUES ($1, $2)", w.operator2, w.gas)
+            let small = try RiskAnalysisTests.fixture("small.json"), medium = try RiskAnalysisTests.fixture("medium.json")
+            func imported(_ token: String, _ operatorID: UUID, _ sector: UUID) async throws -> String {
+                let response = try await RiskAnalysisTests.upload(client, token, file: small, operatorID: operatorID, sectorIDs: [sector], year: 2025)
+                return try #require(try array(response, "analyses").first?["id"] as? String)
+            }
+            func queued(_ token: String, _ operatorID: UUID) async throws -> String {
+                let response = try await RiskAnalysisTests.upload(client, token, file: medium, operatorID: operatorID, sectorIDs: [w.gas], year: 2024)
+                return try #require(try object(response)["result_path"] as? String)
+            }
+            let electricity = try await imported(all["ra"]!, w.operator1, w.electricity), gas = try await imported(all["ra"]!, w.operator1, w.gas)
+            let other = try await imported(all["ra2"]!, w.operator2, w.gas)
+            let ownImport = try await queued(all["ra"]!, w.operator1), otherImport = try await queued(all["ra2"]!, w.operator2)
+            let tokens = all.filter { name, _ in w.actors.contains { $0.0 == name } }
+            let none = "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"
+            let staff = "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"
+            let own = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/observation-catalogue", all["ra"]!, [
+                "code": "OWN", "description": ["en": "Own"]]), "observation")
+            let theirs = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/observation-catalogue", all["ra2"]!, [
+                "code": "THEIRS", "description": ["en": "Theirs"]]), "observation")
+            let electricityObservations = "/api/v1/operators/\(w.operator1.text)/observations/\(w.electricity.text)/2025"
+            let gasObservations = "/api/v1/operators/\(w.operator1.text)/observations/\(w.gas.text)/2025"
+            try await Self.check([
+                Case(name: "list the catalogue", method: .get, path: "/api/v1/observation-catalogue", body: nil, expected: staff),
+                Case(name: "export the catalogue", method: .get, path: "/api/v1/observation-catalogue/export", body: nil, expected: staff),
+                Case(name: "read one's catalogue entry", method: .get, path: "/api/v1/observation-catalogue/\(own)", body: nil, expected: staff),
+                Case(name: "rewrite one's catalogue entry", method: .put, path: "/api/v1/observation-catalogue/\(own)",
+                     body: ["code": "OWN", "description": ["en": "Own, rewritten"]], expected: staff),
+                Case(name: "read another regulator's entry", method: .get, path: "/api/v1/observation-catalogue/\(theirs)", body: nil, expected: none),
+                Case(name: "rewrite another regulator's entry", method: .put, path: "/api/v1/observation-catalogue/\(theirs)",
+                     body: ["code": "X", "description": ["en": "x"]], expected: none),
+                Case(name: "delete another regulator's entry", method: .delete, path: "/api/v1/observation-catalogue/\(theirs)", body: nil,
+                     expected: none),
+                Case(name: "read observations in one's sector", method: .get, path: electricityObservations, body: nil, expected: staff),
+                Case(name: "write observations in one's sector", method: .put, path: electricityObservations,
+                     body: ["comment": "Noted", "observation_ids": [own]], expected: staff),
+                Case(name: "read observations in another sector", method: .get, path: gasObservations, body: nil,
+                     expected: "pa:404 ra:200 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "write observations with another regulator's entry", method: .put, path: electricityObservations,
+                     body: ["observation_ids": [theirs]], expected: "pa:404 ra:422 ru:422 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "copy last year's observations when there are none", method: .post, path: "\(electricityObservations)/copy-previous-year",
+                     body: nil, expected: "pa:404 ra:409 ru:409 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "list analyses", method: .get, path: "/api/v1/risk-analyses", body: nil,
+                     expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read an analysis in one's sector", method: .get, path: "/api/v1/risk-analyses/\(electricity)", body: nil,
+                     expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read an analysis in another sector", method: .get, path: "/api/v1/risk-analyses/\(gas)", body: nil,
+                     expected: "pa:404 ra:200 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read one's own worker import", method: .get, path: ownImport, body: nil,
+                     expected: "pa:404 ra:202 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read another regulator's worker import", method: .get, path: otherImport, body: nil, expected: none),
+                Case(name: "read another regulator's analysis", method: .get, path: "/api/v1/risk-analyses/\(other)", body: nil, expected: none),
+                Case(name: "delete another regulator's analysis", method: .delete, path: "/api/v1/risk-analyses/\(other)", body: nil, expected: none),
+                Case(name: "delete an analysis in another sector", method: .delete, path: "/api/v1/risk-analyses/\(gas)", body: nil,
+                     expected: "pa:404 ra:204 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            ], w, client, tokens)
+        }
+        await w.platform.shutdown()
+    }
+
     @Test("the matrix in Domain: administrators reach their own organisation, others nothing")
     func policyTable() {
         let regulator = UUID(), other = UUID(), operatorA = UUID(), operatorB = UUID()

@@ -122,8 +122,8 @@ extension Components.Schemas.DeclarationAccessLogEntry {
     }
 }
 
-extension Components.Schemas.StandardImportReport {
-    init(_ report: StandardImportReport) {
+extension Components.Schemas.SheetImportReport {
+    init(_ report: SheetImportReport) {
         self.init(applied: report.applied, rows: report.rows.map {
             .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
         })

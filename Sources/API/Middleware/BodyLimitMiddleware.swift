@@ -26,10 +26,17 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw Problem.bodyTooLarge(limit: limit)
         }
-        if body.readableBytes >= 6, Self.containsEscapedNUL(body.readableBytesView) {
+        if body.readableBytes >= 6, Self.isJSON(request.headers[.contentType]), Self.containsEscapedNUL(body.readableBytesView) {
             throw Problem.malformedBody("Text values must not contain the NUL character (\\u0000).")
         }
         return try await next(request, context)
+    }
+
+    /// Whether a body of `contentType` is JSON text (or may be: none given). Files sent as forms
+    /// or sheets are checked by their own parsers.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return true }
+        return type == "application/json" || type.hasSuffix("+json")
     }
 
     /// Whether JSON text holds the escape `\u0000` (not an escaped backslash followed by `u0000`).

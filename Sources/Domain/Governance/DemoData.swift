@@ -45,7 +45,19 @@ public enum DemoData {
         // Each module's demo data is written once, also into a database seeded by an earlier version.
         let wroteIncidents = try await IncidentDemoData.seed(platform)
         let wroteSecurityObjectives = try await SecurityObjectivesDemoData.seed(platform)
-        return wroteGovernance || wroteIncidents || wroteSecurityObjectives
+        let wroteReporting = try await ReportingDemoData.seed(platform)
+        return wroteGovernance || wroteIncidents || wroteSecurityObjectives || wroteReporting
+    }
+
+    /// A session principal of demo account `account` (`power.admin`), for the modules' demo data
+    /// written through their services.
+    static func principal(_ platform: Platform, _ account: String) async throws -> Principal {
+        let email = "\(account)@\(domain)"
+        return try await platform.postgres.withSession { session in
+            let userID = try await session.query("SELECT id FROM users WHERE email = $1", email).first!.decode("id", as: UUID.self)
+            return Principal(userID: userID, email: email, tokenID: UUID(), tokenKind: .session, scopes: [], hasAcceptedTerms: true,
+                             hasSecondFactor: true, affiliations: try await Affiliations.load(userID, in: session)!)
+        }
     }
 
     /// The demo accounts that can log in, for the warning `governance-api serve` prints when

@@ -82,12 +82,3 @@ public struct IncidentConfiguration: Sendable {
     }
 }
 
-extension Validator {
-    /// Distinct ids, or an error naming `field` when one repeats.
-    mutating func distinct(_ ids: [UUID], _ field: String) -> [UUID] {
-        var seen = Set<UUID>()
-        let repeated = ids.filter { !seen.insert($0).inserted }
-        check(repeated.isEmpty, field, "duplicate", "\(field) lists the same id more than once.")
-        return Array(seen)
-    }
-}

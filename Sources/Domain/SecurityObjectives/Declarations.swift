@@ -526,7 +526,7 @@ public struct Declarations: Sendable {
     /// place" is), the texts go to the first measure of that level (by position), and scores and
     /// completion are computed. Every row with a code is reported.
     public func importWorkbook(_ principal: Principal, standardID: UUID, operatorID: UUID, year: Int, sectorIDs: [UUID], file: Data,
-                               language: Language = .en, client: ClientInfo) async throws -> (DeclarationDetail, [StandardImportReport.Row]) {
+                               language: Language = .en, client: ClientInfo) async throws -> (DeclarationDetail, [SheetImportReport.Row]) {
         let sectorIDs = try checkedScope(year: year, sectorIDs: sectorIDs)
         let sheet: [[String]]
         do {
@@ -572,7 +572,7 @@ public struct Declarations: Sendable {
                                                        standardID).first!.decode("level", as: Int.self)
             let id = try await Self.insert(groupOf: operatorID, standard: standard, year: year, sectorIDs: sectorIDs, principal: principal,
                                            status: .submitted, session: session)
-            var report: [StandardImportReport.Row] = []
+            var report: [SheetImportReport.Row] = []
             var answers: [UUID: (Bool, String)] = [:]
             for (offset, cells) in sheet.enumerated() where offset >= 3 {
                 func cell(_ column: Int) -> String {

@@ -16,7 +16,7 @@ enum SecurityObjectivesDemoData {
             FROM users u JOIN regulator_memberships m ON m.user_id = u.id WHERE u.email = $1
             """, "regulator.admin@\(DemoData.domain)").first, !(try row.decode("configured", as: Bool.self)),
               let nis2 = try row.decode("nis2", as: UUID?.self) else { return false }
-        let administrator = try await principal(platform, "regulator.admin")
+        let administrator = try await DemoData.principal(platform, "regulator.admin")
         let client = ClientInfo.system
         var templates: [EmailEvent: UUID] = [:]
         for (event, subject, content) in templateTexts {
@@ -34,9 +34,9 @@ enum SecurityObjectivesDemoData {
         _ = try await catalogue.replaceContent(administrator, id: standard.id, content, client: client)
 
         let year = Calendar.utc.component(.year, from: Date())
-        let power = try await principal(platform, "power.admin")
-        let rail = try await principal(platform, "rail.admin")
-        let reviewer = try await principal(platform, "regulator.admin")
+        let power = try await DemoData.principal(platform, "power.admin")
+        let rail = try await DemoData.principal(platform, "rail.admin")
+        let reviewer = try await DemoData.principal(platform, "regulator.admin")
         // PowerCo, last year: passed.
         let passed = try await declare(platform, power, standard: standard.id, year: year - 1, sector: "ELEC", answered: 30)
         try await submit(platform, power, passed)
@@ -49,15 +49,6 @@ enum SecurityObjectivesDemoData {
         try await review(platform, reviewer, submitted, statuses: Array(repeating: .passed, count: 12) + [.revisionRequired, .revisionRequired],
                          send: nil)
         return true
-    }
-
-    private static func principal(_ platform: Platform, _ account: String) async throws -> Principal {
-        let email = "\(account)@\(DemoData.domain)"
-        return try await platform.postgres.withSession { session in
-            let userID = try await session.query("SELECT id FROM users WHERE email = $1", email).first!.decode("id", as: UUID.self)
-            return Principal(userID: userID, email: email, tokenID: UUID(), tokenKind: .session, scopes: [], hasAcceptedTerms: true,
-                             hasSecondFactor: true, affiliations: try await Affiliations.load(userID, in: session)!)
-        }
     }
 
     /// A declaration with its first `answered` objectives answered: the level-1 and level-2

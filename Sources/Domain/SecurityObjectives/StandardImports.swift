@@ -9,12 +9,7 @@ extension JobKind {
 }
 
 /// What became of a sheet sent for import.
-public enum SheetImportOutcome: Sendable {
-    /// Imported (or, in a dry run, checked): the per-row report.
-    case done(StandardImportReport)
-    /// Too large to import within the request: the worker's job to follow.
-    case queued(JobStatus)
-}
+public typealias SheetImportOutcome = ImportOutcome<SheetImportReport>
 
 /// Standard sheet imports: small files within the request; files above `IMPORT_INLINE_BYTES`
 /// in the worker, which imports them as the token that sent them (checked again then, with the
@@ -30,8 +25,7 @@ public struct StandardImports: Sendable {
     let inlineBytes: Int
     /// The rows a file imported by the worker may hold.
     static let maximumRows = 50_000
-    /// Finished imports are kept this long for their callers to read.
-    static let kept: TimeInterval = 30 * 86_400
+    static let waiting = WorkerImportTable(table: "standard_imports", outcomeColumn: "report")
 
     struct Payload: Codable, Sendable {
         var importId: UUID
@@ -72,22 +66,13 @@ public struct StandardImports: Sendable {
     public func result(_ principal: Principal, id: UUID) async throws -> SheetImportOutcome {
         try principal.requireAccess(.securityObjectivesRead)
         return try await postgres.withSession { session in
-            guard let row = try await session.query("""
-                SELECT job_id, report::text AS report, failure::text AS failure FROM standard_imports WHERE id = $1 AND requested_by = $2
-                """, id, principal.userID).first else { throw DomainError.notFound("No such import.") }
-            if let report: String = try row.decode("report") {
-                return .done(try JSONDecoder().decode(StandardImportReport.self, from: Data(report.utf8)))
-            }
-            if let failure: String = try row.decode("failure") {
-                throw try JSONDecoder().decode(Failure.self, from: Data(failure.utf8)).error
-            }
-            return .queued(try await TrackedJobs.status(try row.decode("job_id"), session: session))
+            try await Self.waiting.outcome(principal, id: id, as: SheetImportReport.self, session: session)
         }
     }
 
     /// Whether the caller sent the import a job works for.
     func canSee(_ principal: Principal, importID: UUID) async throws -> Bool {
-        try await postgres.query("SELECT 1 FROM standard_imports WHERE id = $1 AND requested_by = $2", importID, principal.userID).count == 1
+        try await Self.waiting.isSender(principal, id: importID, postgres: postgres)
     }
 
     // MARK: Worker
@@ -97,65 +82,21 @@ public struct StandardImports: Sendable {
     /// not retried; other errors (the database away) are, by the queue.
     @discardableResult
     func run(_ id: UUID) async throws -> Bool {
-        guard let row = try await postgres.query("""
-            SELECT standard_id, token_id, client_address, request_id, sheet, language, format, dry_run, file
-            FROM standard_imports WHERE id = $1 AND finished_at IS NULL
-            """, id).first else { return false }
-        let outcome: Result<StandardImportReport, DomainError>
-        do {
+        try await Self.waiting.run(id, columns: "standard_id, token_id, client_address, request_id, sheet, language, format, dry_run, file",
+                                   postgres: postgres, logger: logger) { row in
             let principal = try await auth.principal(tokenID: try row.decode("token_id"))
-            outcome = .success(try await catalogue.importSheet(
+            return try await catalogue.importSheet(
                 principal, id: try row.decode("standard_id"), sheet: StandardSheet(rawValue: try row.decode("sheet")) ?? .objectives,
                 language: Language(rawValue: try row.decode("language")) ?? .en, file: try row.decode("file", as: Data?.self) ?? Data(),
                 format: SheetFormat(rawValue: try row.decode("format")) ?? .csv, dryRun: try row.decode("dry_run"), maximumRows: Self.maximumRows,
-                client: ClientInfo(address: try row.decode("client_address"), requestID: try row.decode("request_id"))))
-        } catch let error as DomainError {
-            outcome = .failure(error)
+                client: ClientInfo(address: try row.decode("client_address"), requestID: try row.decode("request_id")))
         }
-        let (report, failure): (String?, String?) = switch outcome {
-        case .success(let report): (String(decoding: try JSONEncoder().encode(report), as: UTF8.self), nil)
-        case .failure(let error): (nil, String(decoding: try JSONEncoder().encode(Failure(error)), as: UTF8.self))
-        }
-        try await postgres.query("""
-            UPDATE standard_imports SET report = $2::jsonb, failure = $3::jsonb, file = NULL, finished_at = now()
-            WHERE id = $1 AND finished_at IS NULL
-            """, id, report, failure)
-        logger.info("standard import handled", metadata: ["import_id": "\(id)", "refused": "\(failure != nil)"])
-        return true
     }
 
-    /// Deletes finished imports older than ``kept``.
+    /// Deletes finished imports older than 30 days.
     @discardableResult
     public func purge(now: Date = Date()) async throws -> Int {
-        try await postgres.query("DELETE FROM standard_imports WHERE finished_at < $1", now.addingTimeInterval(-Self.kept)).affectedRows
-    }
-
-    /// Why an import was refused, kept as the problem its caller gets.
-    struct Failure: Codable {
-        var kind: String
-        var message: String
-        var fields: [FieldError]
-
-        init(_ error: DomainError) {
-            switch error {
-            case .validation(let errors): (kind, message, fields) = ("validation", "", errors)
-            case .conflict(let message): (kind, self.message, fields) = ("conflict", message, [])
-            case .notFound(let message): (kind, self.message, fields) = ("notFound", message, [])
-            case .forbidden(let message): (kind, self.message, fields) = ("forbidden", message, [])
-            // The token ended: a conflict for whoever reads the outcome later, with another token.
-            case .unauthenticated(let message): (kind, self.message, fields) = ("conflict", message + " Send the file again.", [])
-            default: (kind, message, fields) = ("conflict", "The import could not be done: \(error).", [])
-            }
-        }
-
-        var error: DomainError {
-            switch kind {
-            case "validation": .validation(fields)
-            case "notFound": .notFound(message)
-            case "forbidden": .forbidden(message)
-            default: .conflict(message)
-            }
-        }
+        try await Self.waiting.purge(postgres: postgres, now: now)
     }
 }
 

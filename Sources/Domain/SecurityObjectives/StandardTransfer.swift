@@ -18,29 +18,6 @@ public enum StandardSheet: String, Sendable, CaseIterable {
 }
 
 /// The file formats sheets travel in.
-public enum SheetFormat: String, Sendable, CaseIterable {
-    case csv, xlsx
-}
-
-/// What an import did (or, in a dry run, would do) with each row of the file.
-public struct StandardImportReport: Sendable, Equatable, Codable {
-    public enum Outcome: String, Sendable, Equatable, Codable {
-        case new, updated, unchanged, rejected
-    }
-
-    public struct Row: Sendable, Equatable, Codable {
-        /// The row's line in the file (the header is line 1).
-        public var line: Int
-        /// The row's identity: the objective's code, or `code/level/position` for a measure.
-        public var key: String
-        public var outcome: Outcome
-        public var reason: String?
-    }
-
-    public var rows: [Row]
-    public var applied: Bool
-}
-
 extension StandardCatalogue {
     /// One sheet of a standard's content as CSV or XLSX, in `language` (English where a text
     /// lacks it).
@@ -83,8 +60,8 @@ extension StandardCatalogue {
     /// reason; the merged content is checked as a whole and, unless `dryRun`, written (409 once
     /// a declaration uses the standard). A file holds at most `maximumRows` rows.
     func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
-                     dryRun: Bool, maximumRows: Int = maximumImportRows, client: ClientInfo) async throws -> StandardImportReport {
-        let table = try await files.run { try Self.readTable(file, format: format, columns: sheet.columns, maximumRows: maximumRows) }
+                     dryRun: Bool, maximumRows: Int = maximumImportRows, client: ClientInfo) async throws -> SheetImportReport {
+        let table = try await files.run { try CSVTable.read(file, format: format, columns: sheet.columns, maximumRows: maximumRows) }
         return try await postgres.withTransaction { session in
             let regulatorID = try await Self.administeredRegulator(principal, id: id, session: session)
             let standard = try await Self.load(id, regulatorID: regulatorID, lock: !dryRun, session: session)
@@ -103,7 +80,7 @@ extension StandardCatalogue {
                 try await Self.audit("standard.imported", principal, standardID: id, regulatorID: regulatorID, client: client, session: session,
                                      details: "{\"sheet\": \"\(sheet.rawValue)\", \"rows\": \(rows.count)}")
             }
-            return StandardImportReport(rows: rows, applied: !dryRun && changed)
+            return SheetImportReport(rows: rows, applied: !dryRun && changed)
         }
     }
 
@@ -113,55 +90,6 @@ extension StandardCatalogue {
 
     static let englishFirst = "New objectives, domains, levels and measures are imported in English first (language=en); "
         + "other languages then add their texts."
-
-    /// The rows of a CSV or XLSX file (its first worksheet) as dictionaries by column, after
-    /// checking its header.
-    ///
-    /// - Throws: 422 naming `file` for a file that is not UTF-8 CSV or an XLSX workbook, lacks
-    ///   one of `columns`, or holds more than `maximumRows` rows.
-    static func readTable(_ data: Data, format: SheetFormat, columns: [String], maximumRows: Int = maximumImportRows) throws
-        -> [(line: Int, cells: [String: String])] {
-        func invalid(_ message: String) -> DomainError { .validation([FieldError(field: "file", code: "invalid", message: message)]) }
-        var table: [[String]] = []
-        switch format {
-        case .csv:
-            guard let text = String(data: data, encoding: .utf8) else { throw invalid("Send a UTF-8 CSV file.") }
-            do {
-                let reader = try CSVReader(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, hasHeaderRow: false)
-                while let row = reader.next() {
-                    table.append(row)
-                    guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
-                }
-            } catch let error as DomainError {
-                throw error
-            } catch {
-                throw invalid("The file is not CSV: \(error).")
-            }
-        case .xlsx:
-            do {
-                table = try XLSXTable.rows(data)
-            } catch {
-                throw invalid("The file is \(error).")
-            }
-            guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
-        }
-        let header = (table.first ?? []).map { TextRules.trimmed($0).lowercased() }
-        let missing = columns.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw invalid("The header lacks \(missing.joined(separator: ", ")); columns: \(columns.joined(separator: ",")).") }
-        var rows: [(Int, [String: String])] = []
-        for (offset, row) in table.dropFirst().enumerated() where !row.allSatisfy({ TextRules.isBlank($0) }) {
-            var cells: [String: String] = [:]
-            for (index, name) in header.enumerated() where index < row.count { cells[name] = restored(TextRules.trimmed(row[index])) }
-            rows.append((offset + 2, cells))
-        }
-        return rows
-    }
-
-    /// A cell as written before export neutralised it (`'=...` back to `=...`).
-    static func restored(_ value: String) -> String {
-        guard value.hasPrefix("'"), let next = value.dropFirst().unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(next) else { return value }
-        return String(value.dropFirst())
-    }
 
     static func setting(_ map: LanguageMap, _ language: Language, _ text: String?) -> LanguageMap {
         guard let text, !text.isEmpty else { return map }
@@ -173,7 +101,7 @@ extension StandardCatalogue {
     /// Merges objective rows: by code; `domain_position` places it in a domain (created with the
     /// `domain` label when new), `position` orders it, `priority` ranks it.
     static func mergeObjectives(_ table: [(line: Int, cells: [String: String])], into content: inout StandardContent, language: Language)
-        -> [StandardImportReport.Row] {
+        -> [SheetImportReport.Row] {
         // Domains by position as they stand, then objectives with the order they will take.
         var domains: [Int: StandardContent.Domain] = [:]
         var placed: [(code: String, domain: Int, position: Double, objective: StandardContent.Objective)] = []
@@ -185,7 +113,7 @@ extension StandardCatalogue {
                 order += 1
             }
         }
-        var report: [StandardImportReport.Row] = []
+        var report: [SheetImportReport.Row] = []
         for (line, cells) in table {
             let code = cells["unique_code"] ?? ""
             func reject(_ reason: String) { report.append(.init(line: line, key: code, outcome: .rejected, reason: reason)) }
@@ -242,8 +170,8 @@ extension StandardCatalogue {
     /// `maturity_level` label and colour when new), the measure by its position within the
     /// objective's measures of that level (appended when past the last one).
     static func mergeMeasures(_ table: [(line: Int, cells: [String: String])], into content: inout StandardContent, language: Language)
-        -> [StandardImportReport.Row] {
-        var report: [StandardImportReport.Row] = []
+        -> [SheetImportReport.Row] {
+        var report: [SheetImportReport.Row] = []
         for (line, cells) in table {
             let code = cells["security_objective"] ?? ""
             let levelText = cells["maturity_level_level"] ?? "", positionText = cells["position"] ?? ""

@@ -21,3 +21,59 @@ public enum CSVTable {
         return "'" + value
     }
 }
+
+/// The formats sheets are exchanged in.
+public enum SheetFormat: String, Sendable, CaseIterable {
+    case csv, xlsx
+}
+
+extension CSVTable {
+    /// The rows of a CSV or XLSX file (its first worksheet) as dictionaries by column, after
+    /// checking its header.
+    ///
+    /// - Throws: 422 naming `file` for a file that is not UTF-8 CSV or an XLSX workbook, lacks
+    ///   one of `columns`, or holds more than `maximumRows` rows.
+    static func read(_ data: Data, format: SheetFormat, columns: [String], maximumRows: Int) throws
+        -> [(line: Int, cells: [String: String])] {
+        func invalid(_ message: String) -> DomainError { .validation([FieldError(field: "file", code: "invalid", message: message)]) }
+        var table: [[String]] = []
+        switch format {
+        case .csv:
+            guard let text = String(data: data, encoding: .utf8) else { throw invalid("Send a UTF-8 CSV file.") }
+            do {
+                let reader = try CSVReader(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, hasHeaderRow: false)
+                while let row = reader.next() {
+                    table.append(row)
+                    guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
+                }
+            } catch let error as DomainError {
+                throw error
+            } catch {
+                throw invalid("The file is not CSV: \(error).")
+            }
+        case .xlsx:
+            do {
+                table = try XLSXTable.rows(data)
+            } catch {
+                throw invalid("The file is \(error).")
+            }
+            guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
+        }
+        let header = (table.first ?? []).map { TextRules.trimmed($0).lowercased() }
+        let missing = columns.filter { !header.contains($0) }
+        guard missing.isEmpty else { throw invalid("The header lacks \(missing.joined(separator: ", ")); columns: \(columns.joined(separator: ",")).") }
+        var rows: [(Int, [String: String])] = []
+        for (offset, row) in table.dropFirst().enumerated() where !row.allSatisfy({ TextRules.isBlank($0) }) {
+            var cells: [String: String] = [:]
+            for (index, name) in header.enumerated() where index < row.count { cells[name] = restored(TextRules.trimmed(row[index])) }
+            rows.append((offset + 2, cells))
+        }
+        return rows
+    }
+
+    /// A cell as written before export neutralised it (`'=...` back to `=...`).
+    static func restored(_ value: String) -> String {
+        guard value.hasPrefix("'"), let next = value.dropFirst().unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(next) else { return value }
+        return String(value.dropFirst())
+    }
+}

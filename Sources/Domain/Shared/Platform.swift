@@ -25,6 +25,7 @@ public struct Platform: Sendable {
     public let governance: GovernanceModule
     public let incidents: IncidentsModule
     public let securityObjectives: SecurityObjectivesModule
+    public let reporting: ReportingModule
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -50,6 +51,8 @@ public struct Platform: Sendable {
         incidents = IncidentsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, documents: documents)
         securityObjectives = SecurityObjectivesModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox,
                                                       documents: documents, files: renderingThreads, auth: governance.auth)
+        reporting = ReportingModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, files: renderingThreads,
+                                    auth: governance.auth)
     }
 
     /// The job pipeline's own handlers and tasks.
@@ -58,7 +61,7 @@ public struct Platform: Sendable {
     }
 
     /// Every module, in the order their jobs and tasks are registered.
-    public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives] }
+    public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives, reporting] }
 
     /// Tracked jobs (`GET /api/v1/jobs/{id}`), each visible to whoever may see what it works for.
     public var trackedJobs: TrackedJobs {

@@ -53,6 +53,14 @@ struct Validator {
         return trimmed
     }
 
+    /// The ids in their order, each once, or an error naming `field` when one repeats.
+    mutating func distinct(_ ids: [UUID], _ field: String) -> [UUID] {
+        var seen = Set<UUID>()
+        let distinct = ids.filter { seen.insert($0).inserted }
+        check(distinct.count == ids.count, field, "duplicate", "\(field) lists the same id more than once.")
+        return distinct
+    }
+
     func throwIfInvalid() throws {
         if !errors.isEmpty { throw DomainError.validation(errors) }
     }

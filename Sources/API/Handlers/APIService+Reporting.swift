@@ -1,0 +1,171 @@
+import Domain
+import Foundation
+import OpenAPIRuntime
+
+/// The reporting module's operations.
+extension APIService {
+    private var reporting: ReportingModule { platform.reporting }
+
+    // MARK: Risk analyses
+
+    func importRiskAnalysis(_ input: Operations.ImportRiskAnalysis.Input) async throws -> Operations.ImportRiskAnalysis.Output {
+        guard case .multipartForm(let parts) = input.body else { throw Problem.malformedBody("Send a multipart/form-data body.") }
+        // The body limit middleware has capped the whole body already.
+        var file = Data()
+        var fileName: String?
+        var operatorID: String?
+        var sectorIDs: [String] = []
+        var year: String?
+        do {
+            for try await part in parts {
+                switch part {
+                case .file(let part):
+                    file = try await Data(collecting: part.payload.body, upTo: platform.configuration.importMaxBytes)
+                    fileName = part.filename
+                case .operatorId(let part): operatorID = try await Self.text(part.payload.body)
+                case .sectorIds(let part): sectorIDs.append(try await Self.text(part.payload.body))
+                case .year(let part): year = try await Self.text(part.payload.body)
+                case .undocumented(let part):
+                    // Parts the form does not name are read past, not kept.
+                    _ = try await Data(collecting: part.body, upTo: platform.configuration.importMaxBytes)
+                }
+            }
+        } catch let error as DomainError {
+            throw error
+        } catch {
+            throw Problem.malformedBody("The multipart body could not be read (\(error))")
+        }
+        guard let yearValue = year.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+            throw DomainError.validation([FieldError(field: "year", code: "invalid", message: "year must be a whole number.")])
+        }
+        let upload = RiskAnalysisUpload(
+            operatorID: try Self.uuid(field: "operator_id")(operatorID ?? ""), sectorIDs: try sectorIDs.map(Self.uuid(field: "sector_ids")),
+            year: yearValue, fileName: fileName, file: file)
+        switch try await reporting.riskAnalyses.importFile(try await principal(), upload, client: RequestInfo.current.client) {
+        case .done(let result): return .created(.init(body: .json(.init(result, responseLanguage()))))
+        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        }
+    }
+
+    func getRiskAnalysisImport(_ input: Operations.GetRiskAnalysisImport.Input) async throws -> Operations.GetRiskAnalysisImport.Output {
+        switch try await reporting.riskAnalyses.result(try await principal(), id: try Self.pathID(input.path.importId, "import")) {
+        case .done(let result): return .ok(.init(body: .json(.init(result, responseLanguage()))))
+        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        }
+    }
+
+    func listRiskAnalyses(_ input: Operations.ListRiskAnalyses.Input) async throws -> Operations.ListRiskAnalyses.Output {
+        let query = input.query
+        let limit = query.limit ?? 50
+        let filter = RiskAnalysisFilter(operatorID: try query.operatorId.map(Self.uuid(field: "operator_id")),
+                                        sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")), year: query.year)
+        let page = try await reporting.riskAnalyses.list(try await principal(), filter: filter, limit: limit, cursor: query.cursor)
+        linkNext("/api/v1/risk-analyses", limit: limit, cursor: page.nextCursor, query: [
+            ("operator_id", query.operatorId), ("sector_id", query.sectorId), ("year", query.year.map(String.init)),
+        ])
+        let language = responseLanguage()
+        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, language) }, nextCursor: page.nextCursor))))
+    }
+
+    func getRiskAnalysis(_ input: Operations.GetRiskAnalysis.Input) async throws -> Operations.GetRiskAnalysis.Output {
+        let analysis = try await reporting.riskAnalyses.find(try await principal(), id: try Self.pathID(input.path.analysisId, "risk analysis"))
+        return .ok(.init(body: .json(.init(analysis, responseLanguage()))))
+    }
+
+    func deleteRiskAnalysis(_ input: Operations.DeleteRiskAnalysis.Input) async throws -> Operations.DeleteRiskAnalysis.Output {
+        try await reporting.riskAnalyses.delete(try await principal(), id: try Self.pathID(input.path.analysisId, "risk analysis"),
+                                                client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    /// A short text part of a form (an id, a number).
+    static func text(_ body: HTTPBody) async throws -> String {
+        String(decoding: try await Data(collecting: body, upTo: 1_024), as: UTF8.self)
+    }
+}
+
+// MARK: Observations
+
+extension APIService {
+    private var observations: Observations { platform.reporting.observations }
+
+    func listCatalogueObservations(_ input: Operations.ListCatalogueObservations.Input) async throws -> Operations.ListCatalogueObservations.Output {
+        let query = input.query
+        let limit = query.limit ?? 50
+        let page = try await observations.catalogue(try await principal(), sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")),
+                                                    search: query.q, limit: limit, cursor: query.cursor)
+        linkNext("/api/v1/observation-catalogue", limit: limit, cursor: page.nextCursor, query: [("sector_id", query.sectorId), ("q", query.q)])
+        let language = responseLanguage()
+        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, language) }, nextCursor: page.nextCursor))))
+    }
+
+    func createCatalogueObservation(_ input: Operations.CreateCatalogueObservation.Input) async throws
+        -> Operations.CreateCatalogueObservation.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let entry = try await observations.save(try await principal(), id: nil, try CatalogueObservationInput(body), client: RequestInfo.current.client)
+        return .created(.init(body: .json(.init(entry, responseLanguage()))))
+    }
+
+    func exportObservationCatalogue(_ input: Operations.ExportObservationCatalogue.Input) async throws
+        -> Operations.ExportObservationCatalogue.Output {
+        let data = try await observations.export(try await principal())
+        RequestInfo.current.responseHeaders.add(.contentDisposition, "attachment; filename=\"observation-catalogue.csv\"")
+        return .ok(.init(body: .csv(HTTPBody(data))))
+    }
+
+    func importObservationCatalogue(_ input: Operations.ImportObservationCatalogue.Input) async throws
+        -> Operations.ImportObservationCatalogue.Output {
+        guard case .csv(let body) = input.body else { throw Problem.malformedBody("Send a text/csv body.") }
+        let data = try await Data(collecting: body, upTo: platform.configuration.importMaxBytes)
+        let report = try await observations.importCSV(try await principal(), file: data, dryRun: input.query.dryRun ?? false,
+                                                      client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(report))))
+    }
+
+    func getCatalogueObservation(_ input: Operations.GetCatalogueObservation.Input) async throws -> Operations.GetCatalogueObservation.Output {
+        let entry = try await observations.entry(try await principal(), id: try Self.pathID(input.path.observationId, "observation"))
+        return .ok(.init(body: .json(.init(entry, responseLanguage()))))
+    }
+
+    func replaceCatalogueObservation(_ input: Operations.ReplaceCatalogueObservation.Input) async throws
+        -> Operations.ReplaceCatalogueObservation.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let entry = try await observations.save(try await principal(), id: try Self.pathID(input.path.observationId, "observation"),
+                                                try CatalogueObservationInput(body), client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(entry, responseLanguage()))))
+    }
+
+    func deleteCatalogueObservation(_ input: Operations.DeleteCatalogueObservation.Input) async throws
+        -> Operations.DeleteCatalogueObservation.Output {
+        try await observations.delete(try await principal(), id: try Self.pathID(input.path.observationId, "observation"),
+                                      client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    func getOperatorObservations(_ input: Operations.GetOperatorObservations.Input) async throws -> Operations.GetOperatorObservations.Output {
+        let path = input.path
+        let result = try await observations.forOperator(try await principal(), operatorID: try Self.pathID(path.operatorId, "operator"),
+                                                        sectorID: try Self.pathID(path.sectorId, "sector"), year: path.year)
+        return .ok(.init(body: .json(.init(result, responseLanguage()))))
+    }
+
+    func replaceOperatorObservations(_ input: Operations.ReplaceOperatorObservations.Input) async throws
+        -> Operations.ReplaceOperatorObservations.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let path = input.path
+        let result = try await observations.replace(
+            try await principal(), operatorID: try Self.pathID(path.operatorId, "operator"), sectorID: try Self.pathID(path.sectorId, "sector"),
+            year: path.year, comment: body.comment ?? "", observationIDs: try body.observationIds.map(Self.uuid(field: "observation_ids")),
+            client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(result, responseLanguage()))))
+    }
+
+    func copyPreviousYearObservations(_ input: Operations.CopyPreviousYearObservations.Input) async throws
+        -> Operations.CopyPreviousYearObservations.Output {
+        let path = input.path
+        let result = try await observations.copyPreviousYear(
+            try await principal(), operatorID: try Self.pathID(path.operatorId, "operator"), sectorID: try Self.pathID(path.sectorId, "sector"),
+            year: path.year, client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(result, responseLanguage()))))
+    }
+}

@@ -1,0 +1,64 @@
+import Domain
+import Foundation
+
+// Reporting: Domain values → response schemas.
+
+extension Components.Schemas.RiskAnalysis {
+    init(_ analysis: RiskAnalysisSummary, _ language: Language) {
+        self.init(
+            id: analysis.id.apiString, operatorId: analysis.operatorID.apiString, operatorName: analysis.operatorName,
+            sectorId: analysis.sectorID.apiString, sectorName: analysis.sectorName.text(in: language), year: analysis.year,
+            monarcVersion: analysis.monarcVersion, labelsLanguage: analysis.labelsLanguage.flatMap { .init(rawValue: $0.rawValue) },
+            fileName: analysis.fileName, riskCount: analysis.riskCount, recommendationCount: analysis.recommendationCount,
+            importedAt: analysis.importedAt, importedBy: analysis.importedBy?.apiString,
+            services: analysis.services.map { service in
+                let statistics = service.statistics
+                return .init(
+                    serviceUuid: service.serviceUUID.apiString, label: service.label.imported(in: language),
+                    labelTranslations: .init(additionalProperties: service.label.values), totalRisks: statistics.totalRisks,
+                    untreatedRisks: statistics.untreatedRisks, treatedRisks: statistics.treatedRisks, reducedRisks: statistics.reducedRisks,
+                    deniedRisks: statistics.deniedRisks, acceptedRisks: statistics.acceptedRisks, sharedRisks: statistics.sharedRisks,
+                    averageCurrentRisk: statistics.averageCurrentRisk, averageResidualRisk: statistics.averageResidualRisk)
+            })
+    }
+}
+
+extension Components.Schemas.RiskAnalysisImportResult {
+    init(_ result: Domain.RiskAnalysisImportResult, _ language: Language) {
+        self.init(analyses: result.analyses.map { .init($0, language) })
+    }
+}
+
+extension LanguageMap {
+    /// A label from an imported file, which may hold it in one language only: in `language`,
+    /// else English, else whichever the file had.
+    func imported(in language: Language) -> String {
+        let text = self.text(in: language)
+        return text.isEmpty ? values.sorted { $0.key < $1.key }.first?.value ?? "" : text
+    }
+}
+
+extension Components.Schemas.CatalogueObservation {
+    init(_ entry: Domain.CatalogueObservation, _ language: Language) {
+        self.init(id: entry.id.apiString, code: entry.code, description: entry.description.text(in: language),
+                  descriptionTranslations: entry.description.api, sectorIds: entry.sectorIDs.map(\.apiString), usageCount: entry.usageCount,
+                  createdAt: entry.createdAt, updatedAt: entry.updatedAt)
+    }
+}
+
+extension CatalogueObservationInput {
+    init(_ body: Components.Schemas.CatalogueObservationWrite) throws {
+        self.init(code: body.code, description: body.description.languageMap,
+                  sectorIDs: try (body.sectorIds ?? []).map(APIService.uuid(field: "sector_ids")))
+    }
+}
+
+extension Components.Schemas.OperatorObservations {
+    init(_ observations: Domain.OperatorObservations, _ language: Language) {
+        self.init(operatorId: observations.operatorID.apiString, sectorId: observations.sectorID.apiString, year: observations.year,
+                  comment: observations.comment, observations: observations.items.map {
+                      .init(observationId: $0.observationID.apiString, code: $0.code, description: $0.description.text(in: language),
+                            position: $0.position)
+                  })
+    }
+}

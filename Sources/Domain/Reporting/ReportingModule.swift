@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import Pooling
+import Postgres
+
+/// The reporting module: risk analyses imported from MONARC and the regulator's observations,
+/// for the yearly reports on the operators it supervises. Switched on per regulator; regulator staff only.
+public struct ReportingModule: PlatformModule {
+    public let riskAnalyses: RiskAnalyses
+    public let observations: Observations
+
+    init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, files: BlockingWorkPool,
+         auth: AuthService, now: @escaping @Sendable () -> Date = { Date() }) {
+        riskAnalyses = RiskAnalyses(postgres: postgres, outbox: outbox, auth: auth, files: files, logger: logger,
+                                    inlineBytes: settings.importInlineBytes, now: now)
+        observations = Observations(postgres: postgres, files: files)
+    }
+
+    public func registerJobs(in registry: inout JobHandlerRegistry) {
+        registry.register(.importRiskAnalysis, ImportRiskAnalysisHandler(analyses: riskAnalyses))
+    }
+
+    public func jobSubjects() -> [String: JobSubjectCheck] {
+        ["risk_analysis_import": { [riskAnalyses] principal, id in try await riskAnalyses.canSee(principal, importID: id) }]
+    }
+
+    public func periodicTasks() -> [PeriodicTask] {
+        [PeriodicTask(name: "purge_risk_analysis_imports", interval: .seconds(86_400)) { [riskAnalyses] _ in try await riskAnalyses.purge() }]
+    }
+}
