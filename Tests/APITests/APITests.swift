@@ -287,6 +287,8 @@ struct APIProcessTests {
             """)
         #expect(analyses.count == 3)
         #expect(try analyses.allSatisfy { try $0.decode("services", as: Int.self) == 3 && $0.decode("risk_count", as: Int.self) == 18 })
+        // A project over them: PowerCo's two years (analyses, last year's passed declaration) and RailWays' this year selected.
+        #expect(try await platform.postgres.query("SELECT 1 FROM reporting_project_selections").count == 3)
         await platform.shutdown()
         let port = Int.random(in: 20_000..<30_000)
         let api = try ChildProcess("governance-api", ["serve"], environment: TestEnvironment.processEnvironment(

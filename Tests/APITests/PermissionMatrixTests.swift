@@ -452,6 +452,16 @@ struct PermissionMatrixTests {
                 "code": "OWN", "description": ["en": "Own"]]), "observation")
             let theirs = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/observation-catalogue", all["ra2"]!, [
                 "code": "THEIRS", "description": ["en": "Theirs"]]), "observation")
+            try await w.platform.postgres.query("UPDATE regulators SET modules = '{securityObjectives,reporting}' WHERE id IN ($1, $2)",
+                                                w.regulator1, w.regulator2)
+            let standard = try await SecurityObjectivesTests.standard(w, client, all["ra"]!)
+            let otherStandard = try await SecurityObjectivesTests.standard(w, client, all["ra2"]!)
+            func project(_ token: String, _ standard: String, _ sectors: [UUID]) async throws -> String {
+                try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/reporting-projects", token,
+                    ReportingProjectTests.settings(w, standard: standard, sectors: sectors)), "project")
+            }
+            let energy = try await project(all["ra"]!, standard, [w.electricity, w.gas]), gasProject = try await project(all["ra"]!, standard, [w.gas])
+            let theirProject = try await project(all["ra2"]!, otherStandard, [w.gas])
             let electricityObservations = "/api/v1/operators/\(w.operator1.text)/observations/\(w.electricity.text)/2025"
             let gasObservations = "/api/v1/operators/\(w.operator1.text)/observations/\(w.gas.text)/2025"
             try await Self.check([
@@ -474,6 +484,27 @@ struct PermissionMatrixTests {
                      body: ["observation_ids": [theirs]], expected: "pa:404 ra:422 ru:422 oa:404 ou:404 opa:404 opu:404 iu:404"),
                 Case(name: "copy last year's observations when there are none", method: .post, path: "\(electricityObservations)/copy-previous-year",
                      body: nil, expected: "pa:404 ra:409 ru:409 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "list projects", method: .get, path: "/api/v1/reporting-projects", body: nil, expected: staff),
+                Case(name: "read a project with one's sector", method: .get, path: "/api/v1/reporting-projects/\(energy)", body: nil, expected: staff),
+                Case(name: "rename it", method: .patch, path: "/api/v1/reporting-projects/\(energy)", body: ["name": "Energy 2026"], expected: staff),
+                Case(name: "read its matrix", method: .get, path: "/api/v1/reporting-projects/\(energy)/entries", body: nil, expected: staff),
+                Case(name: "unselect its rows", method: .post, path: "/api/v1/reporting-projects/\(energy)/entries/selection",
+                     body: ["selected": false, "filter": [String: any Sendable]()], expected: staff),
+                Case(name: "copy it", method: .post, path: "/api/v1/reporting-projects/\(energy)/copy", body: ["name": "Copy"],
+                     expected: "pa:404 ra:201 ru:201 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "start a project", method: .post, path: "/api/v1/reporting-projects",
+                     body: ReportingProjectTests.settings(w, standard: standard, sectors: [w.electricity]).mapValues { $0 as! any Sendable },
+                     expected: "pa:404 ra:201 ru:201 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read a project without one's sector", method: .get, path: "/api/v1/reporting-projects/\(gasProject)", body: nil,
+                     expected: "pa:404 ra:200 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read another regulator's project", method: .get, path: "/api/v1/reporting-projects/\(theirProject)", body: nil,
+                     expected: none),
+                Case(name: "change another regulator's project", method: .patch, path: "/api/v1/reporting-projects/\(theirProject)",
+                     body: ["name": "Mine"], expected: none),
+                Case(name: "delete another regulator's project", method: .delete, path: "/api/v1/reporting-projects/\(theirProject)", body: nil,
+                     expected: none),
+                Case(name: "delete a project without one's sector", method: .delete, path: "/api/v1/reporting-projects/\(gasProject)", body: nil,
+                     expected: "pa:404 ra:204 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
                 Case(name: "list analyses", method: .get, path: "/api/v1/risk-analyses", body: nil,
                      expected: "pa:404 ra:200 ru:200 oa:404 ou:404 opa:404 opu:404 iu:404"),
                 Case(name: "read an analysis in one's sector", method: .get, path: "/api/v1/risk-analyses/\(electricity)", body: nil,

@@ -169,3 +169,91 @@ extension APIService {
         return .ok(.init(body: .json(.init(result, responseLanguage()))))
     }
 }
+
+// MARK: Projects
+
+extension APIService {
+    private var projects: ReportingProjects { platform.reporting.projects }
+
+    func listReportingProjects(_ input: Operations.ListReportingProjects.Input) async throws -> Operations.ListReportingProjects.Output {
+        let query = input.query
+        let limit = query.limit ?? 50
+        let page = try await projects.list(try await principal(), referenceYear: query.referenceYear,
+                                           sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")),
+                                           standardID: try query.standardId.map(Self.uuid(field: "standard_id")), search: query.q, limit: limit,
+                                           cursor: query.cursor)
+        linkNext("/api/v1/reporting-projects", limit: limit, cursor: page.nextCursor, query: [
+            ("reference_year", query.referenceYear.map(String.init)), ("sector_id", query.sectorId), ("standard_id", query.standardId), ("q", query.q),
+        ])
+        let language = responseLanguage()
+        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, language) }, nextCursor: page.nextCursor))))
+    }
+
+    func createReportingProject(_ input: Operations.CreateReportingProject.Input) async throws -> Operations.CreateReportingProject.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let project = try await projects.create(try await principal(), try ReportingProjectInput(body), client: RequestInfo.current.client)
+        return .created(.init(body: .json(.init(project, responseLanguage()))))
+    }
+
+    func getReportingProject(_ input: Operations.GetReportingProject.Input) async throws -> Operations.GetReportingProject.Output {
+        let project = try await projects.project(try await principal(), id: try Self.pathID(input.path.projectId, "project"))
+        return .ok(.init(body: .json(.init(project, responseLanguage()))))
+    }
+
+    func updateReportingProject(_ input: Operations.UpdateReportingProject.Input) async throws -> Operations.UpdateReportingProject.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let project = try await projects.update(try await principal(), id: try Self.pathID(input.path.projectId, "project"),
+                                                try ReportingProjectInput(body), client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(project, responseLanguage()))))
+    }
+
+    func deleteReportingProject(_ input: Operations.DeleteReportingProject.Input) async throws -> Operations.DeleteReportingProject.Output {
+        try await projects.delete(try await principal(), id: try Self.pathID(input.path.projectId, "project"), client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    func copyReportingProject(_ input: Operations.CopyReportingProject.Input) async throws -> Operations.CopyReportingProject.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let project = try await projects.copy(try await principal(), id: try Self.pathID(input.path.projectId, "project"), name: body.name,
+                                              client: RequestInfo.current.client)
+        return .created(.init(body: .json(.init(project, responseLanguage()))))
+    }
+
+    func listReportingProjectEntries(_ input: Operations.ListReportingProjectEntries.Input) async throws
+        -> Operations.ListReportingProjectEntries.Output {
+        let query = input.query
+        let limit = query.limit ?? 50
+        let filter = ProjectEntryFilter(sectorID: try query.sectorId.map(Self.uuid(field: "sector_id")), year: query.year, search: query.q,
+                                        selected: query.selected)
+        let path = "/api/v1/reporting-projects/\(input.path.projectId)/entries"
+        let page = try await projects.entries(try await principal(), projectID: try Self.pathID(input.path.projectId, "project"), filter: filter,
+                                              limit: limit, cursor: query.cursor)
+        linkNext(path, limit: limit, cursor: page.nextCursor, query: [
+            ("sector_id", query.sectorId), ("year", query.year.map(String.init)), ("q", query.q), ("selected", query.selected.map(String.init)),
+        ])
+        let language = responseLanguage()
+        return .ok(.init(body: .json(.init(
+            items: page.items.map {
+                .init(operatorId: $0.operatorID.apiString, operatorName: $0.operatorName, sectorId: $0.sectorID.apiString,
+                      sectorName: $0.sectorName.text(in: language), year: $0.year, selected: $0.selected,
+                      hasSecurityObjectives: $0.hasSecurityObjectives, hasRiskAnalysis: $0.hasRiskAnalysis)
+            }, allSelected: page.allSelected, total: page.total, nextCursor: page.nextCursor))))
+    }
+
+    func selectReportingProjectEntries(_ input: Operations.SelectReportingProjectEntries.Input) async throws
+        -> Operations.SelectReportingProjectEntries.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let entries = try body.entries.map { entries in
+            try entries.map {
+                DeclarationCoverage.Key(operatorID: try Self.uuid(field: "entries.operator_id")($0.operatorId),
+                                        sectorID: try Self.uuid(field: "entries.sector_id")($0.sectorId), year: $0.year)
+            }
+        }
+        let filter = try body.filter.map {
+            ProjectEntryFilter(sectorID: try $0.sectorId.map(Self.uuid(field: "filter.sector_id")), year: $0.year, search: $0.q, selected: $0.selected)
+        }
+        let changed = try await projects.select(try await principal(), projectID: try Self.pathID(input.path.projectId, "project"),
+                                                selected: body.selected, entries: entries, filter: filter, client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(changed: changed))))
+    }
+}

@@ -62,3 +62,28 @@ extension Components.Schemas.OperatorObservations {
                   })
     }
 }
+
+extension Components.Schemas.ReportingProject {
+    init(_ project: Domain.ReportingProject, _ language: Language) {
+        self.init(id: project.id.apiString, name: project.name, standardId: project.standardID.apiString,
+                  standardLabel: project.standardLabel.text(in: language), referenceYear: project.referenceYear,
+                  comparisonYears: project.comparisonYears, sectorIds: project.sectorIDs.map(\.apiString), topRanking: project.topRanking,
+                  highRiskThreshold: project.highRiskThreshold, languages: project.languages.compactMap { .init(rawValue: $0.rawValue) },
+                  authorId: project.authorID?.apiString, authorName: project.authorName, copiedFromId: project.copiedFromID?.apiString,
+                  selectedCount: project.selectedCount, createdAt: project.createdAt, updatedAt: project.updatedAt)
+    }
+}
+
+extension ReportingProjectInput {
+    init(_ body: Components.Schemas.ReportingProjectWrite) throws {
+        self.init(name: body.name, standardID: try APIService.uuid(field: "standard_id")(body.standardId), referenceYear: body.referenceYear,
+                  comparisonYears: body.comparisonYears ?? [], sectorIDs: try body.sectorIds.map(APIService.uuid(field: "sector_ids")),
+                  topRanking: body.topRanking.rawValue, highRiskThreshold: body.highRiskThreshold, languages: body.languages.map(\.rawValue))
+    }
+
+    init(_ body: Components.Schemas.ReportingProjectChanges) throws {
+        self.init(name: body.name, referenceYear: body.referenceYear, comparisonYears: body.comparisonYears,
+                  sectorIDs: try body.sectorIds.map { try $0.map(APIService.uuid(field: "sector_ids")) }, topRanking: body.topRanking?.rawValue,
+                  highRiskThreshold: body.highRiskThreshold, languages: body.languages?.map(\.rawValue))
+    }
+}

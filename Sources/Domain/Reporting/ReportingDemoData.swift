@@ -1,9 +1,10 @@
 import Foundation
 import Postgres
 
-/// The demo regulator's risk analyses: PowerCo's in electricity for last year and this year
-/// (the same three services, risks lowered a year later), RailWays' in rail for this year.
-/// Each is a MONARC export built here and imported through the service, as a regulator would.
+/// The demo regulator's risk analyses — PowerCo's in electricity for last year and this year (the
+/// same three services, risks lowered a year later), RailWays' in rail for this year, each a
+/// MONARC export built here and imported through the service, as a regulator would — and a
+/// report project over them with its rows that have data selected.
 enum ReportingDemoData {
     /// Imports the analyses unless the demo regulator has some; returns whether it wrote.
     static func seed(_ platform: Platform) async throws -> Bool {
@@ -21,6 +22,19 @@ enum ReportingDemoData {
                                             fileName: "\(operatorIdentifier.lowercased())-\(analysisYear).json",
                                             file: try export(year: analysisYear, lowered: lowered))
             _ = try await platform.reporting.riskAnalyses.importNow(administrator, upload, sectorIDs: upload.sectorIDs, client: .system)
+        }
+        // A project on the regulator's standard for energy and rail, its rows with data selected.
+        let ids = try await platform.postgres.query("""
+            SELECT (SELECT s.id FROM standards s JOIN regulator_memberships m ON m.regulator_id = s.regulator_id JOIN users u ON u.id = m.user_id
+                    WHERE u.email = $1 ORDER BY s.created_at LIMIT 1) AS standard_id,
+                   ARRAY(SELECT id FROM sectors WHERE acronym IN ('ELEC', 'RAIL') ORDER BY acronym) AS sector_ids
+            """, "regulator.admin@\(DemoData.domain)").first!
+        if let standardID: UUID = try ids.decode("standard_id") {
+            let project = try await platform.reporting.projects.create(administrator, ReportingProjectInput(
+                name: "Energy and rail \(year)", standardID: standardID, referenceYear: year, comparisonYears: [year - 1],
+                sectorIDs: try ids.decode("sector_ids"), topRanking: 5, highRiskThreshold: 20, languages: ["en", "fr"]), client: .system)
+            _ = try await platform.reporting.projects.select(administrator, projectID: project.id, selected: true, entries: nil,
+                                                             filter: ProjectEntryFilter(), client: .system)
         }
         return true
     }

@@ -8,12 +8,14 @@ import Postgres
 public struct ReportingModule: PlatformModule {
     public let riskAnalyses: RiskAnalyses
     public let observations: Observations
+    public let projects: ReportingProjects
 
     init(configuration settings: AppConfiguration, logger: Logger, postgres: PostgresClient, outbox: Outbox, files: BlockingWorkPool,
          auth: AuthService, now: @escaping @Sendable () -> Date = { Date() }) {
         riskAnalyses = RiskAnalyses(postgres: postgres, outbox: outbox, auth: auth, files: files, logger: logger,
                                     inlineBytes: settings.importInlineBytes, now: now)
         observations = Observations(postgres: postgres, files: files)
+        projects = ReportingProjects(postgres: postgres, now: now)
     }
 
     public func registerJobs(in registry: inout JobHandlerRegistry) {
