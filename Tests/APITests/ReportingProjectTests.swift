@@ -178,4 +178,48 @@ struct ReportingProjectTests {
             #expect(try await call(client, .get, entries, tokens["opa"]!).status == .notFound)
         }
     }
+
+    @Test("a report's inputs from the database: the selected years, the passed declarations' scores, the analyses of the operator and its sector")
+    func reportInputs() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let (tokens, standard) = try await Self.prepare(w, client)
+            let ra = tokens["ra"]!
+            try await Self.passedDeclaration(w, client, tokens, standard: standard, sector: w.electricity, year: 2025)
+            try await Self.passedDeclaration(w, client, tokens, standard: standard, sector: w.electricity, year: 2026)
+            for (year, file) in [(2025, "services-2025.json"), (2026, "services-2026.json")] {
+                _ = try await RiskAnalysisTests.upload(client, ra, file: try RiskAnalysisTests.fixture(file), operatorID: w.operator1,
+                                                       sectorIDs: [w.electricity], year: year)
+            }
+            // The second operator's analysis counts for the sector's figures.
+            _ = try await RiskAnalysisTests.upload(client, ra, file: try RiskAnalysisTests.fixture("services-2024.json"), operatorID: w.operator2,
+                                                   sectorIDs: [w.electricity], year: 2026)
+            var settings = Self.settings(w, standard: standard, sectors: [w.electricity])
+            settings["comparison_years"] = [2024, 2025]
+            let id = try IncidentConfigurationTests.created(try await call(client, .post, "/api/v1/reporting-projects", ra, settings), "project")
+            _ = try await call(client, .post, "/api/v1/reporting-projects/\(id)/entries/selection", ra, ["selected": true, "filter": [String: Any]()])
+
+            let principal = try await w.platform.governance.auth.authenticate(token: ra)
+            let project = try await w.platform.reporting.projects.project(principal, id: UUID(uuidString: id)!)
+            let inputs = try await w.platform.postgres.withSession { session in
+                try await ReportInputs.load(project, regulatorID: w.regulator1, operatorID: w.operator1, sectorID: w.electricity, language: .en,
+                                            session: session)
+            }
+            // 2024 has no data for operator 1, so it is not selected: the years are 2025 and 2026.
+            #expect(inputs.years == [2025, 2026] && inputs.referenceYear == 2026)
+            #expect(inputs.objectives.map(\.code) == ["SO1", "SO2", "SO3"] && inputs.levels.map(\.level) == [0, 1, 2])
+            #expect(Set(inputs.operatorScores.keys) == [2025, 2026] && inputs.operatorScores[2026]?.count == 3)
+            #expect(inputs.sectorScores[2026]?.count == 1, "only operator 1 declared")
+            #expect(inputs.operatorAnalyses[2026]?.risks.count == 15 && inputs.operatorAnalyses[2026]?.recommendations.count == 15)
+            #expect(inputs.sectorServices[2026]?.count == 2 && inputs.sectorServices[2025]?.count == 1)
+
+            let data = ReportDataset(inputs)
+            // Services named in the file's language (French) when the report's has no name for them.
+            #expect(data.risks.services.map(\.label) == ["Facturation", "Portail client", "Messagerie"])
+            #expect(data.risks.summaries.map { $0?.totalRisks } == [15, 15])
+            #expect(data.objectivesByYear.count == 3 && data.domainsByYear.map(\.label) == ["Governance", "Protection"])
+            // Both years' declarations planned everything and implemented nothing: level 0 throughout.
+            #expect(data.countsByLevel[2026] == [3, 0, 0])
+        }
+    }
 }

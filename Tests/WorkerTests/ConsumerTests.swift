@@ -135,11 +135,13 @@ struct ConsumerTests {
         try await harness.stop()
         let times = recorder.times
         #expect(times.count == 4)
-        // Gaps follow the backoff: at least half of 300, 600 and 1200 ms, and at most those plus promotion slack.
+        // Gaps follow the backoff: at least half of 300, 600 and 1200 ms (the jitter's floor). The
+        // upper bound only catches a runaway delay: with the whole suite running on two cores, the
+        // promotion of a delayed job has been seen to lag by 3 s.
         let gaps = zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }
         for (gap, ceiling) in zip(gaps, [0.3, 0.6, 1.2]) {
             #expect(gap >= ceiling / 2 - 0.01, "gap \(gap) for ceiling \(ceiling)")
-            #expect(gap <= ceiling + 0.5, "gap \(gap) for ceiling \(ceiling)")
+            #expect(gap <= ceiling + 5, "gap \(gap) for ceiling \(ceiling)")
         }
         let dead = try await harness.platform.queue.deadJobs()
         #expect(dead.map(\.id) == [jobID.postgresText])

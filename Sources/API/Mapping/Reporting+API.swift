@@ -14,7 +14,7 @@ extension Components.Schemas.RiskAnalysis {
             services: analysis.services.map { service in
                 let statistics = service.statistics
                 return .init(
-                    serviceUuid: service.serviceUUID.apiString, label: service.label.imported(in: language),
+                    serviceUuid: service.serviceUUID.apiString, label: service.label.anyText(preferring: language),
                     labelTranslations: .init(additionalProperties: service.label.values), totalRisks: statistics.totalRisks,
                     untreatedRisks: statistics.untreatedRisks, treatedRisks: statistics.treatedRisks, reducedRisks: statistics.reducedRisks,
                     deniedRisks: statistics.deniedRisks, acceptedRisks: statistics.acceptedRisks, sharedRisks: statistics.sharedRisks,
@@ -29,14 +29,6 @@ extension Components.Schemas.RiskAnalysisImportResult {
     }
 }
 
-extension LanguageMap {
-    /// A label from an imported file, which may hold it in one language only: in `language`,
-    /// else English, else whichever the file had.
-    func imported(in language: Language) -> String {
-        let text = self.text(in: language)
-        return text.isEmpty ? values.sorted { $0.key < $1.key }.first?.value ?? "" : text
-    }
-}
 
 extension Components.Schemas.CatalogueObservation {
     init(_ entry: Domain.CatalogueObservation, _ language: Language) {

@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
 
-/// What other modules may learn of declarations (the reporting module asks it): which standards a
-/// regulator has, and which operators have a passed declaration for a sector and year.
+/// What other modules may learn of standards and declarations (the reporting module asks it):
+/// which standards a regulator has and their outline, which operators have a passed declaration
+/// for a sector and year, and the scores of those declarations.
 public enum DeclarationCoverage {
     /// One operator's sector in one year.
     public struct Key: Hashable, Sendable {
@@ -32,5 +33,48 @@ public enum DeclarationCoverage {
             """, standardID, sectorIDs, years).map {
             Key(operatorID: try $0.decode("operator_id"), sectorID: try $0.decode("sector_id"), year: try $0.decode("year"))
         })
+    }
+
+    /// A standard's levels, domains and objectives in order, with their texts in `language`.
+    static func outline(_ standardID: UUID, language: Language, session: PostgresSession) async throws
+        -> (levels: [ReportInputs.Level], domains: [ReportInputs.Domain], objectives: [ReportInputs.Objective]) {
+        let levels = try await session.query("SELECT level, label::text AS label, color FROM maturity_levels WHERE standard_id = $1 ORDER BY level",
+                                             standardID).map {
+            ReportInputs.Level(level: try $0.decode("level"), label: try LanguageMap.parse(try $0.decode("label")).text(in: language),
+                               color: try $0.decode("color"))
+        }
+        let domains = try await session.query("SELECT id, label::text AS label FROM security_domains WHERE standard_id = $1 ORDER BY position",
+                                              standardID).map {
+            ReportInputs.Domain(id: try $0.decode("id"), label: try LanguageMap.parse(try $0.decode("label")).text(in: language))
+        }
+        let objectives = try await session.query("""
+            SELECT o.id, o.code, o.title::text AS title, o.domain_id, o.priority
+            FROM security_objectives o JOIN security_domains d ON d.id = o.domain_id
+            WHERE o.standard_id = $1 ORDER BY d.position, o.position
+            """, standardID).map {
+            ReportInputs.Objective(id: try $0.decode("id"), code: try $0.decode("code"),
+                                   title: try LanguageMap.parse(try $0.decode("title")).text(in: language), domainID: try $0.decode("domain_id"),
+                                   priority: try $0.decode("priority"))
+        }
+        return (levels, domains, objectives)
+    }
+
+    /// Per year, per operator of `sectorID`, the objective scores of its latest passed
+    /// declaration against `standardID` for that sector and year (the last verdict sent).
+    static func passedScores(standardID: UUID, sectorID: UUID, years: [Int], session: PostgresSession) async throws -> [Int: [UUID: [UUID: Double]]] {
+        var result: [Int: [UUID: [UUID: Double]]] = [:]
+        for row in try await session.query("""
+            WITH latest AS (
+                SELECT DISTINCT ON (d.operator_id, d.year) d.id, d.operator_id, d.year
+                FROM declarations d JOIN declaration_sectors s ON s.declaration_id = d.id
+                WHERE d.standard_id = $1 AND d.status = 'passed' AND s.sector_id = $2 AND d.year = ANY($3::integer[])
+                ORDER BY d.operator_id, d.year, d.review_sent_at DESC, d.version DESC
+            )
+            SELECT l.operator_id, l.year, a.objective_id, a.score::float8 AS score
+            FROM latest l JOIN objective_assessments a ON a.declaration_id = l.id
+            """, standardID, sectorID, years) {
+            result[try row.decode("year"), default: [:]][try row.decode("operator_id"), default: [:]][try row.decode("objective_id")] = try row.decode("score")
+        }
+        return result
     }
 }

@@ -22,6 +22,13 @@ public struct LanguageMap: Sendable, Equatable, Codable {
         values[language.rawValue] ?? values[Language.en.rawValue] ?? ""
     }
 
+    /// The text in `language`, else in English, else in whichever language there is: for texts
+    /// from imported files, which may hold one language only.
+    public func anyText(preferring language: Language) -> String {
+        let text = self.text(in: language)
+        return text.isEmpty ? values.sorted { $0.key < $1.key }.first?.value ?? "" : text
+    }
+
     public var isEmpty: Bool { values.isEmpty }
 
     /// The map with surrounding spaces trimmed and empty entries dropped, or the problems of
