@@ -8,11 +8,19 @@ public struct ReportInputs: Sendable {
         public var level: Int
         public var label: String
         public var color: String
+
+        public init(level: Int, label: String, color: String) {
+            (self.level, self.label, self.color) = (level, label, color)
+        }
     }
 
     public struct Domain: Sendable, Equatable {
         public var id: UUID
         public var label: String
+
+        public init(id: UUID, label: String) {
+            (self.id, self.label) = (id, label)
+        }
     }
 
     public struct Objective: Sendable, Equatable {
@@ -21,6 +29,10 @@ public struct ReportInputs: Sendable {
         public var title: String
         public var domainID: UUID
         public var priority: Int
+
+        public init(id: UUID, code: String, title: String, domainID: UUID, priority: Int) {
+            (self.id, self.code, self.title, self.domainID, self.priority) = (id, code, title, domainID, priority)
+        }
     }
 
     /// One operator's risk analysis for one year.
@@ -28,6 +40,26 @@ public struct ReportInputs: Sendable {
         public var services: [RiskServiceSummary]
         public var risks: [Risk]
         public var recommendations: [Recommendation]
+
+        init(services: [RiskServiceSummary], risks: [Risk], recommendations: [Recommendation]) {
+            (self.services, self.risks, self.recommendations) = (services, risks, recommendations)
+        }
+
+        /// An analysis as an import stores it, texts in `language` (or whichever the file had).
+        public init(_ export: MonarcExport, language: Language) {
+            services = export.services.map { RiskServiceSummary(serviceUUID: $0.uuid, label: $0.label, statistics: $0.statistics) }
+            risks = export.services.flatMap { service in
+                service.risks.map { risk in
+                    Risk(uuid: risk.uuid, serviceUUID: service.uuid, assetLabel: risk.assetLabel.anyText(preferring: language),
+                         threatUUID: risk.threatUUID, threatLabel: risk.threatLabel.anyText(preferring: language),
+                         vulnerabilityUUID: risk.vulnerabilityUUID, vulnerabilityLabel: risk.vulnerabilityLabel.anyText(preferring: language),
+                         threatValue: risk.threatValue, vulnerabilityValue: risk.vulnerabilityValue, maxRisk: risk.maxRisk, residualRisk: risk.residualRisk,
+                         riskC: risk.riskC, riskI: risk.riskI, riskA: risk.riskA, impactC: risk.impactC, impactI: risk.impactI, impactA: risk.impactA,
+                         treatment: risk.treatment)
+                }
+            }
+            recommendations = export.recommendations.map { Recommendation(code: $0.code, description: $0.description, dueDate: $0.dueDate) }
+        }
     }
 
     /// A risk as the reports read it.
@@ -66,7 +98,7 @@ public struct ReportInputs: Sendable {
     public var highRiskThreshold: Int
     public var topRanking: Int
     /// The report's language (of service names, which analyses may hold in one language only).
-    public var language: Language = .en
+    public var language: Language
     /// Per year, the operator's objective scores (its latest passed declaration); a year without
     /// one is absent.
     public var operatorScores: [Int: [UUID: Double]]
@@ -78,6 +110,24 @@ public struct ReportInputs: Sendable {
     public var sectorServices: [Int: [[RiskServiceSummary]]]
     /// Per year, the risks of every operator's analysis in the sector (the operator included).
     public var sectorRisks: [Int: [[Risk]]]
+
+    public init(levels: [Level], domains: [Domain], objectives: [Objective], referenceYear: Int, years: [Int], highRiskThreshold: Int,
+                topRanking: Int, language: Language = .en, operatorScores: [Int: [UUID: Double]], sectorScores: [Int: [[UUID: Double]]],
+                operatorAnalyses: [Int: Analysis], sectorServices: [Int: [[RiskServiceSummary]]], sectorRisks: [Int: [[Risk]]]) {
+        self.levels = levels
+        self.domains = domains
+        self.objectives = objectives
+        self.referenceYear = referenceYear
+        self.years = years
+        self.highRiskThreshold = highRiskThreshold
+        self.topRanking = topRanking
+        self.language = language
+        self.operatorScores = operatorScores
+        self.sectorScores = sectorScores
+        self.operatorAnalyses = operatorAnalyses
+        self.sectorServices = sectorServices
+        self.sectorRisks = sectorRisks
+    }
 }
 
 /// The figures of one yearly report, computed from ``ReportInputs`` by ``ReportDataset/init(_:)``
