@@ -516,6 +516,7 @@ struct PermissionMatrixTests {
                 Case(name: "read another regulator's worker import", method: .get, path: otherImport, body: nil, expected: none),
                 Case(name: "read another regulator's analysis", method: .get, path: "/api/v1/risk-analyses/\(other)", body: nil, expected: none),
                 Case(name: "delete another regulator's analysis", method: .delete, path: "/api/v1/risk-analyses/\(other)", body: nil, expected: none),
+                // Rows run actor by actor (ra before ru): a regulator user's refusal is checked in RiskAnalysisTests.reach.
                 Case(name: "delete an analysis in another sector", method: .delete, path: "/api/v1/risk-analyses/\(gas)", body: nil,
                      expected: "pa:404 ra:204 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             ], w, client, tokens)

@@ -78,6 +78,7 @@ struct ReportingProjectTests {
             // The regulator user sees the projects with one of their sectors.
             #expect(Set(try array(try await call(client, .get, "/api/v1/reporting-projects", ru)).compactMap { $0["id"] as? String }) == [id, mine])
             #expect(try await call(client, .get, "/api/v1/reporting-projects/\(gasOnly)", ru).status == .notFound)
+            #expect(try await call(client, .delete, "/api/v1/reporting-projects/\(gasOnly)", ru).status == .notFound)
             #expect(try array(try await call(client, .get, "/api/v1/reporting-projects", ra)).count == 3)
             #expect(try array(try await call(client, .get, "/api/v1/reporting-projects?sector_id=\(w.gas.text)", ra)).count == 2)
             #expect(try array(try await call(client, .get, "/api/v1/reporting-projects?q=only", ra)).count == 2)

@@ -290,6 +290,8 @@ struct RiskAnalysisTests {
             let ru = tokens["ru"]!
             #expect(try await Self.upload(client, ru, file: small, operatorID: w.operator1, sectorIDs: [w.gas], year: 2025).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/risk-analyses/\(id)", ru).status == .notFound)
+            #expect(try await call(client, .delete, "/api/v1/risk-analyses/\(id)", ru).status == .notFound)
+            #expect(try await call(client, .get, "/api/v1/risk-analyses/\(id)", tokens["ra"]!).status == .ok, "still there")
             #expect(try array(try await call(client, .get, "/api/v1/risk-analyses", ru)).isEmpty)
             #expect(try await Self.upload(client, ru, file: small, operatorID: w.operator1, sectorIDs: [w.electricity], year: 2025).status
                     == .created)

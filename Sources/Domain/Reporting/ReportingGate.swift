@@ -29,7 +29,7 @@ enum ReportingGate {
     static func caller(_ principal: Principal, write: Bool, session: PostgresSession) async throws -> Caller {
         try principal.requireAccess(write ? .reportingWrite : .reportingRead)
         guard let link = principal.affiliations.regulator, !principal.affiliations.isPlatformAdmin,
-              try await session.query("SELECT 1 FROM regulators WHERE id = $1 AND 'reporting' = ANY(modules)", link.regulatorID).count == 1
+              try await Module.reporting.isOn(for: link.regulatorID, session: session)
         else { throw DomainError.notFound(unavailable) }
         return Caller(regulatorID: link.regulatorID, isAdministrator: link.isAdministrator, sectorIDs: link.sectorIDs)
     }

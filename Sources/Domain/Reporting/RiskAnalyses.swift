@@ -135,14 +135,16 @@ public struct RiskAnalyses: Sendable {
             return caller
         }
         let file = upload.file
-        let export = try await files.run { try MonarcExport.parse(file) }
-        let digest = SHA256.hex(file)
+        // Decoding, hashing and encoding the rows are CPU work: on the blocking threads.
+        let (export, digest) = try await files.run { (try MonarcExport.parse(file), SHA256.hex(file)) }
         var ids: [UUID] = []
         for sectorID in sectorIDs {
+            // Fresh row ids for each sector's copy.
+            let rows = try await files.run { try Self.rows(export) }
             ids.append(try await postgres.withTransaction { session in
                 try await Self.checkReach(caller, operatorID: upload.operatorID, sectorIDs: [sectorID], session: session)
-                let id = try await Self.write(export, caller: caller, principal: principal, operatorID: upload.operatorID, sectorID: sectorID,
-                                              year: upload.year, fileName: upload.fileName, digest: digest, session: session)
+                let id = try await Self.write(export, rows: rows, caller: caller, principal: principal, operatorID: upload.operatorID,
+                                              sectorID: sectorID, year: upload.year, fileName: upload.fileName, digest: digest, session: session)
                 try await AuditLog.record(AuditEvent("risk_analysis.imported", by: principal, objectType: "risk_analysis", objectID: id,
                                                      organisation: .regulator(caller.regulatorID), client: client,
                                                      details: Self.json(["operator_id": upload.operatorID.postgresText,
@@ -191,24 +193,16 @@ public struct RiskAnalyses: Sendable {
     }
 
     /// Replaces the analysis of (caller's regulator, operator, sector, year) with `export`; its id.
-    static func write(_ export: MonarcExport, caller: ReportingGate.Caller, principal: Principal, operatorID: UUID, sectorID: UUID, year: Int,
-                      fileName: String?, digest: String, session: PostgresSession) async throws -> UUID {
-        let riskCount = export.services.reduce(0) { $0 + $1.risks.count }
-        // The container keeps its id, comment and observations; only the imported part changes.
-        let id: UUID = try await session.query("""
-            INSERT INTO risk_analyses (id, regulator_id, operator_id, sector_id, year, monarc_version, labels_language, file_name, file_sha256,
-                                       risk_count, imported_at, imported_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)
-            ON CONFLICT (regulator_id, operator_id, sector_id, year) DO UPDATE SET
-                monarc_version = EXCLUDED.monarc_version, labels_language = EXCLUDED.labels_language, file_name = EXCLUDED.file_name,
-                file_sha256 = EXCLUDED.file_sha256, risk_count = EXCLUDED.risk_count, imported_at = now(), imported_by = EXCLUDED.imported_by,
-                updated_at = now()
-            RETURNING id
-            """, bindings: [UUID(), caller.regulatorID, operatorID, sectorID, year, export.monarcVersion, export.language?.rawValue, fileName,
-                            digest, riskCount, principal.userID]).first!.decode("id")
-        try await session.query("DELETE FROM risk_services WHERE analysis_id = $1", id)
-        try await session.query("DELETE FROM risk_recommendations WHERE analysis_id = $1", id)
+    /// The rows an import writes for one analysis, with fresh ids, as JSON arrays of a few
+    /// thousand rows each (for `jsonb_to_recordset`).
+    struct ImportRows: Sendable {
+        var recommendations: [String] = []
+        var services: [String] = []
+        var risks: [String] = []
+        var links: [String] = []
+    }
 
+    static func rows(_ export: MonarcExport) throws -> ImportRows {
         var recommendationIDs: [UUID: UUID] = [:]
         let recommendations = export.recommendations.map { recommendation in
             let rowID = UUID()
@@ -216,12 +210,6 @@ public struct RiskAnalyses: Sendable {
             return RecommendationRow(id: rowID, recommendation_uuid: recommendation.uuid, code: recommendation.code,
                                      description: recommendation.description, due_date: recommendation.dueDate, status: recommendation.status)
         }
-        try await insert(recommendations, sql: """
-            INSERT INTO risk_recommendations (id, analysis_id, recommendation_uuid, code, description, due_date, status)
-            SELECT r.id, $1, r.recommendation_uuid, r.code, r.description, r.due_date, r.status
-            FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, recommendation_uuid uuid, code text, description text, due_date date, status boolean)
-            """, analysisID: id, session: session)
-
         var services: [ServiceRow] = []
         var risks: [RiskRow] = []
         var links: [LinkRow] = []
@@ -239,7 +227,43 @@ public struct RiskAnalyses: Sendable {
                 links += risk.recommendationUUIDs.compactMap { recommendationIDs[$0].map { LinkRow(risk_id: riskID, recommendation_id: $0) } }
             }
         }
-        try await insert(services, sql: """
+        let encoder = JSONEncoder()
+        func chunks<Row: Encodable>(_ rows: [Row]) throws -> [String] {
+            try stride(from: 0, to: rows.count, by: 2_000).map { start in
+                String(decoding: try encoder.encode(Array(rows[start..<min(start + 2_000, rows.count)])), as: UTF8.self)
+            }
+        }
+        return ImportRows(recommendations: try chunks(recommendations), services: try chunks(services), risks: try chunks(risks),
+                          links: try chunks(links))
+    }
+
+    /// Replaces the analysis of (caller's regulator, operator, sector, year) with `export`, whose
+    /// rows are `rows`; its id.
+    static func write(_ export: MonarcExport, rows: ImportRows, caller: ReportingGate.Caller, principal: Principal, operatorID: UUID,
+                      sectorID: UUID, year: Int, fileName: String?, digest: String, session: PostgresSession) async throws -> UUID {
+        let riskCount = export.services.reduce(0) { $0 + $1.risks.count }
+        // The container keeps its id, comment and observations; only the imported part changes.
+        let id: UUID = try await session.query("""
+            INSERT INTO risk_analyses (id, regulator_id, operator_id, sector_id, year, monarc_version, labels_language, file_name, file_sha256,
+                                       risk_count, imported_at, imported_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)
+            ON CONFLICT (regulator_id, operator_id, sector_id, year) DO UPDATE SET
+                monarc_version = EXCLUDED.monarc_version, labels_language = EXCLUDED.labels_language, file_name = EXCLUDED.file_name,
+                file_sha256 = EXCLUDED.file_sha256, risk_count = EXCLUDED.risk_count, imported_at = now(), imported_by = EXCLUDED.imported_by,
+                updated_at = now()
+            RETURNING id
+            """, bindings: [UUID(), caller.regulatorID, operatorID, sectorID, year, export.monarcVersion, export.language?.rawValue, fileName,
+                            digest, riskCount, principal.userID]).first!.decode("id")
+        try await session.query("DELETE FROM risk_services WHERE analysis_id = $1", id)
+        try await session.query("DELETE FROM risk_recommendations WHERE analysis_id = $1", id)
+        // `$1` the analysis, `$2` a JSON array of rows.
+        let statements: [(String, [String])] = [
+            ("""
+            INSERT INTO risk_recommendations (id, analysis_id, recommendation_uuid, code, description, due_date, status)
+            SELECT r.id, $1, r.recommendation_uuid, r.code, r.description, r.due_date, r.status
+            FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, recommendation_uuid uuid, code text, description text, due_date date, status boolean)
+            """, rows.recommendations),
+            ("""
             INSERT INTO risk_services (id, analysis_id, service_uuid, label, position, total_risks, untreated_risks, treated_risks, reduced_risks,
                                        denied_risks, accepted_risks, shared_risks, average_current_risk, average_residual_risk)
             SELECT s.id, $1, s.service_uuid, s.label, s.position, s.total_risks, s.untreated_risks, s.treated_risks, s.reduced_risks,
@@ -247,8 +271,8 @@ public struct RiskAnalyses: Sendable {
             FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, service_uuid uuid, label jsonb, position int, total_risks int, untreated_risks int,
                  treated_risks int, reduced_risks int, denied_risks int, accepted_risks int, shared_risks int, average_current_risk float8,
                  average_residual_risk float8)
-            """, analysisID: id, session: session)
-        try await insert(risks, sql: """
+            """, rows.services),
+            ("""
             INSERT INTO risks (id, service_id, risk_uuid, asset_uuid, asset_label, threat_uuid, threat_label, vulnerability_uuid, vulnerability_label,
                                threat_value, vulnerability_value, max_risk, residual_risk, risk_c, risk_i, risk_a, impact_c, impact_i, impact_a,
                                treatment)
@@ -259,23 +283,17 @@ public struct RiskAnalyses: Sendable {
                  threat_label jsonb, vulnerability_uuid uuid, vulnerability_label jsonb, threat_value int, vulnerability_value int, max_risk int,
                  residual_risk int, risk_c int, risk_i int, risk_a int, impact_c int, impact_i int, impact_a int, treatment text)
             WHERE $1::uuid IS NOT NULL
-            """, analysisID: id, session: session)
-        try await insert(links, sql: """
+            """, rows.risks),
+            ("""
             INSERT INTO risk_recommendation_links (risk_id, recommendation_id)
             SELECT l.risk_id, l.recommendation_id FROM jsonb_to_recordset($2::jsonb) AS l(risk_id uuid, recommendation_id uuid)
             WHERE $1::uuid IS NOT NULL
-            """, analysisID: id, session: session)
-        return id
-    }
-
-    /// Inserts `rows` through `sql` (`$1` the analysis, `$2` a JSON array of rows), a few
-    /// thousand rows per statement.
-    static func insert<Row: Encodable & Sendable>(_ rows: [Row], sql: String, analysisID: UUID, session: PostgresSession) async throws {
-        let encoder = JSONEncoder()
-        for start in stride(from: 0, to: rows.count, by: 2_000) {
-            let chunk = Array(rows[start..<min(start + 2_000, rows.count)])
-            try await session.query(sql, analysisID, String(decoding: try encoder.encode(chunk), as: UTF8.self))
+            """, rows.links),
+        ]
+        for (sql, chunks) in statements {
+            for chunk in chunks { try await session.query(sql, id, chunk) }
         }
+        return id
     }
 
     // MARK: Reading

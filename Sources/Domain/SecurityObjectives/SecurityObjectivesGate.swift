@@ -23,16 +23,11 @@ enum SecurityObjectivesGate {
         let affiliations = principal.affiliations
         if affiliations.isPlatformAdmin { throw DomainError.notFound(unavailable) }
         if let link = affiliations.regulator {
-            guard try await isEnabled(link.regulatorID, session: session) else { throw DomainError.notFound(unavailable) }
+            guard try await Module.securityObjectives.isOn(for: link.regulatorID, session: session) else { throw DomainError.notFound(unavailable) }
             return .regulator(id: link.regulatorID, isAdministrator: link.isAdministrator, sectorIDs: link.sectorIDs)
         }
         let operators = affiliations.operators.filter(\.isApproved).map(\.operatorID)
         guard affiliations.observer == nil, !operators.isEmpty else { throw DomainError.notFound(unavailable) }
         return .operatorMember(operatorIDs: operators)
-    }
-
-    /// Whether `regulatorID` has the module switched on.
-    static func isEnabled(_ regulatorID: UUID, session: PostgresSession) async throws -> Bool {
-        try await session.query("SELECT 1 FROM regulators WHERE id = $1 AND 'securityObjectives' = ANY(modules)", regulatorID).count == 1
     }
 }
