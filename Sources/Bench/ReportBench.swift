@@ -1,4 +1,5 @@
 import ArgumentParser
+import Documents
 import Domain
 import Foundation
 
@@ -11,6 +12,9 @@ extension GovernanceBench {
 
         @Option(help: "Timed runs of each measurement (after one warm-up).")
         var runs: Int = 31
+
+        @Option(help: "Also write the report's PDF to this file.")
+        var output: String?
 
         func run() throws {
             let years = [2024, 2025, 2026]
@@ -42,6 +46,21 @@ extension GovernanceBench {
             let compute = try Self.median(runs) { dataset = ReportDataset(inputs) }
             print(String(format: "report_dataset objectives=40 years=3 services=10 risks=500 sector_operators=20 runs=%d median_ms=%.2f highest=%d",
                          runs, compute, dataset.risks.highestRisks.count))
+
+            // The whole report drawn, every chart and table, in French (accents, arrows).
+            let content = AnnualReportContent(
+                operatorName: "Opérateur Électrique", sectorName: "Énergie → Électricité", standardName: "Objectifs NIS2", language: .fr,
+                publishedOn: Date(), observations: ["Renforcer la segmentation du réseau.", "Former le personnel d'exploitation."],
+                comment: "Des progrès nets sur la gestion des accès.",
+                configuration: ReportConfiguration(standardID: UUID(), isDefault: true, palette: ["#1F4E79"], sections: ReportSection.allCases,
+                                                   texts: [:], hasLogo: false, updatedAt: nil), logo: nil)
+            var pdf = Data()
+            let render = try Self.median(runs) {
+                pdf = try PDFRenderer.render(AnnualReport.document(content, inputs: inputs, dataset: ReportDataset(inputs)))
+            }
+            print(String(format: "report_pdf objectives=40 years=3 services=10 risks=500 charts=8 runs=%d median_ms=%.2f bytes=%d",
+                         runs, render, pdf.count))
+            if let output { try pdf.write(to: URL(fileURLWithPath: output)) }
         }
 
         /// The median of `runs` timings of `body`, in milliseconds, after one warm-up.

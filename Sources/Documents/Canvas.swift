@@ -44,6 +44,9 @@ struct Color: Hashable {
         (self.red, self.green, self.blue) = (red, green, blue)
     }
 
+    /// Halfway to white: the paler twin of a series colour.
+    var lighter: Color { Color(red: (red + 1) / 2, green: (green + 1) / 2, blue: (blue + 1) / 2) }
+
     /// Whether dark text is hard to read on this colour (relative luminance below 0.4).
     var isDark: Bool { 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.4 }
 
@@ -267,6 +270,23 @@ final class Canvas {
             cairo_set_line_width(context, width)
             cairo_stroke(context)
         }
+    }
+
+    /// A line through `points` (closed back to the first when `closed`), dashed when `dash`
+    /// (the length of dashes and gaps) is given.
+    func stroke(_ points: [(Double, Double)], closed: Bool, color: Color, width: Double, dash: Double?) {
+        guard let first = points.first else { return }
+        cairo_move_to(context, first.0, first.1)
+        for point in points.dropFirst() { cairo_line_to(context, point.0, point.1) }
+        if closed { cairo_close_path(context) }
+        setColor(color)
+        cairo_set_line_width(context, width)
+        if let dash {
+            var pattern = [dash, dash * 0.6]
+            cairo_set_dash(context, &pattern, 2, 0)
+        }
+        cairo_stroke(context)
+        if dash != nil { cairo_set_dash(context, nil, 0, 0) }
     }
 
     func image(_ image: PNGImage, x: Double, y: Double, width: Double, height: Double) {

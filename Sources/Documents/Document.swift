@@ -45,6 +45,8 @@ public struct Document: Codable, Sendable, Equatable {
     public enum Block: Codable, Sendable, Equatable {
         /// A heading of level 1 to 3; also a bookmark in the PDF outline.
         case heading(level: Int, text: String)
+        /// A cover title in large type, with an optional subtitle under it; no bookmark.
+        case title(text: String, subtitle: String?)
         /// Text wrapped to the page width; blank lines (`\n\n`) separate paragraphs.
         case paragraph(text: String)
         /// Label / value pairs, labels in bold on the left.
@@ -119,37 +121,65 @@ public struct Table: Codable, Sendable, Equatable {
 
 /// A named list of values, one per category or axis.
 public struct ChartSeries: Codable, Sendable, Equatable {
+    /// What a series stands for, which decides how it is drawn.
+    public enum Role: String, Codable, Sendable, Equatable {
+        /// Measured values: bars, or a filled radar polygon.
+        case value
+        /// A reference to compare with (a sector average): diamond markers on a bar chart,
+        /// a dashed grey outline with triangle markers on a radar chart.
+        case average
+    }
+
     public var name: String
     public var values: [Double]
+    /// Default: ``Role/value``.
+    public var role: Role?
+    /// `#RRGGBB`; default: the next colour of the palette.
+    public var color: String?
+    /// Bars and markers with the same group line up: an average's markers sit on the bars of
+    /// the value series of its group (say, the same year).
+    public var group: String?
 
-    public init(name: String, values: [Double]) {
+    public init(name: String, values: [Double], role: Role? = nil, color: String? = nil, group: String? = nil) {
         self.name = name
         self.values = values
+        self.role = role
+        self.color = color
+        self.group = group
     }
+
+    var isAverage: Bool { role == .average }
 }
 
-/// Vertical bars grouped by category, one colour per series.
+/// Vertical bars grouped by category, one colour per series; average series drawn as markers.
 public struct BarChart: Codable, Sendable, Equatable {
     public var title: String
     public var categories: [String]
     public var series: [ChartSeries]
-    /// The top of the value axis (default: the largest value).
+    /// The top of the value axis (default: a round value above the largest).
     public var maximum: Double?
+    /// Values are fractions shown as percentages (0.25 is 25 %).
+    public var percent: Bool?
+    /// Category labels are wrapped at this many characters (default 20), on up to three lines.
+    public var labelWrap: Int?
 
-    public init(title: String, categories: [String], series: [ChartSeries], maximum: Double? = nil) {
+    public init(title: String, categories: [String], series: [ChartSeries], maximum: Double? = nil, percent: Bool? = nil, labelWrap: Int? = nil) {
         self.title = title
         self.categories = categories
         self.series = series
         self.maximum = maximum
+        self.percent = percent
+        self.labelWrap = labelWrap
     }
 }
 
-/// A radar (spider) chart: one axis per label, one polygon per series.
+/// A radar (spider) chart: one axis per label, one polygon per series, clockwise from the top.
 public struct RadarChart: Codable, Sendable, Equatable {
     public var title: String
     public var axes: [String]
     public var series: [ChartSeries]
-    /// The value at the rim (default: the largest value).
+    /// The value at the rim (default: the largest value); a whole number up to 10 draws one
+    /// ring per unit.
     public var maximum: Double?
 
     public init(title: String, axes: [String], series: [ChartSeries], maximum: Double? = nil) {

@@ -45,7 +45,11 @@ public enum PDFRenderer {
                 case .line(let from, let to, let color, let width):
                     canvas.line(from: from, to: to, color: color, width: width)
                 case .polygon(let points, let fill, let stroke):
-                    canvas.polygon(points, fill: fill, stroke: stroke)
+                    canvas.polygon(points, fill: fill, fillAlpha: 0.12, stroke: stroke, width: 1.4)
+                case .solid(let points, let color):
+                    canvas.polygon(points, fill: color, fillAlpha: 1, stroke: nil)
+                case .stroke(let points, let closed, let color, let width, let dash):
+                    canvas.stroke(points, closed: closed, color: color, width: width, dash: dash)
                 case .image(let index, let x, let y, let width, let height):
                     canvas.image(layout.images[index], x: x, y: y, width: width, height: height)
                 case .bookmark(let title, let level, let y):
@@ -72,6 +76,14 @@ public enum PDFRenderer {
         }
         try canvas.finish()
         return output.data
+    }
+
+    /// The pixel size of a PNG, decoded the way a document would draw it.
+    ///
+    /// - Throws: ``DocumentError/invalidImage`` when the bytes are not a PNG Cairo reads.
+    public static func pngSize(_ png: Data) throws -> (width: Int, height: Int) {
+        let image = try PNGImage(png: png)
+        return (image.width, image.height)
     }
 
     private static let margin = 56.0

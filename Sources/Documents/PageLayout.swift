@@ -4,6 +4,9 @@ enum DrawOp {
     case fill(x: Double, y: Double, width: Double, height: Double, color: Color, alpha: Double)
     case line(from: (Double, Double), to: (Double, Double), color: Color, width: Double)
     case polygon([(Double, Double)], fill: Color?, stroke: Color?)
+    case stroke([(Double, Double)], closed: Bool, color: Color, width: Double, dash: Double?)
+    /// A shape filled opaque (a chart marker).
+    case solid([(Double, Double)], color: Color)
     case image(index: Int, x: Double, y: Double, width: Double, height: Double)
     case bookmark(String, level: Int, y: Double)
     /// A table of contents line: `text` at `x`, then a dotted leader and, right-aligned at
@@ -163,6 +166,14 @@ final class PageLayout {
                     number += 1
                 }
                 layoutContents(title: title, entries: entries)
+            } else if case .heading(let level, let text) = block, index + 1 < blocks.count {
+                // A heading stays with the chart that follows it.
+                let keep: Double = switch blocks[index + 1] {
+                case .barChart: 250
+                case .radarChart: 330
+                default: 0
+                }
+                headings.append(layoutHeading(level: level, text: text, keep: keep))
             } else {
                 try layout(block)
             }
@@ -171,11 +182,11 @@ final class PageLayout {
 
     /// Places a heading; returns its page (0-based) and top.
     @discardableResult
-    private func layoutHeading(level: Int, text: String) -> (page: Int, y: Double) {
+    private func layoutHeading(level: Int, text: String, keep: Double = 0) -> (page: Int, y: Double) {
         let font = Font.heading(level)
         let lines = wrap(text, font: font, width: width)
         // Keep a heading with the start of what follows it.
-        ensure(Double(lines.count) * font.lineHeight + 8 + Font.body.lineHeight * 3)
+        ensure(Double(lines.count) * font.lineHeight + 8 + max(Font.body.lineHeight * 3, keep))
         if y > top { y += font.size * 0.6 }
         let place = (pages.count - 1, y)
         add(.bookmark(text, level: level, y: y))
@@ -203,6 +214,14 @@ final class PageLayout {
         switch block {
         case .heading(let level, let text):
             headings.append(layoutHeading(level: level, text: text))
+        case .title(let text, let subtitle):
+            let font = Font(size: 26, bold: true)
+            flow(wrap(text, font: font, width: width), x: left, font: font)
+            if let subtitle {
+                y += 6
+                flow(wrap(subtitle, font: Font(size: 14), width: width), x: left, font: Font(size: 14), color: .muted)
+            }
+            y += 18
         case .paragraph(let text):
             for paragraph in text.components(separatedBy: "\n\n") {
                 flow(wrap(paragraph, font: .body, width: width), x: left, font: .body)

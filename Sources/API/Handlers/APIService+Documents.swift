@@ -49,13 +49,25 @@ extension APIService {
                                        job: (Components.Schemas.Job) -> Output) rethrows -> Output {
         switch outcome {
         case .ready(let document):
-            // Set here rather than through the generated headers, which percent-encode values.
-            let safe = String(document.filename.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-            RequestInfo.current.responseHeaders.add(.contentDisposition, "attachment; filename=\"\(safe)\"")
+            attachment(document.filename)
             return try file(document)
         case .pending(let status):
             return job(located(status))
         }
+    }
+
+    /// Serves the answer as an attachment named `filename`: an ASCII `filename` for old clients
+    /// and the exact name, accents included, as `filename*` (RFC 6266). Set here rather than
+    /// through the generated headers, which percent-encode values.
+    static func attachment(_ filename: String) {
+        let safe = String(filename.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        var value = "attachment; filename=\"\(safe)\""
+        if safe != filename {
+            let allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+                .union(CharacterSet(charactersIn: "!#$&+-.^_`|~"))
+            value += "; filename*=UTF-8''" + (filename.addingPercentEncoding(withAllowedCharacters: allowed) ?? safe)
+        }
+        RequestInfo.current.responseHeaders.add(.contentDisposition, value)
     }
 
     /// A job being made, with its address in `Location`.

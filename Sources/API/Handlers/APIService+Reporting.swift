@@ -257,3 +257,81 @@ extension APIService {
         return .ok(.init(body: .json(.init(changed: changed))))
     }
 }
+
+// MARK: Report configuration and generation
+
+extension APIService {
+    private var configurations: ReportConfigurations { platform.reporting.configurations }
+    private var generations: ReportGenerations { platform.reporting.generations }
+
+    func getReportConfiguration(_ input: Operations.GetReportConfiguration.Input) async throws -> Operations.GetReportConfiguration.Output {
+        let configuration = try await configurations.find(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"))
+        return .ok(.init(body: .json(try .init(configuration))))
+    }
+
+    func saveReportConfiguration(_ input: Operations.SaveReportConfiguration.Input) async throws -> Operations.SaveReportConfiguration.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let configuration = try await configurations.save(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
+                                                          try ReportConfigurationInput(body), client: RequestInfo.current.client)
+        return .ok(.init(body: .json(try .init(configuration))))
+    }
+
+    func resetReportConfiguration(_ input: Operations.ResetReportConfiguration.Input) async throws -> Operations.ResetReportConfiguration.Output {
+        try await configurations.reset(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
+                                       client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    func getReportLogo(_ input: Operations.GetReportLogo.Input) async throws -> Operations.GetReportLogo.Output {
+        let logo = try await configurations.logo(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"))
+        return .ok(.init(body: .png(HTTPBody(logo))))
+    }
+
+    func setReportLogo(_ input: Operations.SetReportLogo.Input) async throws -> Operations.SetReportLogo.Output {
+        guard case .png(let body) = input.body else { throw Problem.malformedBody("Send an image/png body.") }
+        let png = try await Data(collecting: body, upTo: ReportConfigurations.maximumLogoBytes)
+        let configuration = try await configurations.setLogo(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
+                                                             png: png, client: RequestInfo.current.client)
+        return .ok(.init(body: .json(try .init(configuration))))
+    }
+
+    func deleteReportLogo(_ input: Operations.DeleteReportLogo.Input) async throws -> Operations.DeleteReportLogo.Output {
+        try await configurations.deleteLogo(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
+                                            client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    func startReportGeneration(_ input: Operations.StartReportGeneration.Input) async throws -> Operations.StartReportGeneration.Output {
+        let generation = try await generations.start(try await principal(), projectID: try Self.pathID(input.path.projectId, "project"),
+                                                     client: RequestInfo.current.client)
+        // Set here rather than through the generated headers, which percent-encode values.
+        RequestInfo.current.responseHeaders.add(.location, "/api/v1/reporting-generations/\(generation.id.apiString)")
+        return .accepted(.init(body: .json(.init(generation))))
+    }
+
+    func listReportGenerations(_ input: Operations.ListReportGenerations.Input) async throws -> Operations.ListReportGenerations.Output {
+        let limit = input.query.limit ?? 50
+        let page = try await generations.list(try await principal(), projectID: try Self.pathID(input.path.projectId, "project"), limit: limit,
+                                              cursor: input.query.cursor)
+        linkNext("/api/v1/reporting-projects/\(input.path.projectId)/generations", limit: limit, cursor: page.nextCursor, query: [])
+        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.ReportGeneration.init), nextCursor: page.nextCursor))))
+    }
+
+    func getReportGeneration(_ input: Operations.GetReportGeneration.Input) async throws -> Operations.GetReportGeneration.Output {
+        let generation = try await generations.find(try await principal(), id: try Self.pathID(input.path.generationId, "generation"))
+        return .ok(.init(body: .json(.init(generation))))
+    }
+
+    func cancelReportGeneration(_ input: Operations.CancelReportGeneration.Input) async throws -> Operations.CancelReportGeneration.Output {
+        let generation = try await generations.cancel(try await principal(), id: try Self.pathID(input.path.generationId, "generation"),
+                                                      client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(generation))))
+    }
+
+    func downloadReportArtefact(_ input: Operations.DownloadReportArtefact.Input) async throws -> Operations.DownloadReportArtefact.Output {
+        let document = try await generations.artefact(try await principal(), id: try Self.pathID(input.path.generationId, "generation"),
+                                                      client: RequestInfo.current.client)
+        Self.attachment(document.filename)
+        return .ok(.init(body: document.contentType == "application/zip" ? .applicationZip(HTTPBody(document.content)) : .pdf(HTTPBody(document.content))))
+    }
+}

@@ -79,3 +79,57 @@ extension ReportingProjectInput {
                   highRiskThreshold: body.highRiskThreshold, languages: body.languages?.map(\.rawValue))
     }
 }
+
+extension Components.Schemas.ReportConfiguration {
+    init(_ configuration: Domain.ReportConfiguration) throws {
+        self.init(standardId: configuration.standardID.apiString, isDefault: configuration.isDefault, palette: configuration.palette,
+                  sections: configuration.sections.compactMap { .init(rawValue: $0.rawValue) },
+                  texts: try .init(configuration.texts), hasLogo: configuration.hasLogo, updatedAt: configuration.updatedAt)
+    }
+}
+
+extension Components.Schemas.ReportTextsByLanguage {
+    /// Through JSON: both sides write the texts the same way (`cover_title`, `sections.<name>.intro`...).
+    init(_ texts: [Language: ReportTexts]) throws {
+        let json = try JSONEncoder().encode(Dictionary(uniqueKeysWithValues: texts.map { ($0.key.rawValue, $0.value) }))
+        self = try JSONDecoder().decode(Self.self, from: json)
+    }
+
+    var domain: [String: ReportTexts] {
+        get throws {
+            try JSONDecoder().decode([String: ReportTexts].self, from: JSONEncoder().encode(self))
+        }
+    }
+}
+
+extension ReportConfigurationInput {
+    init(_ body: Components.Schemas.ReportConfigurationInput) throws {
+        self.init(palette: body.palette, sections: body.sections?.map(\.rawValue), texts: try body.texts?.domain)
+    }
+}
+
+extension Components.Schemas.ReportGeneration {
+    init(_ generation: Domain.ReportGeneration) {
+        let progress = generation.progress
+        self.init(
+            id: generation.id.apiString, projectId: generation.projectID.apiString, status: .init(rawValue: generation.status.rawValue)!,
+            requestedByName: generation.requestedByName, batch: generation.batch,
+            progress: .init(done: progress.done, failed: progress.failed, total: progress.total),
+            items: generation.items.map { item in
+                .init(id: item.id.apiString, operatorId: item.operatorID.apiString, operatorName: item.operatorName, sectorId: item.sectorID.apiString,
+                      sectorName: item.sectorName, language: .init(rawValue: item.language.rawValue)!, filename: item.filename,
+                      status: .init(rawValue: item.status.rawValue)!, error: item.error, jobId: item.jobID.apiString, startedAt: item.startedAt,
+                      finishedAt: item.finishedAt)
+            },
+            skipped: generation.skipped.map { skip in
+                .init(operatorId: skip.operatorID.apiString, operatorName: skip.operatorName, sectorId: skip.sectorID.apiString,
+                      sectorName: skip.sectorName, year: skip.year, reason: .init(rawValue: skip.reason.rawValue)!, message: skip.message)
+            },
+            artefact: generation.artefact.map { artefact in
+                .init(filename: artefact.filename, contentType: artefact.contentType, size: artefact.size,
+                      downloadPath: "/api/v1/reporting-generations/\(generation.id.apiString)/artefact")
+            },
+            artefactPurged: generation.artefactPurged, error: generation.error, createdAt: generation.createdAt, startedAt: generation.startedAt,
+            finishedAt: generation.finishedAt)
+    }
+}

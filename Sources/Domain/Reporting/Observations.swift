@@ -383,15 +383,21 @@ public struct Observations: Sendable {
 
     static func observations(_ caller: ReportingGate.Caller, operatorID: UUID, sectorID: UUID, year: Int,
                              session: PostgresSession) async throws -> OperatorObservations {
+        try await observations(regulatorID: caller.regulatorID, operatorID: operatorID, sectorID: sectorID, year: year, session: session)
+    }
+
+    /// The regulator's observations and comment on the operator's sector for the year.
+    static func observations(regulatorID: UUID, operatorID: UUID, sectorID: UUID, year: Int,
+                             session: PostgresSession) async throws -> OperatorObservations {
         let comment = try await session.query("""
             SELECT comment FROM risk_analyses WHERE regulator_id = $1 AND operator_id = $2 AND sector_id = $3 AND year = $4
-            """, caller.regulatorID, operatorID, sectorID, year).first?.decode("comment", as: String.self) ?? ""
+            """, regulatorID, operatorID, sectorID, year).first?.decode("comment", as: String.self) ?? ""
         let items = try await session.query("""
             SELECT c.id, c.code, c.description::text AS description, o.position
             FROM risk_analyses a JOIN analysis_observations o ON o.analysis_id = a.id JOIN observation_catalogue c ON c.id = o.observation_id
             WHERE a.regulator_id = $1 AND a.operator_id = $2 AND a.sector_id = $3 AND a.year = $4
             ORDER BY o.position
-            """, caller.regulatorID, operatorID, sectorID, year).map { row in
+            """, regulatorID, operatorID, sectorID, year).map { row in
             OperatorObservations.Item(observationID: try row.decode("id"), code: try row.decode("code"),
                                       description: try LanguageMap.parse(try row.decode("description")), position: try row.decode("position"))
         }

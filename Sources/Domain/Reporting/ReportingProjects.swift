@@ -225,6 +225,10 @@ public struct ReportingProjects: Sendable {
         try await postgres.withTransaction { session in
             let caller = try await ReportingGate.caller(principal, write: true, session: session)
             _ = try await Self.visible(id, caller, lock: true, session: session)
+            guard try await session.query("""
+                SELECT 1 FROM report_generations WHERE project_id = $1 AND status IN ('queued', 'running', 'assembling')
+                """, id).isEmpty else { throw DomainError.conflict("A generation of this project is under way: cancel it first.") }
+            try await ReportGenerations.deleteFiles(projectID: id, session: session)
             try await session.query("DELETE FROM reporting_projects WHERE id = $1", id)
             try await Self.audit("reporting_project.deleted", principal, caller, id, client, session)
         }
