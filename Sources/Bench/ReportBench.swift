@@ -7,7 +7,7 @@ extension GovernanceBench {
     /// The reporting module's computations, without the database: reading a MONARC export of 10
     /// services and 500 risks, and the figures of one report over three years with 40 objectives
     /// and a sector of 20 operators.
-    struct Reporting: ParsableCommand {
+    struct Reporting: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time the MONARC parse and a report's figures; print medians.")
 
         @Option(help: "Timed runs of each measurement (after one warm-up).")
@@ -16,11 +16,11 @@ extension GovernanceBench {
         @Option(help: "Also write the report's PDF to this file.")
         var output: String?
 
-        func run() throws {
+        func run() async throws {
             let years = [2024, 2025, 2026]
             let exports = try years.map { year in try MonarcExport.parse(Self.export(services: 10, risksPerService: 50, shift: 2026 - year)) }
             let file = try Self.export(services: 10, risksPerService: 50, shift: 0)
-            let parse = try Self.median(runs) { _ = try MonarcExport.parse(file) }
+            let parse = try await Self.median(runs) { _ = try MonarcExport.parse(file) }
             print(String(format: "monarc_parse services=10 risks=500 bytes=%d runs=%d median_ms=%.2f", file.count, runs, parse))
 
             let domains = (1...8).map { ReportInputs.Domain(id: UUID(), label: "Domain \($0)") }
@@ -41,9 +41,10 @@ extension GovernanceBench {
                 sectorScores: Dictionary(uniqueKeysWithValues: years.map { year in (year, (0..<20).map { scores(year + $0) }) }),
                 operatorAnalyses: operatorAnalyses,
                 sectorServices: Dictionary(uniqueKeysWithValues: zip(years, analyses).map { ($0, Array(repeating: $1.services, count: 20)) }),
-                sectorRisks: Dictionary(uniqueKeysWithValues: zip(years, analyses).map { ($0, Array(repeating: $1.risks, count: 20)) }))
+                sectorHighRisks: ReportInputs.sectorHighRisks(
+                    Dictionary(uniqueKeysWithValues: zip(years, analyses).map { ($0, Array(repeating: $1.risks, count: 20)) }), threshold: 20))
             var dataset = ReportDataset(inputs)
-            let compute = try Self.median(runs) { dataset = ReportDataset(inputs) }
+            let compute = try await Self.median(runs) { dataset = ReportDataset(inputs) }
             print(String(format: "report_dataset objectives=40 years=3 services=10 risks=500 sector_operators=20 runs=%d median_ms=%.2f highest=%d",
                          runs, compute, dataset.risks.highestRisks.count))
 
@@ -55,7 +56,7 @@ extension GovernanceBench {
                 configuration: ReportConfiguration(standardID: UUID(), isDefault: true, palette: ["#1F4E79"], sections: ReportSection.allCases,
                                                    texts: [:], hasLogo: false, updatedAt: nil), logo: nil)
             var pdf = Data()
-            let render = try Self.median(runs) {
+            let render = try await Self.median(runs) {
                 pdf = try PDFRenderer.render(AnnualReport.document(content, inputs: inputs, dataset: ReportDataset(inputs)))
             }
             print(String(format: "report_pdf objectives=40 years=3 services=10 risks=500 charts=8 runs=%d median_ms=%.2f bytes=%d",
@@ -64,12 +65,12 @@ extension GovernanceBench {
         }
 
         /// The median of `runs` timings of `body`, in milliseconds, after one warm-up.
-        static func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
-            try body()
+        static func median(_ runs: Int, _ body: () async throws -> Void) async throws -> Double {
+            try await body()
             var timings: [Double] = []
             for _ in 0..<runs {
                 let start = ContinuousClock.now
-                try body()
+                try await body()
                 let elapsed = ContinuousClock.now - start
                 timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
             }

@@ -24,7 +24,7 @@ struct ReportDatasetTests {
                            2026: [[so1: 2.25, so2: 0.5, so3: 1.0], [so1: 3.0, so2: 1.5, so3: 1.0]]],
             operatorAnalyses: [2025: analysis2025, 2026: analysis2026],
             sectorServices: [2026: [analysis2026.services, [summary(billing, averageCurrentRisk: 12.5)]]],
-            sectorRisks: [2026: [analysis2026.risks, [risk(UUID(), billing, 21, 21)]]])
+            sectorHighRisks: ReportInputs.sectorHighRisks([2026: [analysis2026.risks, [risk(UUID(), billing, 21, 21)]]], threshold: 20))
     }
 
     static func risk(_ uuid: UUID, _ service: UUID, _ max: Int, _ residual: Int, treatment: RiskTreatment = .reduction, threat: UUID = threatA,

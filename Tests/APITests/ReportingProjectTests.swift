@@ -213,6 +213,13 @@ struct ReportingProjectTests {
             #expect(inputs.sectorScores[2026]?.count == 1, "only operator 1 declared")
             #expect(inputs.operatorAnalyses[2026]?.risks.count == 15 && inputs.operatorAnalyses[2026]?.recommendations.count == 15)
             #expect(inputs.sectorServices[2026]?.count == 2 && inputs.sectorServices[2025]?.count == 1)
+            // The sector's high risks, totalled by the database as the Swift rule totals the files' risks.
+            func risks(_ file: String) throws -> [ReportInputs.Risk] {
+                ReportInputs.Analysis(try MonarcExport.parse(try RiskAnalysisTests.fixture(file)), language: .en).risks
+            }
+            let expected = ReportInputs.sectorHighRisks([2025: [try risks("services-2025.json")],
+                                                         2026: [try risks("services-2026.json"), try risks("services-2024.json")]], threshold: 0)
+            #expect(inputs.sectorHighRisks == expected && !(expected[2026] ?? [:]).isEmpty)
 
             let data = ReportDataset(inputs)
             // Services named in the file's language (French) when the report's has no name for them.

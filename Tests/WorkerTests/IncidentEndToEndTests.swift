@@ -148,7 +148,7 @@ struct IncidentEndToEndTests {
         }
     }
 
-    @Test("a NIS2 incident through its three reports across its deadlines: reminders and overdue notices once each, review, observers, PDF, export; then a declaration to its verdict, its e-mails once each")
+    @Test("a NIS2 incident through its three reports across its deadlines: reminders and overdue notices once each, review, observers, PDF, export; then a declaration to its verdict, its e-mails once each; then the demo project's reports made by the worker and downloaded")
     func nis2Incident() async throws {
         _ = Self.start
         let configuration = try await TestEnvironment.configuration()
@@ -307,8 +307,34 @@ struct IncidentEndToEndTests {
         #expect(try Self.count("Overdue: Early warning", reference) == 1)
 
         try await Self.declarationToVerdict(client, power: power, regulator: regulator)
+        try await Self.demoReports(client, regulator: regulator)
         api.signal(SIGTERM)
         #expect(await api.wait() == 0, "\(api.output)")
         await platform.shutdown()
+    }
+
+    /// The demo project's reports, made by the consumer process: PowerCo's (its declaration now
+    /// passed) in English and French, RailWays' skipped for want of a declaration; followed to
+    /// the end, then downloaded as a ZIP.
+    static func demoReports(_ client: API, regulator: String) async throws {
+        let projects = try await client.call("GET", "/api/v1/reporting-projects", regulator).json
+        let project = try #require((projects["items"] as? [[String: Any]])?.first?["id"] as? String, "\(projects)")
+        let started = try await client.call("POST", "/api/v1/reporting-projects/\(project)/generations", regulator)
+        #expect(started.status == 202, "\(String(decoding: started.body, as: UTF8.self))")
+        let id = try #require(started.json["id"] as? String)
+        let skipped = started.json["skipped"] as? [[String: Any]] ?? []
+        #expect(skipped.map { $0["operator_name"] as? String } == ["RailWays SA"] && skipped.first?["reason"] as? String == "no_declaration")
+        var generation: [String: Any] = [:]
+        #expect(try await eventually(timeout: .seconds(60)) {
+            generation = try await client.call("GET", "/api/v1/reporting-generations/\(id)", regulator).json
+            return generation["status"] as? String == "done"
+        }, "\(generation)")
+        #expect((generation["progress"] as? [String: Any])?["done"] as? Int == 2)
+        let download = try await client.call("GET", "/api/v1/reporting-generations/\(id)/artefact", regulator)
+        #expect(download.status == 200 && download.headers["content-type"] == "application/zip")
+        // A ZIP's entry names are stored as they are, in its headers.
+        let raw = String(decoding: download.body, as: UTF8.self)
+        #expect(download.body.starts(with: [0x50, 0x4B, 0x03, 0x04]))
+        #expect(raw.contains("en_annual_report_") && raw.contains("fr_rapport_annuel_") && raw.contains("error_log.txt"))
     }
 }

@@ -108,12 +108,38 @@ public struct ReportInputs: Sendable {
     public var operatorAnalyses: [Int: Analysis]
     /// Per year, the services of every operator's analysis in the sector (the operator included).
     public var sectorServices: [Int: [[RiskServiceSummary]]]
-    /// Per year, the risks of every operator's analysis in the sector (the operator included).
-    public var sectorRisks: [Int: [[Risk]]]
+    /// Per year and service, the sector's high risks (treated, above the threshold) in every
+    /// operator's analysis (the operator included): how many, and their current risks' sum.
+    public var sectorHighRisks: [Int: [UUID: HighRiskTotal]]
+
+    public struct HighRiskTotal: Sendable, Equatable {
+        public var count: Int
+        public var total: Int
+
+        public init(count: Int, total: Int) {
+            (self.count, self.total) = (count, total)
+        }
+    }
+
+    /// Whether a risk counts as high: treated, and its current risk above the threshold.
+    static func isHigh(_ risk: Risk, threshold: Int) -> Bool { risk.treatment != .untreated && risk.maxRisk > threshold }
+
+    /// The sector's high-risk totals from the analyses' risks, as the loader computes them in
+    /// the database.
+    public static func sectorHighRisks(_ risks: [Int: [[Risk]]], threshold: Int) -> [Int: [UUID: HighRiskTotal]] {
+        risks.mapValues { analyses in
+            var totals: [UUID: HighRiskTotal] = [:]
+            for risk in analyses.joined() where isHigh(risk, threshold: threshold) {
+                totals[risk.serviceUUID, default: HighRiskTotal(count: 0, total: 0)].count += 1
+                totals[risk.serviceUUID]!.total += risk.maxRisk
+            }
+            return totals
+        }
+    }
 
     public init(levels: [Level], domains: [Domain], objectives: [Objective], referenceYear: Int, years: [Int], highRiskThreshold: Int,
                 topRanking: Int, language: Language = .en, operatorScores: [Int: [UUID: Double]], sectorScores: [Int: [[UUID: Double]]],
-                operatorAnalyses: [Int: Analysis], sectorServices: [Int: [[RiskServiceSummary]]], sectorRisks: [Int: [[Risk]]]) {
+                operatorAnalyses: [Int: Analysis], sectorServices: [Int: [[RiskServiceSummary]]], sectorHighRisks: [Int: [UUID: HighRiskTotal]]) {
         self.levels = levels
         self.domains = domains
         self.objectives = objectives
@@ -126,7 +152,7 @@ public struct ReportInputs: Sendable {
         self.sectorScores = sectorScores
         self.operatorAnalyses = operatorAnalyses
         self.sectorServices = sectorServices
-        self.sectorRisks = sectorRisks
+        self.sectorHighRisks = sectorHighRisks
     }
 }
 
@@ -363,7 +389,7 @@ public struct RiskFigures: Sendable {
         let years = inputs.years
         let threshold = inputs.highRiskThreshold
         let reference = inputs.operatorAnalyses[inputs.referenceYear]
-        func isHigh(_ risk: ReportInputs.Risk) -> Bool { risk.treatment != .untreated && risk.maxRisk > threshold }
+        func isHigh(_ risk: ReportInputs.Risk) -> Bool { ReportInputs.isHigh(risk, threshold: threshold) }
         func mean(_ values: [Int]) -> Double? { ReportDataset.mean(values.map(Double.init)) }
         func round2(_ value: Double?) -> Double { ReportDataset.rounded(value ?? 0, 2) }
 
@@ -376,13 +402,13 @@ public struct RiskFigures: Sendable {
                 let stats = own?.services.first { $0.serviceUUID == uuid }?.statistics
                 let high = (own?.risks ?? []).filter { $0.serviceUUID == uuid && isHigh($0) }
                 let sectorStats = (inputs.sectorServices[year] ?? []).compactMap { $0.first { $0.serviceUUID == uuid }?.statistics.averageCurrentRisk }
-                let sectorHigh = (inputs.sectorRisks[year] ?? []).flatMap { $0.filter { $0.serviceUUID == uuid && isHigh($0) } }
+                let sectorHigh = inputs.sectorHighRisks[year]?[uuid]
                 figures.averageRisk.append(round2(stats?.averageCurrentRisk))
                 figures.sectorAverageRisk.append(round2(ReportDataset.mean(sectorStats)))
                 figures.highRisks.append(high.count)
                 figures.treatedRisks.append(stats?.treatedRisks ?? 0)
                 figures.averageHighRisk.append(round2(mean(high.map(\.maxRisk))))
-                figures.sectorAverageHighRisk.append(round2(mean(sectorHigh.map(\.maxRisk))))
+                figures.sectorAverageHighRisk.append(round2(sectorHigh.flatMap { $0.count > 0 ? Double($0.total) / Double($0.count) : nil }))
                 figures.highRiskRate.append((stats?.treatedRisks ?? 0) > 0 ? ReportDataset.rounded(Double(high.count) / Double(stats!.treatedRisks), 4) : 0)
             }
             return figures

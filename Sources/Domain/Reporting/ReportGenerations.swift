@@ -366,6 +366,25 @@ public struct ReportGenerations: Sendable {
         }
     }
 
+    /// What the project's report on the operator's sector shows, read as a generation's job
+    /// reads it (the benchmark times this).
+    public func report(projectID: UUID, operatorID: UUID, sectorID: UUID, language: Language) async throws
+        -> (content: AnnualReportContent, inputs: ReportInputs) {
+        try await postgres.withSession { session in
+            guard let row = try await session.query("""
+                SELECT p.regulator_id, (SELECT name FROM operators WHERE id = $2) AS operator_name,
+                       (SELECT name::text FROM sectors WHERE id = $3) AS sector_name
+                FROM reporting_projects p WHERE p.id = $1
+                """, projectID, operatorID, sectorID).first,
+                  let operatorName: String = try row.decode("operator_name"), let sectorName: String = try row.decode("sector_name")
+            else { throw DomainError.notFound("No such project, operator or sector.") }
+            let claim = Claim(generationID: UUID(), projectID: projectID, regulatorID: try row.decode("regulator_id"), operatorID: operatorID,
+                              operatorName: operatorName, sectorID: sectorID, sectorName: try LanguageMap.parse(sectorName).text(in: language),
+                              language: language, filename: "")
+            return try await Self.content(claim, session: session)
+        }
+    }
+
     /// What the item's report shows: the project's figures for its operator and sector, the
     /// observations in the report's language, the regulator's configuration.
     static func content(_ claim: Claim, session: PostgresSession) async throws -> (AnnualReportContent, ReportInputs) {

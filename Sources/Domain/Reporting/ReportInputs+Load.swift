@@ -13,24 +13,44 @@ extension ReportInputs {
         let years = Array(Set(selected + [project.referenceYear])).sorted()
         let outline = try await DeclarationCoverage.outline(project.standardID, language: language, session: session)
         let scores = try await DeclarationCoverage.passedScores(standardID: project.standardID, sectorID: sectorID, years: years, session: session)
-        let analyses = try await loadAnalyses(regulatorID: regulatorID, sectorID: sectorID, years: years, language: language, session: session)
+        let analyses = try await loadAnalyses(regulatorID: regulatorID, sectorID: sectorID, years: years, language: language, fullFor: operatorID,
+                                              session: session)
         var operatorAnalyses: [Int: Analysis] = [:]
         var sectorServices: [Int: [[RiskServiceSummary]]] = [:]
-        var sectorRisks: [Int: [[Risk]]] = [:]
         for (key, analysis) in analyses {
             if key.operatorID == operatorID { operatorAnalyses[key.year] = analysis }
             sectorServices[key.year, default: []].append(analysis.services)
-            sectorRisks[key.year, default: []].append(analysis.risks)
         }
+        let sectorHighRisks = try await loadSectorHighRisks(regulatorID: regulatorID, sectorID: sectorID, years: years,
+                                                            threshold: project.highRiskThreshold, session: session)
         return ReportInputs(
             levels: outline.levels, domains: outline.domains, objectives: outline.objectives, referenceYear: project.referenceYear, years: years,
             highRiskThreshold: project.highRiskThreshold, topRanking: project.topRanking, language: language,
             operatorScores: scores.compactMapValues { $0[operatorID] }, sectorScores: scores.mapValues { Array($0.values) },
-            operatorAnalyses: operatorAnalyses, sectorServices: sectorServices, sectorRisks: sectorRisks)
+            operatorAnalyses: operatorAnalyses, sectorServices: sectorServices, sectorHighRisks: sectorHighRisks)
     }
 
-    /// Every imported analysis of the regulator in the sector for `years`, by (year, operator).
-    static func loadAnalyses(regulatorID: UUID, sectorID: UUID, years: [Int], language: Language,
+    /// The sector's high risks per year and service, counted and summed in the database (a
+    /// sector's analyses hold hundreds of thousands of risks; a report needs these totals only).
+    static func loadSectorHighRisks(regulatorID: UUID, sectorID: UUID, years: [Int], threshold: Int,
+                                    session: PostgresSession) async throws -> [Int: [UUID: HighRiskTotal]] {
+        var result: [Int: [UUID: HighRiskTotal]] = [:]
+        for row in try await session.query("""
+            SELECT a.year, v.service_uuid, count(*)::integer AS n, sum(r.max_risk)::integer AS total
+            FROM risk_analyses a JOIN risk_services v ON v.analysis_id = a.id JOIN risks r ON r.service_id = v.id
+            WHERE a.regulator_id = $1 AND a.sector_id = $2 AND a.year = ANY($3::integer[]) AND a.imported_at IS NOT NULL
+              AND r.treatment <> 'untreated' AND r.max_risk > $4
+            GROUP BY a.year, v.service_uuid
+            """, regulatorID, sectorID, years, threshold) {
+            result[try row.decode("year"), default: [:]][try row.decode("service_uuid")] = HighRiskTotal(count: try row.decode("n"),
+                                                                                                         total: try row.decode("total"))
+        }
+        return result
+    }
+
+    /// Every imported analysis of the regulator in the sector for `years`, by (year, operator):
+    /// the services of each, and the risks and recommendations of `operatorID`'s.
+    static func loadAnalyses(regulatorID: UUID, sectorID: UUID, years: [Int], language: Language, fullFor operatorID: UUID,
                              session: PostgresSession) async throws -> [Key: Analysis] {
         let rows = try await session.query("""
             SELECT id, operator_id, year FROM risk_analyses
@@ -39,12 +59,12 @@ extension ReportInputs {
         var owners: [UUID: Key] = [:]
         for row in rows { owners[try row.decode("id")] = Key(year: try row.decode("year"), operatorID: try row.decode("operator_id")) }
         guard !owners.isEmpty else { return [:] }
-        let ids = Array(owners.keys)
-        let summaries = try await RiskAnalyses.summaries(where: "a.id = ANY($1::uuid[])", bindings: [ids], session: session)
+        let summaries = try await RiskAnalyses.summaries(where: "a.id = ANY($1::uuid[])", bindings: [Array(owners.keys)], session: session)
         var result: [Key: Analysis] = [:]
         for summary in summaries {
             result[owners[summary.id]!] = Analysis(services: summary.services, risks: [], recommendations: [])
         }
+        let ids = owners.filter { $0.value.operatorID == operatorID }.map(\.key)
         func text(_ json: String) throws -> String { try LanguageMap.parse(json).anyText(preferring: language) }
         for row in try await session.query("""
             SELECT v.analysis_id, v.service_uuid, r.risk_uuid, r.asset_label::text AS asset_label, r.threat_uuid, r.threat_label::text AS threat_label,
