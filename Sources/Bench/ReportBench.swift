@@ -38,9 +38,10 @@ extension GovernanceBench {
                 levels: (0...3).map { ReportInputs.Level(level: $0, label: "Level \($0)", color: "#00B050") }, domains: domains,
                 objectives: objectives, referenceYear: 2026, years: years, highRiskThreshold: 20, topRanking: 5,
                 operatorScores: Dictionary(uniqueKeysWithValues: years.map { ($0, scores($0)) }),
-                sectorScores: Dictionary(uniqueKeysWithValues: years.map { year in (year, (0..<20).map { scores(year + $0) }) }),
+                sectorScores: ReportInputs.sectorScores(Dictionary(uniqueKeysWithValues: years.map { year in (year, (0..<20).map { scores(year + $0) }) })),
                 operatorAnalyses: operatorAnalyses,
-                sectorServices: Dictionary(uniqueKeysWithValues: zip(years, analyses).map { ($0, Array(repeating: $1.services, count: 20)) }),
+                sectorServiceRisks: ReportInputs.sectorServiceRisks(
+                    Dictionary(uniqueKeysWithValues: zip(years, analyses).map { ($0, Array(repeating: $1.services, count: 20)) })),
                 sectorHighRisks: ReportInputs.sectorHighRisks(
                     Dictionary(uniqueKeysWithValues: zip(years, analyses).map { ($0, Array(repeating: $1.risks, count: 20)) }), threshold: 20))
             var dataset = ReportDataset(inputs)

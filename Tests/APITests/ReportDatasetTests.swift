@@ -20,10 +20,10 @@ struct ReportDatasetTests {
                          .init(id: so3, code: "SO3", title: "Physical", domainID: d2, priority: 1)],
             referenceYear: 2026, years: years, highRiskThreshold: 20, topRanking: 3,
             operatorScores: [2024: [so1: 1.5, so2: 0.5, so3: 2.0], 2025: [so1: 1.0, so2: 0.75, so3: 2.5], 2026: [so1: 2.25, so2: 0.5, so3: 1.0]],
-            sectorScores: [2024: [[so1: 1.5, so2: 0.5, so3: 2.0]],
-                           2026: [[so1: 2.25, so2: 0.5, so3: 1.0], [so1: 3.0, so2: 1.5, so3: 1.0]]],
+            sectorScores: ReportInputs.sectorScores([2024: [[so1: 1.5, so2: 0.5, so3: 2.0]],
+                           2026: [[so1: 2.25, so2: 0.5, so3: 1.0], [so1: 3.0, so2: 1.5, so3: 1.0]]]),
             operatorAnalyses: [2025: analysis2025, 2026: analysis2026],
-            sectorServices: [2026: [analysis2026.services, [summary(billing, averageCurrentRisk: 12.5)]]],
+            sectorServiceRisks: ReportInputs.sectorServiceRisks([2026: [analysis2026.services, [summary(billing, averageCurrentRisk: 12.5)]]]),
             sectorHighRisks: ReportInputs.sectorHighRisks([2026: [analysis2026.risks, [risk(UUID(), billing, 21, 21)]]], threshold: 20))
     }
 

@@ -210,16 +210,22 @@ struct ReportingProjectTests {
             #expect(inputs.years == [2025, 2026] && inputs.referenceYear == 2026)
             #expect(inputs.objectives.map(\.code) == ["SO1", "SO2", "SO3"] && inputs.levels.map(\.level) == [0, 1, 2])
             #expect(Set(inputs.operatorScores.keys) == [2025, 2026] && inputs.operatorScores[2026]?.count == 3)
-            #expect(inputs.sectorScores[2026]?.count == 1, "only operator 1 declared")
+            #expect(inputs.sectorScores[2026]?.values.allSatisfy { $0.count == 1 } == true && inputs.sectorScores[2026]?.count == 3,
+                    "only operator 1 declared, three objectives")
             #expect(inputs.operatorAnalyses[2026]?.risks.count == 15 && inputs.operatorAnalyses[2026]?.recommendations.count == 15)
-            #expect(inputs.sectorServices[2026]?.count == 2 && inputs.sectorServices[2025]?.count == 1)
-            // The sector's high risks, totalled by the database as the Swift rule totals the files' risks.
-            func risks(_ file: String) throws -> [ReportInputs.Risk] {
-                ReportInputs.Analysis(try MonarcExport.parse(try RiskAnalysisTests.fixture(file)), language: .en).risks
+            // The sector's figures, totalled by the database as the Swift rules total the files' (both operators' in 2026).
+            func analysis(_ file: String) throws -> ReportInputs.Analysis {
+                ReportInputs.Analysis(try MonarcExport.parse(try RiskAnalysisTests.fixture(file)), language: .en)
             }
-            let expected = ReportInputs.sectorHighRisks([2025: [try risks("services-2025.json")],
-                                                         2026: [try risks("services-2026.json"), try risks("services-2024.json")]], threshold: 0)
-            #expect(inputs.sectorHighRisks == expected && !(expected[2026] ?? [:]).isEmpty)
+            let (a2024, a2025, a2026) = (try analysis("services-2024.json"), try analysis("services-2025.json"), try analysis("services-2026.json"))
+            let high = ReportInputs.sectorHighRisks([2025: [a2025.risks], 2026: [a2026.risks, a2024.risks]], threshold: 0)
+            #expect(inputs.sectorHighRisks == high && !(high[2026] ?? [:]).isEmpty)
+            let services = ReportInputs.sectorServiceRisks([2025: [a2025.services], 2026: [a2026.services, a2024.services]])
+            #expect(inputs.sectorServiceRisks.mapValues { $0.mapValues(\.count) } == services.mapValues { $0.mapValues(\.count) })
+            #expect(inputs.sectorServiceRisks[2026]?.values.contains { $0.count == 2 } == true)
+            for (year, totals) in services {
+                for (service, total) in totals { #expect(abs((inputs.sectorServiceRisks[year]?[service]?.total ?? -1) - total.total) < 1e-9) }
+            }
 
             let data = ReportDataset(inputs)
             // Services named in the file's language (French) when the report's has no name for them.

@@ -102,44 +102,69 @@ public struct ReportInputs: Sendable {
     /// Per year, the operator's objective scores (its latest passed declaration); a year without
     /// one is absent.
     public var operatorScores: [Int: [UUID: Double]]
-    /// Per year, the objective scores of every operator of the sector (the operator included).
-    public var sectorScores: [Int: [[UUID: Double]]]
-    /// Per year, the operator's analysis.
-    public var operatorAnalyses: [Int: Analysis]
-    /// Per year, the services of every operator's analysis in the sector (the operator included).
-    public var sectorServices: [Int: [[RiskServiceSummary]]]
-    /// Per year and service, the sector's high risks (treated, above the threshold) in every
-    /// operator's analysis (the operator included): how many, and their current risks' sum.
-    public var sectorHighRisks: [Int: [UUID: HighRiskTotal]]
+    /// Per year and objective, the scores of every operator of the sector (the operator
+    /// included): how many operators scored it, and the sum of their scores.
+    public var sectorScores: [Int: [UUID: SectorTotal]]
 
-    public struct HighRiskTotal: Sendable, Equatable {
+    /// How many values of the sector's operators, and their sum: the sector's figures are
+    /// totalled by the database (a sector holds tens of thousands of scores and hundreds of
+    /// thousands of risks), a report needs only these.
+    public struct SectorTotal: Sendable, Equatable {
         public var count: Int
-        public var total: Int
+        public var total: Double
 
-        public init(count: Int, total: Int) {
+        public init(count: Int, total: Double) {
             (self.count, self.total) = (count, total)
         }
+
+        public var mean: Double? { count > 0 ? total / Double(count) : nil }
+
+        mutating func add(_ value: Double) {
+            count += 1
+            total += value
+        }
     }
+
+    /// Totals per year and key of `values`, as the loader totals them in the database.
+    static func totals<T>(_ items: [Int: [T]], _ values: (T) -> [(UUID, Double)]) -> [Int: [UUID: SectorTotal]] {
+        items.mapValues { list in
+            var totals: [UUID: SectorTotal] = [:]
+            for (key, value) in list.flatMap(values) { totals[key, default: SectorTotal(count: 0, total: 0)].add(value) }
+            return totals
+        }
+    }
+
+    /// The sector's score totals from each operator's scores.
+    public static func sectorScores(_ operators: [Int: [[UUID: Double]]]) -> [Int: [UUID: SectorTotal]] {
+        totals(operators) { Array($0) }
+    }
+
+    /// The sector's totals of the services' mean current risk, from each operator's services.
+    public static func sectorServiceRisks(_ operators: [Int: [[RiskServiceSummary]]]) -> [Int: [UUID: SectorTotal]] {
+        totals(operators) { services in services.compactMap { service in service.statistics.averageCurrentRisk.map { (service.serviceUUID, $0) } } }
+    }
+    /// Per year, the operator's analysis.
+    public var operatorAnalyses: [Int: Analysis]
+    /// Per year and service, the services' mean current risk in every operator's analysis of
+    /// the sector (the operator included): how many have one, and their sum.
+    public var sectorServiceRisks: [Int: [UUID: SectorTotal]]
+    /// Per year and service, the sector's high risks (treated, above the threshold) in every
+    /// operator's analysis (the operator included): how many, and their current risks' sum.
+    public var sectorHighRisks: [Int: [UUID: SectorTotal]]
 
     /// Whether a risk counts as high: treated, and its current risk above the threshold.
     static func isHigh(_ risk: Risk, threshold: Int) -> Bool { risk.treatment != .untreated && risk.maxRisk > threshold }
 
     /// The sector's high-risk totals from the analyses' risks, as the loader computes them in
     /// the database.
-    public static func sectorHighRisks(_ risks: [Int: [[Risk]]], threshold: Int) -> [Int: [UUID: HighRiskTotal]] {
-        risks.mapValues { analyses in
-            var totals: [UUID: HighRiskTotal] = [:]
-            for risk in analyses.joined() where isHigh(risk, threshold: threshold) {
-                totals[risk.serviceUUID, default: HighRiskTotal(count: 0, total: 0)].count += 1
-                totals[risk.serviceUUID]!.total += risk.maxRisk
-            }
-            return totals
-        }
+    public static func sectorHighRisks(_ risks: [Int: [[Risk]]], threshold: Int) -> [Int: [UUID: SectorTotal]] {
+        totals(risks) { analysis in analysis.filter { isHigh($0, threshold: threshold) }.map { ($0.serviceUUID, Double($0.maxRisk)) } }
     }
 
     public init(levels: [Level], domains: [Domain], objectives: [Objective], referenceYear: Int, years: [Int], highRiskThreshold: Int,
-                topRanking: Int, language: Language = .en, operatorScores: [Int: [UUID: Double]], sectorScores: [Int: [[UUID: Double]]],
-                operatorAnalyses: [Int: Analysis], sectorServices: [Int: [[RiskServiceSummary]]], sectorHighRisks: [Int: [UUID: HighRiskTotal]]) {
+                topRanking: Int, language: Language = .en, operatorScores: [Int: [UUID: Double]], sectorScores: [Int: [UUID: SectorTotal]],
+                operatorAnalyses: [Int: Analysis], sectorServiceRisks: [Int: [UUID: SectorTotal]],
+                sectorHighRisks: [Int: [UUID: SectorTotal]]) {
         self.levels = levels
         self.domains = domains
         self.objectives = objectives
@@ -151,7 +176,7 @@ public struct ReportInputs: Sendable {
         self.operatorScores = operatorScores
         self.sectorScores = sectorScores
         self.operatorAnalyses = operatorAnalyses
-        self.sectorServices = sectorServices
+        self.sectorServiceRisks = sectorServiceRisks
         self.sectorHighRisks = sectorHighRisks
     }
 }
@@ -219,8 +244,9 @@ public struct ReportDataset: Sendable {
                 return Self.mean(members.compactMap { scores[$0] }).map { Self.rounded($0, 1) }
             }
             let sector: [Double?] = years.map { year in
-                let pooled = (inputs.sectorScores[year] ?? []).flatMap { scores in members.compactMap { scores[$0] } }
-                return Self.mean(pooled).map { Self.rounded($0, 1) }
+                let pooled = members.compactMap { inputs.sectorScores[year]?[$0] }
+                let count = pooled.reduce(0) { $0 + $1.count }
+                return count > 0 ? Self.rounded(pooled.reduce(0) { $0 + $1.total } / Double(count), 1) : nil
             }
             return Row(label: domain.label, points: Self.points(values), sectorAverages: sector)
         }
@@ -279,10 +305,10 @@ public struct ReportDataset: Sendable {
     /// Per year, each objective's mean raw score over the sector's operators that scored it.
     static func sectorObjectiveMeans(_ inputs: ReportInputs) -> [Int: [UUID: Double]] {
         var result: [Int: [UUID: Double]] = [:]
-        for (year, operators) in inputs.sectorScores {
+        for (year, totals) in inputs.sectorScores {
             var means: [UUID: Double] = [:]
             for objective in inputs.objectives {
-                if let mean = mean(operators.compactMap { $0[objective.id] }) { means[objective.id] = mean }
+                if let mean = totals[objective.id]?.mean { means[objective.id] = mean }
             }
             result[year] = means
         }
@@ -401,14 +427,13 @@ public struct RiskFigures: Sendable {
                 let own = inputs.operatorAnalyses[year]
                 let stats = own?.services.first { $0.serviceUUID == uuid }?.statistics
                 let high = (own?.risks ?? []).filter { $0.serviceUUID == uuid && isHigh($0) }
-                let sectorStats = (inputs.sectorServices[year] ?? []).compactMap { $0.first { $0.serviceUUID == uuid }?.statistics.averageCurrentRisk }
                 let sectorHigh = inputs.sectorHighRisks[year]?[uuid]
                 figures.averageRisk.append(round2(stats?.averageCurrentRisk))
-                figures.sectorAverageRisk.append(round2(ReportDataset.mean(sectorStats)))
+                figures.sectorAverageRisk.append(round2(inputs.sectorServiceRisks[year]?[uuid]?.mean))
                 figures.highRisks.append(high.count)
                 figures.treatedRisks.append(stats?.treatedRisks ?? 0)
                 figures.averageHighRisk.append(round2(mean(high.map(\.maxRisk))))
-                figures.sectorAverageHighRisk.append(round2(sectorHigh.flatMap { $0.count > 0 ? Double($0.total) / Double($0.count) : nil }))
+                figures.sectorAverageHighRisk.append(round2(sectorHigh?.mean))
                 figures.highRiskRate.append((stats?.treatedRisks ?? 0) > 0 ? ReportDataset.rounded(Double(high.count) / Double(stats!.treatedRisks), 4) : 0)
             }
             return figures

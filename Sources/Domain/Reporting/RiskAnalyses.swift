@@ -220,7 +220,8 @@ public struct RiskAnalyses: Sendable {
                 id: serviceID, service_uuid: service.uuid, label: service.label, position: position, total_risks: statistics.totalRisks,
                 untreated_risks: statistics.untreatedRisks, treated_risks: statistics.treatedRisks, reduced_risks: statistics.reducedRisks,
                 denied_risks: statistics.deniedRisks, accepted_risks: statistics.acceptedRisks, shared_risks: statistics.sharedRisks,
-                average_current_risk: statistics.averageCurrentRisk, average_residual_risk: statistics.averageResidualRisk))
+                average_current_risk: statistics.averageCurrentRisk, average_residual_risk: statistics.averageResidualRisk,
+                treated_max_risks: service.risks.filter { $0.treatment != .untreated }.map(\.maxRisk).sorted()))
             for risk in service.risks {
                 let riskID = UUID()
                 risks.append(RiskRow(risk, id: riskID, serviceID: serviceID))
@@ -265,12 +266,12 @@ public struct RiskAnalyses: Sendable {
             """, rows.recommendations),
             ("""
             INSERT INTO risk_services (id, analysis_id, service_uuid, label, position, total_risks, untreated_risks, treated_risks, reduced_risks,
-                                       denied_risks, accepted_risks, shared_risks, average_current_risk, average_residual_risk)
+                                       denied_risks, accepted_risks, shared_risks, average_current_risk, average_residual_risk, treated_max_risks)
             SELECT s.id, $1, s.service_uuid, s.label, s.position, s.total_risks, s.untreated_risks, s.treated_risks, s.reduced_risks,
-                   s.denied_risks, s.accepted_risks, s.shared_risks, s.average_current_risk, s.average_residual_risk
+                   s.denied_risks, s.accepted_risks, s.shared_risks, s.average_current_risk, s.average_residual_risk, s.treated_max_risks
             FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, service_uuid uuid, label jsonb, position int, total_risks int, untreated_risks int,
                  treated_risks int, reduced_risks int, denied_risks int, accepted_risks int, shared_risks int, average_current_risk float8,
-                 average_residual_risk float8)
+                 average_residual_risk float8, treated_max_risks int[])
             """, rows.services),
             ("""
             INSERT INTO risks (id, service_id, risk_uuid, asset_uuid, asset_label, threat_uuid, threat_label, vulnerability_uuid, vulnerability_label,
@@ -365,6 +366,27 @@ public struct RiskAnalyses: Sendable {
     }
 
     /// Summaries of the analyses matching `condition` (over `risk_analyses a`), newest year first.
+    /// The columns a service summary is read from.
+    static let serviceColumns = """
+        service_uuid, total_risks, untreated_risks, treated_risks, reduced_risks, denied_risks, accepted_risks, shared_risks, average_current_risk,
+        average_residual_risk
+        """
+
+    /// A service summary from a row holding ``serviceColumns``.
+    static func serviceSummary(_ row: PostgresRow, label: LanguageMap) throws -> RiskServiceSummary {
+        var statistics = ServiceStatistics()
+        statistics.totalRisks = try row.decode("total_risks")
+        statistics.untreatedRisks = try row.decode("untreated_risks")
+        statistics.treatedRisks = try row.decode("treated_risks")
+        statistics.reducedRisks = try row.decode("reduced_risks")
+        statistics.deniedRisks = try row.decode("denied_risks")
+        statistics.acceptedRisks = try row.decode("accepted_risks")
+        statistics.sharedRisks = try row.decode("shared_risks")
+        statistics.averageCurrentRisk = try row.decode("average_current_risk")
+        statistics.averageResidualRisk = try row.decode("average_residual_risk")
+        return RiskServiceSummary(serviceUUID: try row.decode("service_uuid"), label: label, statistics: statistics)
+    }
+
     static func summaries(where condition: String, bindings: [any PostgresEncodable], limit: String? = nil,
                           session: PostgresSession) async throws -> [RiskAnalysisSummary] {
         let rows = try await session.query("""
@@ -386,24 +408,12 @@ public struct RiskAnalyses: Sendable {
         }
         guard !summaries.isEmpty else { return [] }
         let services = try await session.query("""
-            SELECT analysis_id, service_uuid, label::text AS label, total_risks, untreated_risks, treated_risks, reduced_risks, denied_risks,
-                   accepted_risks, shared_risks, average_current_risk, average_residual_risk
+            SELECT analysis_id, label::text AS label, \(serviceColumns)
             FROM risk_services WHERE analysis_id = ANY($1::uuid[]) ORDER BY analysis_id, position
             """, summaries.map(\.id))
         var byAnalysis: [UUID: [RiskServiceSummary]] = [:]
         for row in services {
-            var statistics = ServiceStatistics()
-            statistics.totalRisks = try row.decode("total_risks")
-            statistics.untreatedRisks = try row.decode("untreated_risks")
-            statistics.treatedRisks = try row.decode("treated_risks")
-            statistics.reducedRisks = try row.decode("reduced_risks")
-            statistics.deniedRisks = try row.decode("denied_risks")
-            statistics.acceptedRisks = try row.decode("accepted_risks")
-            statistics.sharedRisks = try row.decode("shared_risks")
-            statistics.averageCurrentRisk = try row.decode("average_current_risk")
-            statistics.averageResidualRisk = try row.decode("average_residual_risk")
-            byAnalysis[try row.decode("analysis_id"), default: []].append(
-                RiskServiceSummary(serviceUUID: try row.decode("service_uuid"), label: try LanguageMap.parse(try row.decode("label")), statistics: statistics))
+            byAnalysis[try row.decode("analysis_id"), default: []].append(try serviceSummary(row, label: try LanguageMap.parse(try row.decode("label"))))
         }
         for index in summaries.indices { summaries[index].services = byAnalysis[summaries[index].id] ?? [] }
         return summaries
@@ -471,6 +481,8 @@ extension RiskAnalyses {
         var total_risks: Int, untreated_risks: Int, treated_risks: Int, reduced_risks: Int, denied_risks: Int, accepted_risks: Int, shared_risks: Int
         var average_current_risk: Double?
         var average_residual_risk: Double?
+        /// The current risks of the treated risks, ascending.
+        var treated_max_risks: [Int]
     }
 
     struct RiskRow: Encodable, Sendable {

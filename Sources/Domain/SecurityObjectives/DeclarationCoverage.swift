@@ -59,21 +59,44 @@ public enum DeclarationCoverage {
         return (levels, domains, objectives)
     }
 
-    /// Per year, per operator of `sectorID`, the objective scores of its latest passed
-    /// declaration against `standardID` for that sector and year (the last verdict sent).
-    static func passedScores(standardID: UUID, sectorID: UUID, years: [Int], session: PostgresSession) async throws -> [Int: [UUID: [UUID: Double]]] {
-        var result: [Int: [UUID: [UUID: Double]]] = [:]
+    /// The latest passed declaration of each operator of `sectorID` against `standardID` per
+    /// year (the last verdict sent), as SQL for `passedScores` and `sectorScoreTotals`.
+    private static let latestPassed = """
+        SELECT DISTINCT ON (d.operator_id, d.year) d.id, d.operator_id, d.year
+        FROM declarations d JOIN declaration_sectors s ON s.declaration_id = d.id
+        WHERE d.standard_id = $1 AND d.status = 'passed' AND s.sector_id = $2 AND d.year = ANY($3::integer[])
+        ORDER BY d.operator_id, d.year, d.review_sent_at DESC, d.version DESC
+        """
+
+    /// Per year, the objective scores of the operator's latest passed declaration against
+    /// `standardID` for `sectorID`.
+    static func passedScores(standardID: UUID, sectorID: UUID, years: [Int], operatorID: UUID,
+                             session: PostgresSession) async throws -> [Int: [UUID: Double]] {
+        var result: [Int: [UUID: Double]] = [:]
         for row in try await session.query("""
-            WITH latest AS (
-                SELECT DISTINCT ON (d.operator_id, d.year) d.id, d.operator_id, d.year
-                FROM declarations d JOIN declaration_sectors s ON s.declaration_id = d.id
-                WHERE d.standard_id = $1 AND d.status = 'passed' AND s.sector_id = $2 AND d.year = ANY($3::integer[])
-                ORDER BY d.operator_id, d.year, d.review_sent_at DESC, d.version DESC
-            )
-            SELECT l.operator_id, l.year, a.objective_id, a.score::float8 AS score
+            WITH latest AS (\(latestPassed))
+            SELECT l.year, a.objective_id, a.score::float8 AS score
+            FROM latest l JOIN objective_assessments a ON a.declaration_id = l.id WHERE l.operator_id = $4
+            """, standardID, sectorID, years, operatorID) {
+            result[try row.decode("year"), default: [:]][try row.decode("objective_id")] = try row.decode("score")
+        }
+        return result
+    }
+
+    /// Per year and objective, how many operators of `sectorID` scored it in their latest passed
+    /// declaration against `standardID`, and the sum of their scores (totalled by the database:
+    /// a sector's declarations hold tens of thousands of scores).
+    static func sectorScoreTotals(standardID: UUID, sectorID: UUID, years: [Int],
+                                  session: PostgresSession) async throws -> [Int: [UUID: ReportInputs.SectorTotal]] {
+        var result: [Int: [UUID: ReportInputs.SectorTotal]] = [:]
+        for row in try await session.query("""
+            WITH latest AS (\(latestPassed))
+            SELECT l.year, a.objective_id, count(*)::integer AS n, sum(a.score)::float8 AS total
             FROM latest l JOIN objective_assessments a ON a.declaration_id = l.id
+            GROUP BY l.year, a.objective_id
             """, standardID, sectorID, years) {
-            result[try row.decode("year"), default: [:]][try row.decode("operator_id"), default: [:]][try row.decode("objective_id")] = try row.decode("score")
+            result[try row.decode("year"), default: [:]][try row.decode("objective_id")] = ReportInputs.SectorTotal(count: try row.decode("n"),
+                                                                                                                   total: try row.decode("total"))
         }
         return result
     }
