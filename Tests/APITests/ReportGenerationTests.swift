@@ -92,6 +92,9 @@ struct ReportGenerationTests {
                                          body: ByteBuffer(bytes: data))
             }
             #expect(try await putLogo(Data("not a png".utf8), ra).status == .unprocessableContent)
+            // Over 512 KiB (within the body limit): refused by name.
+            let large = try await putLogo(png + Data(count: 600_000), ra)
+            #expect(try large.status == .unprocessableContent && (array(large, "errors")).first?["code"] as? String == "too_large")
             #expect(try await putLogo(png, ru).status == .forbidden)
             let withLogo = try await putLogo(png, ra)
             #expect(try withLogo.status == .ok && (object(withLogo))["has_logo"] as? Bool == true)

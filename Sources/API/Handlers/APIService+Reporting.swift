@@ -289,7 +289,8 @@ extension APIService {
 
     func setReportLogo(_ input: Operations.SetReportLogo.Input) async throws -> Operations.SetReportLogo.Output {
         guard case .png(let body) = input.body else { throw Problem.malformedBody("Send an image/png body.") }
-        let png = try await Data(collecting: body, upTo: ReportConfigurations.maximumLogoBytes)
+        // Bounded by the body limit already; the domain refuses a logo over its own size with a 422.
+        let png = try await Data(collecting: body, upTo: platform.configuration.maxBodyBytes)
         let configuration = try await configurations.setLogo(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
                                                              png: png, client: RequestInfo.current.client)
         return .ok(.init(body: .json(try .init(configuration))))

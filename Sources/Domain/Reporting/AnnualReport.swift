@@ -268,9 +268,8 @@ public enum AnnualReport {
 
             case .weakestObjectives:
                 guard hasObjectives else { return [noData] }
-                var table = evolutionTable(dataset.weakestObjectives, label: words.objective, yearWidth: 0.15, decimals: 0, sector: false)
-                table.fills = nil
-                return [.table(table), legend()]
+                return [.table(evolutionTable(dataset.weakestObjectives, label: words.objective, yearWidth: 0.15, decimals: 0, sector: false)),
+                        legend()]
 
             case .riskLevels:
                 guard hasRisks else { return [noData] }

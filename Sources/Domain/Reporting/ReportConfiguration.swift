@@ -116,7 +116,7 @@ public struct ReportConfigurations: Sendable {
     static let maximumColors = 20
     static let maximumTitleLength = 200
     static let maximumTextLength = 5_000
-    public static let maximumLogoBytes = 524_288
+    static let maximumLogoBytes = 524_288
     static let maximumLogoPixels = 4_000
 
     public func find(_ principal: Principal, standardID: UUID) async throws -> ReportConfiguration {
