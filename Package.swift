@@ -58,6 +58,7 @@ let package = Package(
             .product(name: "Ink", package: "Ink"),
         ]),
         .target(name: "Documents", dependencies: ["CCairo"]),
+        .target(name: "Outbound", dependencies: ["CCurl", "Pooling"]),
         .target(
             name: "Domain",
             dependencies: [
@@ -117,7 +118,11 @@ let package = Package(
 
         // Tests: real PostgreSQL, Redis and SMTP, started by scripts/test.
         .target(name: "TestSupport", dependencies: ["Domain"], path: "Tests/TestSupport"),
-        .testTarget(name: "InfrastructureTests", dependencies: ["TestSupport", "Postgres", "Redis", "Mail", "Documents", "Domain"]),
+        .testTarget(name: "InfrastructureTests", dependencies: [
+            "TestSupport", "Postgres", "Redis", "Mail", "Documents", "Outbound", "Domain",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "WorkerTests", dependencies: [
             "TestSupport", "Beat", "Consumer", "Domain",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
