@@ -64,6 +64,14 @@ struct QueryPlanTests {
             statements.append(("declarations page (\(name))", DeclarationQuery.listStatement(caller, filter: filter, sort: .newest, limit: 50,
                                                                                               after: nil)))
         }
+        // A yearly report's sector figures: every operator's scores and services in one sector.
+        let standard = try #require(try await platform.postgres.query("SELECT id FROM standards WHERE regulator_id = $1 ORDER BY created_at LIMIT 1",
+                                                                      regulator).first?.decode("id", as: UUID.self))
+        let electricity = try #require(try await platform.postgres.query("SELECT id FROM sectors WHERE acronym = 'ELEC'").first?.decode("id", as: UUID.self))
+        statements.append(("report: sector scores", DeclarationCoverage.sectorScoresStatement(standardID: standard, sectorID: electricity,
+                                                                                               years: [2024, 2025, 2026])))
+        statements.append(("report: sector risks", ReportInputs.sectorRisksStatement(regulatorID: regulator, sectorID: electricity,
+                                                                                      years: [2024, 2025, 2026], threshold: 20)))
         statements.append(("audit page", AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: nil)))
         statements.append(("audit page (regulator scope)",
                            AuditQuery.pageStatement(filter: AuditFilter(), limit: 50, before: .max, regulatorScope: regulator)))
@@ -155,6 +163,23 @@ struct QueryPlanTests {
                 INSERT INTO objective_assessments (declaration_id, objective_id, position, completion)
                     SELECT d.id, o.id, o.position, 'complete' FROM declarations d JOIN declaration_groups g ON g.id = d.group_id
                     JOIN security_objectives o ON o.standard_id = d.standard_id WHERE g.reference LIKE 'LOAD_SO_%';
+                """)
+        }
+        // 3,000 imported analyses of 10 services (their treated current risks kept on the service).
+        try await platform.postgres.withTransaction { session in
+            try await session.runScript("""
+                INSERT INTO risk_analyses (id, regulator_id, operator_id, sector_id, year, monarc_version, imported_at)
+                    SELECT gen_random_uuid(), (SELECT regulator_id FROM standards LIMIT 1), o.id,
+                           CASE WHEN o.n % 2 = 0 THEN (SELECT id FROM sectors WHERE acronym = 'ELEC') ELSE (SELECT id FROM sectors WHERE acronym = 'RAIL') END,
+                           y, '2.13.3', now()
+                    FROM (SELECT id, row_number() OVER () AS n FROM operators WHERE identifier LIKE 'OP%') o, generate_series(2024, 2026) y
+                    WHERE o.n <= 1000;
+                ANALYZE risk_analyses;
+                INSERT INTO risk_services (id, analysis_id, service_uuid, label, position, total_risks, untreated_risks, treated_risks, reduced_risks,
+                                           denied_risks, accepted_risks, shared_risks, average_current_risk, treated_max_risks)
+                    SELECT gen_random_uuid(), a.id, md5('service' || s)::uuid, '{"en": "Service"}', s, 50, 5, 45, 45, 0, 0, 0, 20,
+                           ARRAY(SELECT 5 + (g * 7) % 50 FROM generate_series(1, 45) g ORDER BY 1)
+                    FROM risk_analyses a, generate_series(1, 10) s WHERE a.monarc_version = '2.13.3' AND a.file_name IS NULL;
                 """)
         }
         try await platform.postgres.query("ANALYZE")

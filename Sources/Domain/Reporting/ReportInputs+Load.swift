@@ -34,20 +34,24 @@ extension ReportInputs {
     static func loadSectorRisks(regulatorID: UUID, sectorID: UUID, years: [Int], threshold: Int,
                                 session: PostgresSession) async throws -> (services: [Int: [UUID: SectorTotal]], highRisks: [Int: [UUID: SectorTotal]]) {
         var services: [Int: [UUID: SectorTotal]] = [:], highRisks: [Int: [UUID: SectorTotal]] = [:]
-        for row in try await session.query("""
-            SELECT a.year, v.service_uuid, count(v.average_current_risk)::integer AS services, coalesce(sum(v.average_current_risk), 0)::float8 AS risk,
-                   sum(h.n)::integer AS high, sum(h.total)::float8 AS high_total
-            FROM risk_analyses a JOIN risk_services v ON v.analysis_id = a.id
-            CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(m), 0) AS total FROM unnest(v.treated_max_risks) m WHERE m > $4) h
-            WHERE a.regulator_id = $1 AND a.sector_id = $2 AND a.year = ANY($3::integer[]) AND a.imported_at IS NOT NULL
-            GROUP BY a.year, v.service_uuid
-            """, regulatorID, sectorID, years, threshold) {
+        for row in try await session.query(sectorRisksStatement(regulatorID: regulatorID, sectorID: sectorID, years: years, threshold: threshold)) {
             let year: Int = try row.decode("year"), service: UUID = try row.decode("service_uuid")
             let (count, high): (Int, Int) = (try row.decode("services"), try row.decode("high"))
             if count > 0 { services[year, default: [:]][service] = SectorTotal(count: count, total: try row.decode("risk")) }
             if high > 0 { highRisks[year, default: [:]][service] = SectorTotal(count: high, total: try row.decode("high_total")) }
         }
         return (services, highRisks)
+    }
+
+    static func sectorRisksStatement(regulatorID: UUID, sectorID: UUID, years: [Int], threshold: Int) -> Statement {
+        Statement(sql: """
+            SELECT a.year, v.service_uuid, count(v.average_current_risk)::integer AS services, coalesce(sum(v.average_current_risk), 0)::float8 AS risk,
+                   sum(h.n)::integer AS high, sum(h.total)::float8 AS high_total
+            FROM risk_analyses a JOIN risk_services v ON v.analysis_id = a.id
+            CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(m), 0) AS total FROM unnest(v.treated_max_risks) m WHERE m > $4) h
+            WHERE a.regulator_id = $1 AND a.sector_id = $2 AND a.year = ANY($3::integer[]) AND a.imported_at IS NOT NULL
+            GROUP BY a.year, v.service_uuid
+            """, bindings: [regulatorID, sectorID, years, threshold])
     }
 
     /// The operator's imported analyses of the sector for `years`, by year: services, risks and

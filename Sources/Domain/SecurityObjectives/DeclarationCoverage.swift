@@ -83,18 +83,22 @@ public enum DeclarationCoverage {
         return result
     }
 
+    static func sectorScoresStatement(standardID: UUID, sectorID: UUID, years: [Int]) -> Statement {
+        Statement(sql: """
+            WITH latest AS (\(latestPassed))
+            SELECT l.year, a.objective_id, count(*)::integer AS n, sum(a.score)::float8 AS total
+            FROM latest l JOIN objective_assessments a ON a.declaration_id = l.id
+            GROUP BY l.year, a.objective_id
+            """, bindings: [standardID, sectorID, years])
+    }
+
     /// Per year and objective, how many operators of `sectorID` scored it in their latest passed
     /// declaration against `standardID`, and the sum of their scores (totalled by the database:
     /// a sector's declarations hold tens of thousands of scores).
     static func sectorScoreTotals(standardID: UUID, sectorID: UUID, years: [Int],
                                   session: PostgresSession) async throws -> [Int: [UUID: ReportInputs.SectorTotal]] {
         var result: [Int: [UUID: ReportInputs.SectorTotal]] = [:]
-        for row in try await session.query("""
-            WITH latest AS (\(latestPassed))
-            SELECT l.year, a.objective_id, count(*)::integer AS n, sum(a.score)::float8 AS total
-            FROM latest l JOIN objective_assessments a ON a.declaration_id = l.id
-            GROUP BY l.year, a.objective_id
-            """, standardID, sectorID, years) {
+        for row in try await session.query(sectorScoresStatement(standardID: standardID, sectorID: sectorID, years: years)) {
             result[try row.decode("year"), default: [:]][try row.decode("objective_id")] = ReportInputs.SectorTotal(count: try row.decode("n"),
                                                                                                                    total: try row.decode("total"))
         }
