@@ -28,7 +28,7 @@ extension GovernanceBench {
             @Option(help: "Operators to report on (one report each).")
             var reports: Int = 100
 
-            @Option(help: "Timed runs of each measurement (after a warm-up).")
+            @Option(help: "Timed runs of each measurement (after 3 warm-ups).")
             var runs: Int = 31
 
             func run() async throws {

@@ -10,7 +10,7 @@ extension GovernanceBench {
     struct Reporting: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time the MONARC parse and a report's figures; print medians.")
 
-        @Option(help: "Timed runs of each measurement (after one warm-up).")
+        @Option(help: "Timed runs of each measurement (after 3 warm-ups).")
         var runs: Int = 31
 
         @Option(help: "Also write the report's PDF to this file.")
@@ -65,17 +65,9 @@ extension GovernanceBench {
             if let output { try pdf.write(to: URL(fileURLWithPath: output)) }
         }
 
-        /// The median of `runs` timings of `body`, in milliseconds, after one warm-up.
+        /// The median of `runs` timings of `body`, in milliseconds, after warm-up runs.
         static func median(_ runs: Int, _ body: () async throws -> Void) async throws -> Double {
-            try await body()
-            var timings: [Double] = []
-            for _ in 0..<runs {
-                let start = ContinuousClock.now
-                try await body()
-                let elapsed = ContinuousClock.now - start
-                timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-            }
-            return timings.sorted()[timings.count / 2]
+            try await Incidents.time(runs, body)[runs / 2]
         }
 
         /// The same uuid for the same name, across the years' files.

@@ -292,7 +292,7 @@ public enum AnnualReport {
 
             case .highestRisks:
                 guard hasRisks else { return [noData] }
-                guard !risks.highestRisks.isEmpty else { return [.paragraph(text: words.noData)] }
+                guard !risks.highestRisks.isEmpty else { return [noData] }
                 let highest = risks.highestRisks
                 let asset = { (risk: RiskFigures.HighestRisk) in "\(risk.service) > \(risk.asset)" }
                 return [
@@ -336,7 +336,7 @@ public enum AnnualReport {
 
             case .recommendations:
                 guard hasRisks else { return [noData] }
-                guard !risks.recommendations.isEmpty else { return [.paragraph(text: words.noData)] }
+                guard !risks.recommendations.isEmpty else { return [noData] }
                 let rows = risks.recommendations.map { recommendation in
                     ["\(recommendation.code) — \(recommendation.description)", recommendation.dueDate.map(dueDate) ?? "-",
                      words.statuses[recommendation.status] ?? recommendation.status.rawValue]

@@ -83,6 +83,8 @@ public struct ReportGeneration: Sendable, Equatable {
     public var items: [Item]
     public var skipped: [Skipped]
     public var artefact: Artefact?
+    /// The stored artefact (a document), while it is kept.
+    var artefactID: UUID?
     /// A newer generation's artefact replaced this one's.
     public var artefactPurged: Bool
     public var error: String?
@@ -125,9 +127,9 @@ public struct ReportGenerations: Sendable {
             let session = unit.session
             let caller = try await ReportingGate.caller(principal, write: true, session: session)
             let project = try await ReportingProjects.visible(projectID, caller, lock: true, session: session)
-            guard try await session.query("""
-                SELECT 1 FROM report_generations WHERE project_id = $1 AND status IN ('queued', 'running', 'assembling')
-                """, projectID).isEmpty else { throw DomainError.conflict("A generation of this project is under way: wait for it or cancel it.") }
+            guard try await !Self.isRunning(projectID: projectID, session: session) else {
+                throw DomainError.conflict("A generation of this project is under way: wait for it or cancel it.")
+            }
             let pairs = try await session.query("""
                 SELECT DISTINCT r.operator_id, o.name AS operator_name, r.sector_id, s.name::text AS sector_name
                 FROM reporting_project_selections r JOIN operators o ON o.id = r.operator_id JOIN sectors s ON s.id = r.sector_id
@@ -142,11 +144,7 @@ public struct ReportGenerations: Sendable {
             let year = project.referenceYear
             let sectors = Array(Set(pairs.map(\.sectorID)))
             let declared = try await DeclarationCoverage.passed(standardID: project.standardID, sectorIDs: sectors, years: [year], session: session)
-            let analysed = Set(try await session.query("""
-                SELECT a.operator_id, a.sector_id FROM risk_analyses a
-                WHERE a.regulator_id = $1 AND a.year = $2 AND a.sector_id = ANY($3::uuid[]) AND a.imported_at IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM risk_services v WHERE v.analysis_id = a.id)
-                """, caller.regulatorID, year, sectors).map { "\(try $0.decode("operator_id", as: UUID.self))|\(try $0.decode("sector_id", as: UUID.self))" })
+            let analysed = try await RiskAnalyses.analysed(regulatorID: caller.regulatorID, sectorIDs: sectors, years: [year], session: session)
             let language = project.languages.first ?? .en
             var kept: [(operatorID: UUID, operatorName: String, sectorID: UUID, sectorName: LanguageMap)] = []
             var skipped: [ReportGeneration.Skipped] = []
@@ -155,8 +153,8 @@ public struct ReportGenerations: Sendable {
                     skipped.append(.init(operatorID: pair.operatorID, operatorName: pair.operatorName, sectorID: pair.sectorID,
                                          sectorName: pair.sectorName.text(in: language), year: year, reason: reason, message: message))
                 }
-                let hasDeclaration = declared.contains(.init(operatorID: pair.operatorID, sectorID: pair.sectorID, year: year))
-                let hasAnalysis = analysed.contains("\(pair.operatorID)|\(pair.sectorID)")
+                let key = DeclarationCoverage.Key(operatorID: pair.operatorID, sectorID: pair.sectorID, year: year)
+                let (hasDeclaration, hasAnalysis) = (declared.contains(key), analysed.contains(key))
                 if !caller.covers(pair.sectorID) {
                     skip(.sectorNotYours, "The sector is outside yours.")
                 } else if !hasDeclaration, !hasAnalysis {
@@ -263,9 +261,7 @@ public struct ReportGenerations: Sendable {
             let (caller, projectID) = try await Self.reach(principal, id, write: false, session: session)
             let generation = try await Self.generation(id, session: session)
             if generation.artefactPurged { throw DomainError.notFound("A newer generation of this project replaced this artefact.") }
-            guard let artefactID = try await session.query("SELECT artefact_id FROM report_generations WHERE id = $1", id).first?
-                    .decode("artefact_id", as: UUID?.self),
-                  let document = try await DocumentStore.find(artefactID, session: session) else {
+            guard let artefactID = generation.artefactID, let document = try await DocumentStore.find(artefactID, session: session) else {
                 throw DomainError.conflict(generation.status.isActive ? "The reports are still being made." : "This generation made nothing to download.")
             }
             try await ReportingProjects.audit("reporting_project.artefact_downloaded", principal, caller, projectID, client, session,
@@ -274,6 +270,12 @@ public struct ReportGenerations: Sendable {
             return StoredDocument(id: document.id, filename: filename, contentType: document.contentType, content: document.content,
                                   sha256: document.sha256, createdAt: document.createdAt)
         }
+    }
+
+    /// Whether a generation of the project is under way (queued, running or assembling).
+    static func isRunning(projectID: UUID, session: PostgresSession) async throws -> Bool {
+        try await !session.query("SELECT 1 FROM report_generations WHERE project_id = $1 AND status = ANY($2::text[])", projectID,
+                                 ReportGeneration.Status.allCases.filter(\.isActive).map(\.rawValue)).isEmpty
     }
 
     func canSee(_ principal: Principal, generationID: UUID) async throws -> Bool {
@@ -367,7 +369,8 @@ public struct ReportGenerations: Sendable {
     }
 
     /// What the project's report on the operator's sector shows, read as a generation's job
-    /// reads it (the benchmark times this).
+    /// reads it (the benchmark times this). No access check: for the worker and the benchmark,
+    /// never for a request.
     public func report(projectID: UUID, operatorID: UUID, sectorID: UUID, language: Language) async throws
         -> (content: AnnualReportContent, inputs: ReportInputs) {
         try await postgres.withSession { session in
@@ -590,7 +593,7 @@ public struct ReportGenerations: Sendable {
     static func generations(where condition: String, bindings: [any PostgresEncodable], limit: String? = nil,
                             session: PostgresSession) async throws -> [ReportGeneration] {
         var generations = try await session.query("""
-            SELECT g.id, g.project_id, g.status, g.requested_by_name, g.batch, g.skipped::text AS skipped, g.artefact_filename,
+            SELECT g.id, g.project_id, g.status, g.requested_by_name, g.batch, g.skipped::text AS skipped, g.artefact_id, g.artefact_filename,
                    g.artefact_purged_at IS NOT NULL AS purged, g.error, g.created_at, g.started_at, g.finished_at, d.content_type, d.size_bytes,
                    to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS sort_key
             FROM report_generations g LEFT JOIN documents d ON d.id = g.artefact_id
@@ -606,6 +609,7 @@ public struct ReportGenerations: Sendable {
                 batch: try row.decode("batch"), items: [],
                 skipped: try JSONDecoder().decode([ReportGeneration.Skipped].self, from: Data(try row.decode("skipped", as: String.self).utf8)),
                 artefact: filename.flatMap { name in contentType.map { ReportGeneration.Artefact(filename: name, contentType: $0, size: size ?? 0) } },
+                artefactID: try row.decode("artefact_id"),
                 artefactPurged: try row.decode("purged"), error: try row.decode("error"), createdAt: try row.decode("created_at"),
                 startedAt: try row.decode("started_at"), finishedAt: try row.decode("finished_at"), sortKey: try row.decode("sort_key"))
         }

@@ -225,9 +225,7 @@ public struct ReportingProjects: Sendable {
         try await postgres.withTransaction { session in
             let caller = try await ReportingGate.caller(principal, write: true, session: session)
             _ = try await Self.visible(id, caller, lock: true, session: session)
-            guard try await session.query("""
-                SELECT 1 FROM report_generations WHERE project_id = $1 AND status IN ('queued', 'running', 'assembling')
-                """, id).isEmpty else { throw DomainError.conflict("A generation of this project is under way: cancel it first.") }
+            guard try await !ReportGenerations.isRunning(projectID: id, session: session) else { throw DomainError.conflict("A generation of this project is under way: cancel it first.") }
             try await ReportGenerations.deleteFiles(projectID: id, session: session)
             try await session.query("DELETE FROM reporting_projects WHERE id = $1", id)
             try await Self.audit("reporting_project.deleted", principal, caller, id, client, session)
@@ -374,14 +372,7 @@ public struct ReportingProjects: Sendable {
             WHERE os.sector_id = ANY($1::uuid[])
             """, sectors)
         let passed = try await DeclarationCoverage.passed(standardID: project.standardID, sectorIDs: sectors, years: years, session: session)
-        let analysed = Set(try await session.query("""
-            SELECT a.operator_id, a.sector_id, a.year FROM risk_analyses a
-            WHERE a.regulator_id = (SELECT regulator_id FROM reporting_projects WHERE id = $1) AND a.imported_at IS NOT NULL
-              AND a.sector_id = ANY($2::uuid[]) AND a.year = ANY($3::integer[])
-              AND EXISTS (SELECT 1 FROM risk_services v WHERE v.analysis_id = a.id)
-            """, project.id, sectors, years).map {
-            DeclarationCoverage.Key(operatorID: try $0.decode("operator_id"), sectorID: try $0.decode("sector_id"), year: try $0.decode("year"))
-        })
+        let analysed = try await RiskAnalyses.analysed(regulatorID: caller.regulatorID, sectorIDs: sectors, years: years, session: session)
         let chosen = Set(try await session.query("SELECT operator_id, sector_id, year FROM reporting_project_selections WHERE project_id = $1",
                                                  project.id).map {
             DeclarationCoverage.Key(operatorID: try $0.decode("operator_id"), sectorID: try $0.decode("sector_id"), year: try $0.decode("year"))

@@ -387,6 +387,18 @@ public struct RiskAnalyses: Sendable {
         return RiskServiceSummary(serviceUUID: try row.decode("service_uuid"), label: label, statistics: statistics)
     }
 
+    /// The (operator, sector, year) of the regulator's imported analyses that hold services, in
+    /// `sectorIDs` and `years`: what a report can read.
+    static func analysed(regulatorID: UUID, sectorIDs: [UUID], years: [Int], session: PostgresSession) async throws -> Set<DeclarationCoverage.Key> {
+        Set(try await session.query("""
+            SELECT a.operator_id, a.sector_id, a.year FROM risk_analyses a
+            WHERE a.regulator_id = $1 AND a.imported_at IS NOT NULL AND a.sector_id = ANY($2::uuid[]) AND a.year = ANY($3::integer[])
+              AND EXISTS (SELECT 1 FROM risk_services v WHERE v.analysis_id = a.id)
+            """, regulatorID, sectorIDs, years).map {
+            DeclarationCoverage.Key(operatorID: try $0.decode("operator_id"), sectorID: try $0.decode("sector_id"), year: try $0.decode("year"))
+        })
+    }
+
     static func summaries(where condition: String, bindings: [any PostgresEncodable], limit: String? = nil,
                           session: PostgresSession) async throws -> [RiskAnalysisSummary] {
         let rows = try await session.query("""
