@@ -462,6 +462,19 @@ struct PermissionMatrixTests {
             }
             let energy = try await project(all["ra"]!, standard, [w.electricity, w.gas]), gasProject = try await project(all["ra"]!, standard, [w.gas])
             let theirProject = try await project(all["ra2"]!, otherStandard, [w.gas])
+            // A finished generation (nothing to download) of one's project and of another regulator's, and a stored logo.
+            func generation(_ project: String, _ regulator: UUID) async throws -> String {
+                let id = UUID()
+                try await w.platform.postgres.query("""
+                    INSERT INTO report_generations (id, project_id, regulator_id, requested_by_name, status, batch, finished_at)
+                    VALUES ($1, $2, $3, 'Someone', 'failed', false, now())
+                    """, id, UUID(uuidString: project)!, regulator)
+                return id.uuidString.lowercased()
+            }
+            let ownGeneration = try await generation(energy, w.regulator1), theirGeneration = try await generation(theirProject, w.regulator2)
+            try await w.platform.postgres.query("""
+                INSERT INTO report_configurations (regulator_id, standard_id, sections, logo) VALUES ($1, $2, '{context}', '\\x89504e47'::bytea)
+                """, w.regulator1, UUID(uuidString: standard)!)
             let electricityObservations = "/api/v1/operators/\(w.operator1.text)/observations/\(w.electricity.text)/2025"
             let gasObservations = "/api/v1/operators/\(w.operator1.text)/observations/\(w.gas.text)/2025"
             try await Self.check([
@@ -508,6 +521,28 @@ struct PermissionMatrixTests {
                      expected: "pa:404 ra:200 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
                 Case(name: "generate another regulator's project", method: .post, path: "/api/v1/reporting-projects/\(theirProject)/generations",
                      body: nil, expected: none),
+                Case(name: "read a generation of one's project", method: .get, path: "/api/v1/reporting-generations/\(ownGeneration)", body: nil,
+                     expected: staff),
+                Case(name: "cancel a finished generation", method: .post, path: "/api/v1/reporting-generations/\(ownGeneration)/cancel", body: nil,
+                     expected: "pa:404 ra:409 ru:409 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "download a generation that made nothing", method: .get, path: "/api/v1/reporting-generations/\(ownGeneration)/artefact",
+                     body: nil, expected: "pa:404 ra:409 ru:409 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read another regulator's generation", method: .get, path: "/api/v1/reporting-generations/\(theirGeneration)", body: nil,
+                     expected: none),
+                Case(name: "cancel another regulator's generation", method: .post, path: "/api/v1/reporting-generations/\(theirGeneration)/cancel",
+                     body: nil, expected: none),
+                Case(name: "download another regulator's artefact", method: .get,
+                     path: "/api/v1/reporting-generations/\(theirGeneration)/artefact", body: nil, expected: none),
+                Case(name: "read one's report logo", method: .get, path: "/api/v1/report-configurations/\(standard)/logo", body: nil,
+                     expected: staff),
+                Case(name: "read another regulator's report logo", method: .get, path: "/api/v1/report-configurations/\(otherStandard)/logo",
+                     body: nil, expected: none),
+                Case(name: "remove one's report logo", method: .delete, path: "/api/v1/report-configurations/\(standard)/logo", body: nil,
+                     expected: "pa:404 ra:204 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "reset another regulator's report configuration", method: .delete,
+                     path: "/api/v1/report-configurations/\(otherStandard)", body: nil, expected: none),
+                Case(name: "reset one's report configuration", method: .delete, path: "/api/v1/report-configurations/\(standard)", body: nil,
+                     expected: "pa:404 ra:204 ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"),
                 Case(name: "read one's report configuration", method: .get, path: "/api/v1/report-configurations/\(standard)", body: nil,
                      expected: staff),
                 Case(name: "configure one's reports", method: .put, path: "/api/v1/report-configurations/\(standard)",
