@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "Domain",
             dependencies: [
-                "Pooling", "Postgres", "Redis", "Mail", "Documents", "COpenSSL",
+                "Pooling", "Postgres", "Redis", "Mail", "Documents", "Outbound", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

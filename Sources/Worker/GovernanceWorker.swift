@@ -23,7 +23,7 @@ struct ConsumerOptions: ParsableArguments {
     var concurrency: Int = 8
 
     @Option(help: "Comma-separated queues to consume.")
-    var queues: String = "default,mail"
+    var queues: String = "default,mail,outbound"
 
     func validate() throws {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be in 1...1024") }

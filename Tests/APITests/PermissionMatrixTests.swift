@@ -64,6 +64,13 @@ struct PermissionMatrixTests {
                  expected: "pa:200 ra:404 ru:404 oa:403 ou:403 opa:404 opu:404 iu:404"),
             Case(name: "read another observer's routing rules", method: .get, path: "/api/v1/observers/\(o2)/routing-rules", body: nil,
                  expected: "pa:200 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "read one's observer's RT deliveries", method: .get, path: "/api/v1/observers/\(o1)/ticketing/messages", body: nil,
+                 expected: "pa:200 ra:403 ru:404 oa:200 ou:403 opa:404 opu:404 iu:404"),
+            Case(name: "read another observer's RT deliveries", method: .get, path: "/api/v1/observers/\(o2)/ticketing/messages", body: nil,
+                 expected: "pa:200 ra:403 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "configure another observer's RT", method: .put, path: "/api/v1/observers/\(o2)/ticketing",
+                 body: ["rt_url": "https://8.8.8.8", "queue": "Incidents", "token": "t"],
+                 expected: "pa:200 ra:403 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
             // Operators.
             Case(name: "list operators", method: .get, path: "/api/v1/operators", body: nil,
                  expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:200 opu:200 iu:403"),

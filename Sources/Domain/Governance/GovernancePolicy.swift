@@ -14,6 +14,8 @@ public enum GovernanceAction: String, Sendable, CaseIterable {
     case setPrivileges
     case readObserver, createObserver, updateObserver, deleteObserver
     case readRoutingRules, manageRoutingRules
+    /// An observer's Request Tracker configuration (never its token) and its delivery log.
+    case readTicketing, manageTicketing
     case readOperator, createOperator, updateOperator
     /// An operator's identifier, sectors and entity categories: set by regulators.
     case classifyOperator
@@ -35,7 +37,7 @@ public enum GovernanceAction: String, Sendable, CaseIterable {
         switch self {
         case .manageRegulations, .manageEntityCategories, .createSector, .changeSector, .createRegulator, .updateRegulator, .deleteRegulator:
             return .readReferenceData
-        case .setPrivileges, .createObserver, .updateObserver, .deleteObserver: return .readObserver
+        case .setPrivileges, .createObserver, .updateObserver, .deleteObserver, .readTicketing, .manageTicketing: return .readObserver
         case .manageRoutingRules: return .readRoutingRules
         case .createOperator, .updateOperator, .classifyOperator, .deleteOperator: return .readOperator
         case .manageRegulatorMembers: return .readRegulatorMembers
@@ -68,6 +70,8 @@ public enum GovernancePolicy {
         .deleteObserver: [.platformAdmin: .all],
         .readRoutingRules: [.platformAdmin: .all, .observerAdmin: .own, .observerUser: .own],
         .manageRoutingRules: [.platformAdmin: .all],
+        .readTicketing: [.platformAdmin: .all, .observerAdmin: .own],
+        .manageTicketing: [.platformAdmin: .all, .observerAdmin: .own],
         .readOperator: [.regulatorAdmin: .all, .regulatorUser: .all, .operatorAdmin: .own, .operatorUser: .own],
         .createOperator: [.regulatorAdmin: .all, .regulatorUser: .all],
         .updateOperator: [.regulatorAdmin: .all, .regulatorUser: .all, .operatorAdmin: .own],

@@ -65,12 +65,43 @@ struct IncidentEmails {
         }
         let html = rendered.count == 1 ? rendered[0].1.html : rendered.map { "<h2>\($0.0.name)</h2>\($0.1.html)" }.joined(separator: "<hr>")
         let text = rendered.count == 1 ? rendered[0].1.text : rendered.map { "[\($0.0.name)]\n\n\($0.1.text)" }.joined(separator: "\n\n---\n\n")
-        for recipient in try await recipients(incidentID, includingObservers: event == .opening || event == .submission, session: session) {
+        let includingObservers = event == .opening || event == .submission
+        let addresses = try await recipients(incidentID, includingObservers: includingObservers, session: session)
+        for recipient in addresses {
             try await unit.sendEmail(OutgoingEmail(to: [MailAddress(recipient)], subject: rendered[0].1.subject, text: text, html: html), from: sender)
+        }
+        guard includingObservers else { return }
+        // Observers with a Request Tracker get a ticket (or correspondence on it) instead; their
+        // addresses get the e-mail only if RT does not take it.
+        let told = Set(addresses)
+        for (observerID, fallback) in try await ticketingObservers(incidentID, session: session) {
+            try await RequestTracker.enqueue(incidentID: incidentID, observerID: observerID, subject: rendered[0].1.subject, html: html, text: text,
+                                             fallback: fallback.filter { !told.contains($0) }, unit: unit)
         }
     }
 
-    /// Every distinct, valid address to tell about the incident.
+    /// The incident's observers with a Request Tracker, each with its valid addresses.
+    func ticketingObservers(_ incidentID: UUID, session: PostgresSession) async throws -> [(UUID, [String])] {
+        let rows = try await session.query("""
+            SELECT io.observer_id, array_remove(array_cat(ARRAY[b.notification_email],
+                       ARRAY(SELECT u.email FROM observer_memberships m JOIN users u ON u.id = m.user_id AND u.is_active
+                             WHERE m.observer_id = io.observer_id ORDER BY u.email)), NULL) AS emails
+            FROM incident_observers io JOIN observers b ON b.id = io.observer_id
+            JOIN observer_ticketing t ON t.observer_id = io.observer_id
+            WHERE io.incident_id = $1 ORDER BY io.observer_id
+            """, incidentID)
+        return try rows.map { row in
+            var seen = Set<String>()
+            let emails = try row.decode("emails", as: [String].self).map(User.normalize(email:))
+                .filter { TextRules.isEmail($0) && seen.insert($0).inserted }
+            return (try row.decode("observer_id", as: UUID.self), emails)
+        }
+    }
+
+    /// Observers with a Request Tracker are told through it (``RequestTracker``), not by e-mail.
+    static let withoutTicketing = "NOT EXISTS (SELECT 1 FROM observer_ticketing t WHERE t.observer_id = io.observer_id)"
+
+    /// Every distinct, valid address to tell about the incident by e-mail.
     func recipients(_ incidentID: UUID, includingObservers: Bool, session: PostgresSession) async throws -> [String] {
         let rows = try await session.query("""
             WITH i AS (SELECT * FROM incidents WHERE id = $1)
@@ -85,9 +116,9 @@ struct IncidentEmails {
                       WHERE m.is_administrator OR EXISTS (SELECT 1 FROM regulator_membership_sectors ms JOIN incident_sectors s ON s.sector_id = ms.sector_id
                                                           WHERE ms.user_id = m.user_id AND s.incident_id = i.id)
             UNION ALL SELECT b.notification_email FROM i JOIN incident_observers io ON io.incident_id = i.id JOIN observers b ON b.id = io.observer_id
-                      WHERE $2
+                      WHERE $2 AND \(Self.withoutTicketing)
             UNION ALL SELECT u.email FROM i JOIN incident_observers io ON io.incident_id = i.id JOIN observer_memberships m ON m.observer_id = io.observer_id
-                      JOIN users u ON u.id = m.user_id AND u.is_active WHERE $2
+                      JOIN users u ON u.id = m.user_id AND u.is_active WHERE $2 AND \(Self.withoutTicketing)
             """, incidentID, includingObservers)
         var seen = Set<String>()
         return try rows.compactMap { row -> String? in

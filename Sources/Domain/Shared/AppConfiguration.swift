@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Mail
+import Outbound
 import Pooling
 import Postgres
 import Redis
@@ -53,6 +54,11 @@ public struct AppConfiguration: Sendable {
     public var importMaxBytes: Int = 16 * 1_048_576
     /// Standard sheets larger than this are imported by the worker (202 and a job to follow).
     public var importInlineBytes: Int = 262_144
+    /// Hosts outbound calls (RT, webhooks) may reach whatever they resolve to, and over plain
+    /// HTTP: for tests and on-premise systems. Everything else must be HTTPS to a public address.
+    public var outboundPolicy = AddressPolicy()
+    /// Outbound calls made at once per process; more wait their turn.
+    public var outboundThreads: Int = 8
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxyHeaders: Bool
     /// When set, `GET /metrics` (of the API and of the worker) answers only requests bearing
@@ -162,6 +168,13 @@ public struct AppConfiguration: Sendable {
         result.declarationRetention = .seconds(86_400 * reader.integer("SECURITY_OBJECTIVE_RETENTION_DAYS", default: 1825, in: 30...36_500))
         result.importMaxBytes = reader.integer("IMPORT_MAX_BYTES", default: 16 * 1_048_576, in: 1024...1_073_741_824)
         result.importInlineBytes = reader.integer("IMPORT_INLINE_BYTES", default: 262_144, in: 0...1_073_741_824)
+        let allowedHosts = reader.string("OUTBOUND_ALLOWED_HOSTS", default: "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if allowedHosts.contains(where: { $0.contains("/") || $0.contains(" ") }) {
+            reader.fail("OUTBOUND_ALLOWED_HOSTS", "must be a comma-separated list of host names or addresses, without scheme or path")
+        }
+        result.outboundPolicy = AddressPolicy(allowedHosts: Set(allowedHosts))
+        result.outboundThreads = reader.integer("OUTBOUND_THREADS", default: 8, in: 1...256)
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return result
     }

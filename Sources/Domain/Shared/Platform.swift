@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Mail
+import Outbound
 import Pooling
 import Postgres
 import Redis
@@ -22,10 +23,14 @@ public struct Platform: Sendable {
     /// runs on an event loop or Swift's cooperative pool.
     public let hashingThreads: BlockingWorkPool
     public let renderingThreads: BlockingWorkPool
+    /// Threads for calls to other systems (RT, webhooks): they mostly wait on the network.
+    public let outboundThreads: BlockingWorkPool
+    public let outbound: OutboundHTTP
     public let governance: GovernanceModule
     public let incidents: IncidentsModule
     public let securityObjectives: SecurityObjectivesModule
     public let reporting: ReportingModule
+    public let integrations: IntegrationsModule
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -39,6 +44,8 @@ public struct Platform: Sendable {
         // requests and the consumer's heartbeat leave free.
         hashingThreads = BlockingWorkPool(name: "password-hashing", threads: configuration.passwordHashThreads, niceness: 10)
         renderingThreads = BlockingWorkPool(name: "rendering", threads: BlockingWorkPool.activeProcessors, niceness: 10)
+        outboundThreads = BlockingWorkPool(name: "outbound", threads: configuration.outboundThreads)
+        outbound = OutboundHTTP(policy: configuration.outboundPolicy, threads: outboundThreads)
         documents = DocumentStore(postgres: postgres, renderingThreads: renderingThreads)
         if let smtp = configuration.smtp {
             mailTransport = SMTPTransport(configuration: smtp)
@@ -53,6 +60,7 @@ public struct Platform: Sendable {
                                                       documents: documents, files: renderingThreads, auth: governance.auth)
         reporting = ReportingModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, files: renderingThreads,
                                     auth: governance.auth)
+        integrations = IntegrationsModule(configuration: configuration, logger: logger, postgres: postgres, outbox: outbox, http: outbound)
     }
 
     /// The job pipeline's own handlers and tasks.
@@ -61,7 +69,7 @@ public struct Platform: Sendable {
     }
 
     /// Every module, in the order their jobs and tasks are registered.
-    public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives, reporting] }
+    public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives, reporting, integrations] }
 
     /// Tracked jobs (`GET /api/v1/jobs/{id}`), each visible to whoever may see what it works for.
     public var trackedJobs: TrackedJobs {
@@ -96,5 +104,6 @@ public struct Platform: Sendable {
         await redis.shutdown()
         await hashingThreads.shutdown()
         await renderingThreads.shutdown()
+        await outboundThreads.shutdown()
     }
 }
