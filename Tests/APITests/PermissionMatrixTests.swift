@@ -71,6 +71,11 @@ struct PermissionMatrixTests {
             Case(name: "configure another observer's RT", method: .put, path: "/api/v1/observers/\(o2)/ticketing",
                  body: ["rt_url": "https://8.8.8.8", "queue": "Incidents", "token": "t"],
                  expected: "pa:200 ra:403 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+            Case(name: "list webhooks", method: .get, path: "/api/v1/webhooks", body: nil,
+                 expected: "pa:403 ra:200 ru:403 oa:200 ou:403 opa:200 opu:403 iu:403"),
+            Case(name: "create a webhook of one's organisation", method: .post, path: "/api/v1/webhooks",
+                 body: ["url": "https://8.8.8.8/hook", "events": ["incident.created"]],
+                 expected: "pa:403 ra:201 ru:403 oa:201 ou:403 opa:422 opu:403 iu:403"),
             // Operators.
             Case(name: "list operators", method: .get, path: "/api/v1/operators", body: nil,
                  expected: "pa:403 ra:200 ru:200 oa:403 ou:403 opa:200 opu:200 iu:403"),

@@ -54,3 +54,82 @@ extension Components.Schemas.TicketingMessage {
                   createdAt: message.createdAt, finishedAt: message.finishedAt)
     }
 }
+
+extension APIService {
+    // MARK: Webhooks
+
+    func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {
+        let subscriptions = try await platform.integrations.webhooks.list(try await principal())
+        return .ok(.init(body: .json(.init(items: subscriptions.map(Components.Schemas.Webhook.init)))))
+    }
+
+    func createWebhook(_ input: Operations.CreateWebhook.Input) async throws -> Operations.CreateWebhook.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let subscription = try await platform.integrations.webhooks.create(
+            try await principal(),
+            WebhookInput(url: body.url, events: body.events.map(\.rawValue), description: body.description,
+                         operatorID: try body.operatorId.map(Self.uuid(field: "operator_id"))),
+            client: RequestInfo.current.client)
+        RequestInfo.current.responseHeaders.add(.location, "/api/v1/webhooks/\(subscription.id.apiString)")
+        return .created(.init(body: .json(.init(subscription))))
+    }
+
+    func getWebhook(_ input: Operations.GetWebhook.Input) async throws -> Operations.GetWebhook.Output {
+        let subscription = try await platform.integrations.webhooks.find(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"))
+        return .ok(.init(body: .json(.init(subscription))))
+    }
+
+    func updateWebhook(_ input: Operations.UpdateWebhook.Input) async throws -> Operations.UpdateWebhook.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let subscription = try await platform.integrations.webhooks.update(
+            try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
+            WebhookInput(url: body.url, events: body.events?.map(\.rawValue), description: body.description, isActive: body.active),
+            client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(subscription))))
+    }
+
+    func deleteWebhook(_ input: Operations.DeleteWebhook.Input) async throws -> Operations.DeleteWebhook.Output {
+        try await platform.integrations.webhooks.delete(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
+                                                        client: RequestInfo.current.client)
+        return .noContent(.init())
+    }
+
+    func rotateWebhookSecret(_ input: Operations.RotateWebhookSecret.Input) async throws -> Operations.RotateWebhookSecret.Output {
+        let subscription = try await platform.integrations.webhooks.rotateSecret(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
+                                                                                 client: RequestInfo.current.client)
+        return .ok(.init(body: .json(.init(subscription))))
+    }
+
+    func listWebhookDeliveries(_ input: Operations.ListWebhookDeliveries.Input) async throws -> Operations.ListWebhookDeliveries.Output {
+        let deliveries = try await platform.integrations.webhooks.deliveries(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
+                                                                             limit: input.query.limit ?? 50)
+        return .ok(.init(body: .json(.init(items: deliveries.map(Components.Schemas.WebhookDelivery.init)))))
+    }
+
+    func redeliverWebhook(_ input: Operations.RedeliverWebhook.Input) async throws -> Operations.RedeliverWebhook.Output {
+        let delivery = try await platform.integrations.webhooks.redeliver(try await principal(),
+                                                                          deliveryID: try Self.pathID(input.path.deliveryId, "delivery"),
+                                                                          client: RequestInfo.current.client)
+        return .accepted(.init(body: .json(.init(delivery))))
+    }
+}
+
+extension Components.Schemas.Webhook {
+    init(_ subscription: WebhookSubscription) {
+        self.init(id: subscription.id.apiString,
+                  organisation: .init(kind: .init(rawValue: subscription.organisation.kind.rawValue)!, id: subscription.organisation.id.apiString),
+                  url: subscription.url, events: subscription.events.map { .init(rawValue: $0.rawValue)! }, description: subscription.description,
+                  active: subscription.isActive, failingSince: subscription.failingSince, disabledAt: subscription.disabledAt,
+                  disabledReason: subscription.disabledReason, lastDeliveryAt: subscription.lastDeliveryAt, createdAt: subscription.createdAt,
+                  updatedAt: subscription.updatedAt, secret: subscription.secret)
+    }
+}
+
+extension Components.Schemas.WebhookDelivery {
+    init(_ delivery: Domain.WebhookDelivery) {
+        self.init(id: delivery.id.apiString, webhookId: delivery.subscriptionID.apiString, eventId: delivery.eventID.apiString, event: delivery.event,
+                  status: .init(rawValue: delivery.status.rawValue)!, attempts: delivery.attempts, responseStatus: delivery.responseStatus,
+                  durationMs: delivery.durationMilliseconds, lastError: delivery.lastError, redeliveryOf: delivery.redeliveryOf?.apiString,
+                  createdAt: delivery.createdAt, finishedAt: delivery.finishedAt)
+    }
+}

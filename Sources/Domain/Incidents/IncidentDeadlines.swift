@@ -38,6 +38,8 @@ public struct IncidentDeadlines: Sendable {
                     """, now, Self.batchSize)
                 for row in due {
                     try await emails.send(.overdue, incidentID: try row.decode("incident_id"), stageID: try row.decode("stage_id"), unit: unit)
+                    try await Webhooks.publishIncident(.incidentReportOverdue, incidentID: try row.decode("incident_id"),
+                                                       extra: ["stage_id": try row.decode("stage_id", as: UUID.self)], unit: unit)
                 }
                 return due.count
             }

@@ -168,6 +168,7 @@ extension IncidentNotification {
         try await IncidentAccessLog.record(.created, by: principal, side: .notifier, incidentID: id, reference: reference,
                                            notifierName: notifier.displayName, operatorID: operatorID, session: session)
         try await IncidentEmails(sender: sender, publicURL: publicURL).send(.opening, incidentID: id, unit: unit)
+        try await Webhooks.publishIncident(.incidentCreated, incidentID: id, extra: ["notified_at": notifiedAt], unit: unit)
         return id
     }
 

@@ -161,6 +161,8 @@ public struct IncidentReports: Sendable {
                                                                                        "report": report.name, "number": String(number)])),
                                       in: session)
             try await emails.send(.submission, incidentID: incidentID, stageID: stageID, unit: unit)
+            try await Webhooks.publishIncident(.incidentReportSubmitted, incidentID: incidentID,
+                                               extra: ["stage_id": stageID, "report": report.name, "version_id": versionID, "number": number], unit: unit)
             // The PDFs of the incident as it is now and of the new version, made at once.
             try await IncidentDocuments.schedule(incidentID: incidentID, revision: revision, versionID: nil, language: .en, unit: unit)
             try await IncidentDocuments.schedule(incidentID: incidentID, revision: revision, versionID: versionID, language: .en, unit: unit)
@@ -363,6 +365,11 @@ public struct IncidentReports: Sendable {
             try await session.query("UPDATE incidents SET revision = revision + 1, updated_at = $2 WHERE id = $1", incident.id, now())
             if status != version.reviewStatus, incident.isOpen {
                 try await emails.send(.reviewStatus, incidentID: incident.id, stageID: version.stageID, reviewStatus: status.rawValue, unit: unit)
+            }
+            if status != version.reviewStatus {
+                try await Webhooks.publishIncident(.incidentReviewStatusChanged, incidentID: incident.id,
+                                                   extra: ["stage_id": version.stageID, "version_id": versionID, "review_status": status.rawValue],
+                                                   unit: unit)
             }
             try await IncidentAccessLog.record(.reviewed, by: principal, on: incident, versionID: versionID, session: session)
             try await AuditLog.record(AuditEvent("incident.report_reviewed", by: principal, objectType: "incident", objectID: incident.id,

@@ -56,7 +56,10 @@ public struct IncidentReview: Sendable {
             if let isOpen = change.isOpen, isOpen != incident.isOpen {
                 try await session.query("UPDATE incidents SET status = $2 WHERE id = $1", id, isOpen ? "open" : "closed")
                 events.append((isOpen ? "incident.reopened" : "incident.closed", [:]))
-                if !isOpen { try await emails.send(.closing, incidentID: id, unit: unit) }
+                if !isOpen {
+                    try await emails.send(.closing, incidentID: id, unit: unit)
+                    try await Webhooks.publishIncident(.incidentClosed, incidentID: id, unit: unit)
+                }
             }
             if let significant = change.significant {
                 try await session.query("UPDATE incidents SET significant = $2, significance_overridden = true WHERE id = $1", id, significant)

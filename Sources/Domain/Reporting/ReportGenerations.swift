@@ -235,11 +235,13 @@ public struct ReportGenerations: Sendable {
     ///
     /// - Throws: 409 when the generation is over.
     public func cancel(_ principal: Principal, id: UUID, client: ClientInfo) async throws -> ReportGeneration {
-        try await postgres.withTransaction { session in
+        try await outbox.transaction { unit in
+            let session = unit.session
             let (caller, projectID) = try await Self.reach(principal, id, write: true, session: session)
             let status = try await session.query("SELECT status FROM report_generations WHERE id = $1 FOR UPDATE", id).first!.decode("status", as: String.self)
             guard ReportGeneration.Status(rawValue: status)?.isActive == true else { throw DomainError.conflict("This generation is over.") }
             try await session.query("UPDATE report_generations SET status = 'cancelled', finished_at = now() WHERE id = $1", id)
+            try await Webhooks.publishReportGeneration(id, unit: unit)
             try await session.query("""
                 UPDATE report_generation_items SET status = 'cancelled', finished_at = now() WHERE generation_id = $1 AND status IN ('queued', 'running')
                 """, id)
@@ -434,6 +436,7 @@ public struct ReportGenerations: Sendable {
             try await session.query("""
                 UPDATE report_generations SET status = 'failed', error = 'No report could be made.', finished_at = now() WHERE id = $1
                 """, generationID)
+            try await Webhooks.publishReportGeneration(generationID, unit: unit)
         } else if try row.decode("batch", as: Bool.self) {
             let job = try await unit.enqueue(.assembleReportGeneration, payload: AssemblyPayload(generationId: generationID))
             try await TrackedJobs.track(job, subjectType: "report_generation", subjectID: generationID,
@@ -445,6 +448,7 @@ public struct ReportGenerations: Sendable {
                 FROM report_generation_items i WHERE g.id = $1 AND i.generation_id = g.id AND i.status = 'done'
                 """, generationID)
             try await purgeSuperseded(projectID: try row.decode("project_id"), keeping: generationID, session: session)
+            try await Webhooks.publishReportGeneration(generationID, unit: unit)
         }
     }
 
@@ -475,7 +479,8 @@ public struct ReportGenerations: Sendable {
         }
         guard let state else { return }
         let zip = try await renderingThreads.run { try Self.zip(state.items, log: state.log) }
-        try await postgres.withTransaction { session in
+        try await outbox.transaction { unit in
+            let session = unit.session
             guard let row = try await session.query("""
                 SELECT status, project_id,
                        EXISTS (SELECT 1 FROM report_generation_items WHERE generation_id = $1 AND status = 'failed') AS failures
@@ -489,6 +494,7 @@ public struct ReportGenerations: Sendable {
             // The reports live on in the ZIP.
             try await session.query("DELETE FROM documents WHERE id IN (SELECT id FROM report_generation_items WHERE generation_id = $1)", generationID)
             try await Self.purgeSuperseded(projectID: try row.decode("project_id"), keeping: generationID, session: session)
+            try await Webhooks.publishReportGeneration(generationID, unit: unit)
         }
     }
 
@@ -577,6 +583,7 @@ public struct ReportGenerations: Sendable {
                   AND (o.failed_at IS NOT NULL OR o.created_at < now() - make_interval(secs => \(Self.itemTimeoutSeconds)))
                 RETURNING g.id
                 """)
+            for batch in batches { try await Webhooks.publishReportGeneration(try batch.decode("id"), unit: unit) }
             return items.count + batches.count
         }
     }

@@ -369,6 +369,7 @@ public struct Declarations: Sendable {
                                                session: session)
             try await Self.audit("declaration.submitted", principal, id: id, operatorID: declaration.operatorID, client: client, session: session)
             try await emails.send(.declarationSubmission, declarationID: id, unit: unit)
+            try await Webhooks.publishDeclaration(.declarationSubmitted, declarationID: id, unit: unit)
             return try await DeclarationAccess.reload(id, seenByRegulator: false, session: session)
         }
     }
@@ -424,6 +425,7 @@ public struct Declarations: Sendable {
             try await Self.audit("declaration.review_sent", principal, id: id, operatorID: declaration.operatorID, client: client, session: session,
                                  details: "{\"status\": \"\(verdict.rawValue)\"}")
             try await emails.send(.declarationReview, declarationID: id, reviewStatus: verdict, unit: unit)
+            try await Webhooks.publishDeclaration(.declarationReviewSent, declarationID: id, unit: unit)
             return try await DeclarationAccess.reload(id, seenByRegulator: true, session: session)
         }
     }

@@ -57,6 +57,11 @@ public struct AppConfiguration: Sendable {
     /// Hosts outbound calls (RT, webhooks) may reach whatever they resolve to, and over plain
     /// HTTP: for tests and on-premise systems. Everything else must be HTTPS to a public address.
     public var outboundPolicy = AddressPolicy()
+    /// A webhook whose deliveries keep failing this long is switched off (0: at the first
+    /// delivery that fails for good).
+    public var webhookDisableAfter: Duration = .seconds(72 * 3600)
+    /// How long webhook deliveries and RT messages are kept once finished.
+    public var deliveryLogRetention: Duration = .seconds(86_400 * 30)
     /// Outbound calls made at once per process; more wait their turn.
     public var outboundThreads: Int = 8
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -175,6 +180,8 @@ public struct AppConfiguration: Sendable {
         }
         result.outboundPolicy = AddressPolicy(allowedHosts: Set(allowedHosts))
         result.outboundThreads = reader.integer("OUTBOUND_THREADS", default: 8, in: 1...256)
+        result.deliveryLogRetention = .seconds(86_400 * reader.integer("DELIVERY_LOG_RETENTION_DAYS", default: 30, in: 1...3650))
+        result.webhookDisableAfter = .seconds(3600 * reader.integer("WEBHOOK_DISABLE_AFTER_HOURS", default: 72, in: 0...8760))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return result
     }
