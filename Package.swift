@@ -114,6 +114,7 @@ let package = Package(
         .executableTarget(name: "Bench", dependencies: [
             "Documents", "Domain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
 
         // Tests: real PostgreSQL, Redis and SMTP, started by scripts/test.
@@ -125,6 +126,7 @@ let package = Package(
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
             "TestSupport", "Beat", "Consumer", "Domain",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "APITests", dependencies: [

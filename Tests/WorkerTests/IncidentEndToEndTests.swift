@@ -3,6 +3,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HTTPTypes
+import Hummingbird
+import Synchronization
 import Testing
 import TestSupport
 
@@ -156,8 +159,28 @@ struct IncidentEndToEndTests {
         let port = Int.random(in: 14_000..<18_000)
         let environment = TestEnvironment.processEnvironment(configuration, extra: [
             "PORT": String(port), "REQUIRE_TOTP": "false", "PASSWORD_HASH_ITERATIONS": "1000", "INCIDENT_SWEEP_SECONDS": "1",
-            "BEAT_TICK_MS": "100", "BEAT_LEADER_TTL_MS": "2000", "CONSUMER_HEARTBEAT_TTL_MS": "2000",
+            "BEAT_TICK_MS": "100", "BEAT_LEADER_TTL_MS": "2000", "CONSUMER_HEARTBEAT_TTL_MS": "2000", "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",
         ])
+        // A webhook receiver, checking each signature with the secret the API gave.
+        let hookPort = Int.random(in: 18_000..<19_000)
+        let secret = Mutex("")
+        let hooks = Mutex<[(event: String, valid: Bool, body: String)]>([])
+        let router = Router()
+        router.post("/hook") { request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+            let header = request.headers[HTTPField.Name("X-Governance-Signature")!] ?? ""
+            let time = Int(header.split(separator: ",").first?.dropFirst(2) ?? "") ?? 0
+            let valid = header == Webhooks.signature(secret: secret.withLock { $0 }, timestamp: time, body: body)
+            hooks.withLock { $0.append((request.headers[HTTPField.Name("X-Governance-Event")!] ?? "", valid, body)) }
+            return Response(status: .noContent)
+        }
+        var quietLogger = TestEnvironment.logger
+        quietLogger.logLevel = .critical
+        let receiver = Task { [quietLogger] in
+            try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: hookPort)), logger: quietLogger).runService()
+        }
+        defer { receiver.cancel() }
+        func received(_ event: String) -> [(event: String, valid: Bool, body: String)] { hooks.withLock { $0.filter { $0.event == event } } }
         let seed = try ChildProcess("governance-api", ["seed-demo"], environment: environment)
         #expect(await seed.wait(timeout: .seconds(120)) == 0, "\(seed.output)")
         let api = try ChildProcess("governance-api", ["serve"], environment: environment)
@@ -172,6 +195,10 @@ struct IncidentEndToEndTests {
         let power = try await client.login("power.admin")
         let regulator = try await client.login("regulator.admin")
         let csirt = try await client.login("csirt.admin")
+        let webhook = try await client.call("POST", "/api/v1/webhooks", regulator, [
+            "url": "http://127.0.0.1:\(hookPort)/hook", "events": ["incident.created", "incident.report_overdue"]] as [String: Any])
+        #expect(webhook.status == 201, "\(String(decoding: webhook.body, as: UTF8.self))")
+        secret.withLock { $0 = webhook.json["secret"] as? String ?? "" }
         let me = try await client.call("GET", "/api/v1/users/me", power).json
         let powerCo = try #require(((me["affiliations"] as? [String: Any])?["operators"] as? [[String: Any]])?.first?["operator_id"] as? String)
         let options = try await client.call("GET", "/api/v1/notification-options", power).json
@@ -197,6 +224,9 @@ struct IncidentEndToEndTests {
         let stages = (incident["reports"] as? [[String: Any]] ?? []).compactMap { $0["stage_id"] as? String }
         #expect(stages.count == 3)
         #expect(try await eventually { try Self.count("Incident \(reference) notified", reference) == 1 })
+        // The webhook, delivered by the consumer (it serves the outbound queue by default), signed.
+        #expect(try await eventually(timeout: .seconds(30)) { received("incident.created").count == 1 }, "\(consumer.output)")
+        #expect(received("incident.created").first?.valid == true && received("incident.created").first?.body.contains(reference) == true)
 
         /// Moves the clock `hours` forward for this incident.
         func advance(_ hours: Double) async throws {
@@ -231,6 +261,9 @@ struct IncidentEndToEndTests {
         #expect(try await eventually(timeout: .seconds(30)) { try Self.count("Overdue: Early warning", reference) == 1 }, "\(consumer.output)")
         try await quiet()
         #expect(try Self.count("Overdue: Early warning", reference) == 1)
+        // The overdue report's webhook, published by the beat's sweep, once.
+        #expect(try await eventually(timeout: .seconds(30)) { received("incident.report_overdue").count == 1 })
+        #expect(received("incident.report_overdue").allSatisfy { $0.valid })
         #expect(try Self.count("Reminder: Early warning", reference) == 1)
         var read = try await client.call("GET", "/api/v1/incidents/\(id)", power).json
         #expect((read["reports"] as? [[String: Any]])?.first?["status"] as? String == "overdue")

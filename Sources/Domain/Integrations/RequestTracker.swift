@@ -124,16 +124,7 @@ public struct RequestTracker: Sendable {
             validator.check(!token.contains(where: { $0.isNewline }), "token", "invalid", "The token is one line.")
         }
         try validator.throwIfInvalid()
-        do {
-            try await http.check(url: url)
-        } catch let error as OutboundError {
-            switch error {
-            case .refused(let reason):
-                throw DomainError.validation([FieldError(field: "rt_url", code: "refused", message: "The platform does not call this address: \(reason).")])
-            case .unreachable(let reason):
-                throw DomainError.validation([FieldError(field: "rt_url", code: "unresolvable", message: "The address cannot be used: \(reason).")])
-            }
-        }
+        try await http.validate(url: url, field: "rt_url")
         return try await postgres.withTransaction { session in
             try await Self.requireObserver(observerID, session: session)
             let sealed = try token.map { try box.seal(Data($0.utf8), owner: observerID) }

@@ -103,7 +103,7 @@ public struct WebhookDelivery: Sendable, Equatable {
 /// `outbound` queue), sent by the worker as a signed `POST`:
 ///
 /// * `X-Governance-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>`,
-///   `X-Governance-Event`, `X-Governance-Delivery` (the delivery's id), `X-Governance-Event-Id`;
+///   `X-Governance-Event`, `X-Governance-Delivery` (the delivery's id);
 /// * 2xx is success; 5xx, 408, 429, timeouts and connection failures are retried with the
 ///   queue's backoff; another 4xx (or an address the guard refuses) fails the delivery at once;
 /// * a subscription whose deliveries keep failing for `disableAfter` is switched off and its
@@ -215,8 +215,7 @@ public struct Webhooks: Sendable {
         }
         let (url, events, description) = try await validated(input, organisation: organisation, creating: true)
         let id = UUID()
-        let secret = "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let secret = Self.newSecret()
         return try await postgres.withTransaction { session in
             try await session.query("SELECT pg_advisory_xact_lock(hashtext('webhooks:' || $1::text))", organisation.id)
             let count = try await session.query("""
@@ -278,8 +277,7 @@ public struct Webhooks: Sendable {
     /// A new signing secret, shown once; the old one stops signing at once.
     public func rotateSecret(_ principal: Principal, id: UUID, client: ClientInfo) async throws -> WebhookSubscription {
         try principal.requireAccess(.governanceWrite)
-        let secret = "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let secret = Self.newSecret()
         return try await postgres.withTransaction { session in
             _ = try await reach(principal, id, lock: true, session: session)
             let row = try await session.query("UPDATE webhook_subscriptions SET secret = $2, updated_at = now() WHERE id = $1 RETURNING \(Self.columns)",
@@ -289,6 +287,12 @@ public struct Webhooks: Sendable {
             subscription.secret = secret
             return subscription
         }
+    }
+
+    /// `whsec_` and 32 random bytes in base64url.
+    static func newSecret() -> String {
+        "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// The subscription's deliveries, newest first.
@@ -350,18 +354,7 @@ public struct Webhooks: Sendable {
         }
         let description = validator.text(input.description, "description", required: false, maximumLength: 200)
         try validator.throwIfInvalid()
-        if let url, !url.isEmpty {
-            do {
-                try await http.check(url: url)
-            } catch let error as OutboundError {
-                switch error {
-                case .refused(let reason):
-                    throw DomainError.validation([FieldError(field: "url", code: "refused", message: "The platform does not call this address: \(reason).")])
-                case .unreachable(let reason):
-                    throw DomainError.validation([FieldError(field: "url", code: "unresolvable", message: "The address cannot be used: \(reason).")])
-                }
-            }
-        }
+        if let url, !url.isEmpty { try await http.validate(url: url, field: "url") }
         return (url, events, input.description == nil ? nil : description ?? "")
     }
 
@@ -411,25 +404,20 @@ public struct Webhooks: Sendable {
     ///
     /// - Returns: how many deliveries were recorded.
     @discardableResult
-    static func publish(_ event: WebhookEvent, data: [String: (any Sendable)?], audience: [WebhookOrganisation], at time: Date = Date(),
+    public static func publish(_ event: WebhookEvent, data: [String: (any Sendable)?], audience: [WebhookOrganisation], at time: Date = Date(),
                         unit: UnitOfWork) async throws -> Int {
         let audience = audience.filter { event.audience.contains($0.kind) }
         guard !audience.isEmpty else { return 0 }
-        let subscriptions = try await unit.session.query("""
-            SELECT id FROM webhook_subscriptions
-            WHERE is_active AND $1 = ANY(events) AND (organisation_kind, organisation_id) IN (SELECT * FROM unnest($2::text[], $3::uuid[]))
-            """, event.rawValue, audience.map(\.kind.rawValue), audience.map(\.id))
-        guard !subscriptions.isEmpty else { return 0 }
+        // One statement finds the subscriptions and records their deliveries, one more their jobs.
         let eventID = UUID()
-        let body = try body(event, id: eventID, data: data, at: time)
-        for row in subscriptions {
-            let id = UUID()
-            try await unit.session.query("""
-                INSERT INTO webhook_deliveries (id, subscription_id, event_id, event, body) VALUES ($1, $2, $3, $4, $5)
-                """, id, try row.decode("id", as: UUID.self), eventID, event.rawValue, body)
-            try await unit.enqueue(.deliverWebhook, payload: DeliveryPayload(deliveryId: id), queue: queue)
-        }
-        return subscriptions.count
+        let deliveries = try await unit.session.query("""
+            INSERT INTO webhook_deliveries (id, subscription_id, event_id, event, body)
+            SELECT gen_random_uuid(), id, $4, $1, $5 FROM webhook_subscriptions
+            WHERE is_active AND $1 = ANY(events) AND (organisation_kind, organisation_id) IN (SELECT * FROM unnest($2::text[], $3::uuid[]))
+            RETURNING id
+            """, event.rawValue, audience.map(\.kind.rawValue), audience.map(\.id), eventID, try body(event, id: eventID, data: data, at: time))
+        try await unit.enqueue(.deliverWebhook, payloads: try deliveries.map { DeliveryPayload(deliveryId: try $0.decode("id")) }, queue: queue)
+        return deliveries.count
     }
 
     /// `{"id", "type", "created_at", "data"}` with sorted keys: the body every subscription of
@@ -520,14 +508,15 @@ public struct Webhooks: Sendable {
         case delivered, retry(String), failed(String)
     }
 
-    /// Sends one delivery (a duplicate of one being sent, or already finished, does nothing).
+    /// Sends one delivery. The delivery's row stays locked while it is sent: a duplicate of the
+    /// job waits, then finds it finished (and does nothing) or due for a retry (and makes it).
     func deliver(deliveryID: UUID, attempt: Int) async throws {
         let outcome: Outcome? = try await outbox.transaction { unit -> Outcome? in
             let session = unit.session
             guard let row = try await session.query("""
                 SELECT d.body, d.event, d.status, s.id AS subscription_id, s.url, s.secret, s.is_active
                 FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-                WHERE d.id = $1 FOR UPDATE OF d SKIP LOCKED
+                WHERE d.id = $1 FOR UPDATE OF d
                 """, deliveryID).first,
                 ["pending", "retrying"].contains(try row.decode("status", as: String.self)) else { return nil }
             let subscriptionID: UUID = try row.decode("subscription_id")
@@ -596,7 +585,12 @@ public struct Webhooks: Sendable {
         let session = unit.session
         try await Self.record(id, outcome, status: status, milliseconds: milliseconds, session: session)
         if case .delivered = outcome {
-            try await session.query("UPDATE webhook_subscriptions SET failing_since = NULL, last_delivery_at = now() WHERE id = $1", subscriptionID)
+            // Only when it changes something: deliveries of one busy webhook would otherwise
+            // queue on its row, one transaction after the other.
+            try await session.query("""
+                UPDATE webhook_subscriptions SET failing_since = NULL, last_delivery_at = now()
+                WHERE id = $1 AND (failing_since IS NOT NULL OR last_delivery_at IS NULL OR last_delivery_at < now() - interval '10 seconds')
+                """, subscriptionID)
             return
         }
         let row = try await session.query("""

@@ -22,4 +22,16 @@ public final class UnitOfWork {
         messages.append(message)
         return message.id
     }
+
+    /// Records one job per payload, in one statement (a fan-out); returns their ids in order.
+    @discardableResult
+    public func enqueue<Payload: Encodable>(_ kind: JobKind, payloads: [Payload], queue: String = "default") async throws -> [UUID] {
+        guard !payloads.isEmpty else { return [] }
+        let batch = try payloads.map { OutboxMessage(id: UUID(), kind: kind.rawValue, queue: queue, payload: try JobPayloadCoding.encode($0)) }
+        try await session.query("""
+            INSERT INTO outbox (id, kind, queue, payload) SELECT id, $2, $3, payload::jsonb FROM unnest($1::uuid[], $4::text[]) AS t (id, payload)
+            """, batch.map(\.id), kind.rawValue, queue, batch.map(\.payload))
+        messages += batch
+        return batch.map(\.id)
+    }
 }
