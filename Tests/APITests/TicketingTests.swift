@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Outbound
 import Redis
@@ -79,6 +80,28 @@ final class RTStandIn: Sendable {
 
     private static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Log records kept in memory, message and metadata as text.
+final class LogRecords: Sendable {
+    let stored = Mutex<[String]>([])
+    var lines: [String] { stored.withLock { $0 } }
+
+    struct Handler: LogHandler {
+        let records: LogRecords
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            records.stored.withLock { $0.append("\(event.level) \(event.message) \(merged)") }
+        }
     }
 }
 
@@ -349,6 +372,25 @@ struct TicketingTests {
                 try await tracker.send(messageID: unreadable, attempt: 1)
                 #expect(try await detail(unreadable).contains("cannot be read"))
                 #expect(try await Self.outcomes(w) == ["email", "email", "email", "email", "email", "email"])
+
+                // Nothing logged or thrown carries the token: a tracker logging into memory, RT failing then refusing.
+                try await Self.configure(w, base: "http://127.0.0.1:\(port)")
+                try await w.platform.postgres.query("UPDATE observer_ticketing SET token = $1", try SecretBox(
+                    secretKey: w.platform.configuration.secretKey, purpose: "rt-token").seal(Data(RTStandIn.token.utf8), owner: w.observer1))
+                let records = LogRecords()
+                let logged = RequestTracker(postgres: w.platform.postgres, outbox: w.platform.outbox, http: w.platform.outbound,
+                                            secretKey: w.platform.configuration.secretKey, sender: w.platform.configuration.mailFrom,
+                                            retryPolicy: w.platform.configuration.retryPolicy,
+                                            logger: Logger(label: "rt-test") { _ in LogRecords.Handler(records: records) })
+                rt.mode.withLock { $0 = .failing }
+                let quiet = try await notify()
+                do { try await logged.send(messageID: quiet, attempt: 1); Issue.record("a 500 is retried") } catch {
+                    #expect(!"\(error)".contains(RTStandIn.token))
+                }
+                rt.mode.withLock { $0 = .unauthorized }
+                try await logged.send(messageID: quiet, attempt: 2)
+                #expect(try await detail(quiet) == "RT answered HTTP 401")
+                #expect(!records.lines.isEmpty && records.lines.allSatisfy { !$0.contains(RTStandIn.token) }, "\(records.lines)")
                 #expect(try await w.platform.postgres.query("SELECT 1 FROM rt_messages WHERE detail LIKE $1", "%\(RTStandIn.token)%").count == 0)
             }
         }

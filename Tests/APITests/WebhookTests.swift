@@ -8,6 +8,7 @@ import HummingbirdTesting
 import NIOCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A webhook receiver: one endpoint per name (`/hook/<name>`), each verifying the signature with
 /// the secret it was given, answering the statuses queued for it (204 once none are left).
@@ -17,6 +18,7 @@ final class WebhookReceiver: Sendable {
         var event: String?
         var delivery: String?
         var signatureValid: Bool
+        var signatureHeader: String
         var body: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) as? [String: Any] ?? [:] }
         var raw: String
     }
@@ -56,7 +58,7 @@ final class WebhookReceiver: Sendable {
                 $0.append(Received(name: name, event: request.headers[HTTPField.Name("X-Governance-Event")!],
                                    delivery: request.headers[HTTPField.Name("X-Governance-Delivery")!],
                                    signatureValid: Self.verify(request.headers[HTTPField.Name("X-Governance-Signature")!], body: body, secret: secret),
-                                   raw: body))
+                                   signatureHeader: request.headers[HTTPField.Name("X-Governance-Signature")!] ?? "", raw: body))
             }
             let status = statuses.withLock { queued -> Int in queued[name]?.isEmpty == false ? queued[name]!.removeFirst() : 204 }
             return Response(status: .init(code: status))
@@ -86,6 +88,21 @@ struct WebhookTests {
         try await w.platform.postgres.query("""
             SELECT id, status, attempts FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY created_at, id
             """, UUID(uuidString: webhook["id"] as! String)!).map { (try $0.decode("id"), try $0.decode("status"), try $0.decode("attempts")) }
+    }
+
+    /// Runs the signature check the README gives receivers (bash and openssl) on `body`.
+    static func readmeCheck(body: String, signature: String, secret: String) throws -> Bool {
+        let readme = try String(contentsOf: TestSupport.TestEnvironment.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "```sh\nt=${SIG#t=}"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let snippet = "t=${SIG#t=}" + readme[start.upperBound..<end.lowerBound]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("readme-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(body.utf8).write(to: directory.appendingPathComponent("body.json"))
+        let script = directory.appendingPathComponent("check.sh")
+        try Data("cd '\(directory.path)'\nSIG='\(signature)'\nWEBHOOK_SECRET='\(secret)'\n\(snippet)".utf8).write(to: script)
+        return try runTool("/bin/bash", [script.path]).trimmingCharacters(in: .whitespacesAndNewlines) == "valid"
     }
 
     @Test("subscriptions: the organisation's administrators, events it may see, HTTPS to public addresses, the secret shown once and sealed")
@@ -150,6 +167,16 @@ struct WebhookTests {
             #expect(try audit.allSatisfy { !(try $0.decode("details", as: String.self)).contains("whsec_") })
             #expect(try await call(client, .delete, "/api/v1/webhooks/\(id)", tokens["ra"]!).status == .noContent)
             #expect(try await call(client, .get, "/api/v1/webhooks/\(id)", tokens["ra"]!).status == .notFound)
+
+            // A webhook goes with its organisation.
+            let operatorID = UUID()
+            try await w.platform.postgres.query("INSERT INTO operators (id, identifier, name) VALUES ($1, 'GONE', 'Gone Ltd')", operatorID)
+            try await w.platform.postgres.query("""
+                INSERT INTO webhook_subscriptions (id, organisation_kind, organisation_id, url, events, secret)
+                VALUES (gen_random_uuid(), 'operator', $1, 'https://8.8.8.8/x', '{incident.created}', '\\x00')
+                """, operatorID)
+            try await w.platform.postgres.query("DELETE FROM operators WHERE id = $1", operatorID)
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM webhook_subscriptions WHERE organisation_id = $1", operatorID).isEmpty)
         }
         await w.platform.shutdown()
     }
@@ -193,6 +220,12 @@ struct WebhookTests {
                 let delivered = try #require(try await Self.deliveries(w, operator1).first)
                 #expect(receiver.all("operator1").first?.delivery == delivered.id.text && delivered.status == "delivered" && delivered.attempts == 1)
                 #expect(receiver.all("operator2").isEmpty && receiver.all("regulator2").isEmpty)
+
+                // The README's shell check accepts the delivery as received, and refuses it altered.
+                let delivered0 = try #require(receiver.all("regulator").first)
+                #expect(try Self.readmeCheck(body: delivered0.raw, signature: delivered0.signatureHeader, secret: receiver.secrets.withLock { $0["regulator"]! }))
+                #expect(try !Self.readmeCheck(body: delivered0.raw + " ", signature: delivered0.signatureHeader,
+                                              secret: receiver.secrets.withLock { $0["regulator"]! }))
 
                 // A forged signature does not verify.
                 let raw = try #require(receiver.all("regulator").first?.raw)
