@@ -121,6 +121,10 @@ struct ReportGenerationTests {
             _ = try await call(client, .put, "/api/v1/operators/\(w.operator1.text)/observations/\(w.electricity.text)/2026", ra, [
                 "comment": "Des progrès nets sur la gestion des accès.", "observation_ids": [String]()])
 
+            // The regulator's webhook hears when it ends.
+            let webhook = try await call(client, .post, "/api/v1/webhooks", ra, ["url": "https://8.8.8.8/hooks", "events": ["report_generation.finished"]])
+            #expect(webhook.status == .created)
+
             let started = try await call(client, .post, "/api/v1/reporting-projects/\(project)/generations", ra)
             #expect(started.status == .accepted, "\(String(buffer: started.body).prefix(400))")
             let generation = try object(started)
@@ -143,6 +147,12 @@ struct ReportGenerationTests {
             #expect((done["progress"] as? [String: Any])?["done"] as? Int == 1)
             let artefact = try #require(done["artefact"] as? [String: Any])
             #expect(artefact["content_type"] as? String == "application/pdf")
+            let finished = try await w.platform.postgres.query("SELECT body FROM webhook_deliveries WHERE event = 'report_generation.finished'")
+            #expect(finished.count == 1)
+            let event = try JSONSerialization.jsonObject(with: Data(try #require(finished.first).decode("body", as: String.self).utf8)) as? [String: Any]
+            let data = event?["data"] as? [String: Any]
+            #expect(data?["generation_id"] as? String == id && data?["status"] as? String == "done")
+            #expect(data?["artefact_path"] as? String == "/api/v1/reporting-generations/\(id)/artefact")
 
             let download = try await client.execute(uri: "/api/v1/reporting-generations/\(id)/artefact", method: .get,
                                                     headers: [.authorization: "Bearer \(ra)"])
