@@ -29,6 +29,26 @@ public struct OutboundResponse: Sendable {
     public var milliseconds: Double
 }
 
+extension OutboundResponse {
+    /// What an answer means for a message sent to another system.
+    public enum Verdict: Sendable, Equatable {
+        /// 2xx: taken.
+        case accepted
+        /// 408, 429, 5xx: not now; another attempt may succeed.
+        case transient
+        /// Any other status: refused; sending it again changes nothing.
+        case refused
+    }
+
+    public var verdict: Verdict {
+        switch status {
+        case 200...299: .accepted
+        case 408, 429, 500...599: .transient
+        default: .refused
+        }
+    }
+}
+
 /// Why an outbound call was not made or did not get an answer.
 public enum OutboundError: Error, Equatable, CustomStringConvertible {
     /// The URL or the address it resolves to is not one the platform may call: no retry helps.

@@ -343,6 +343,39 @@ struct PermissionMatrixTests {
         }
     }
 
+    @Test("every role against one webhook by id: its organisation's administrators only; another organisation's is out of reach")
+    func webhooks() async throws {
+        let w = try await GovernanceWorld()
+        let own = UUID(), other = UUID(), delivery = UUID()
+        for (id, kind, organisation) in [(own, "regulator", w.regulator1), (other, "operator", w.operator2)] {
+            try await w.platform.postgres.query("""
+                INSERT INTO webhook_subscriptions (id, organisation_kind, organisation_id, url, events, secret)
+                VALUES ($1, $2, $3, 'https://8.8.8.8/hook', '{incident.created}', '\\x00')
+                """, id, kind, organisation)
+        }
+        try await w.platform.postgres.query("""
+            INSERT INTO webhook_deliveries (id, subscription_id, event_id, event, body, status) VALUES ($1, $2, $3, 'incident.created', '{}', 'failed')
+            """, delivery, own, UUID())
+        let mine = "/api/v1/webhooks/\(own.text)", theirs = "/api/v1/webhooks/\(other.text)"
+        let administrators = "pa:404 ra:%d ru:403 oa:404 ou:404 opa:404 opu:404 iu:404"
+        let nobody = "pa:404 ra:404 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"
+        try await w.fixture.withClient { client in
+            try await Self.check([
+                Case(name: "read one's regulator's webhook", method: .get, path: mine, body: nil, expected: String(format: administrators, 200)),
+                Case(name: "change it", method: .patch, path: mine, body: ["description": "Bridge"], expected: String(format: administrators, 200)),
+                Case(name: "rotate its secret", method: .post, path: mine + "/rotate-secret", body: nil, expected: String(format: administrators, 200)),
+                Case(name: "read its deliveries", method: .get, path: mine + "/deliveries", body: nil, expected: String(format: administrators, 200)),
+                Case(name: "redeliver one", method: .post, path: "/api/v1/webhook-deliveries/\(delivery.text)/redeliver", body: nil,
+                     expected: String(format: administrators, 202)),
+                Case(name: "read another organisation's webhook", method: .get, path: theirs, body: nil, expected: nobody),
+                Case(name: "change it", method: .patch, path: theirs, body: ["active": false], expected: nobody),
+                Case(name: "read its deliveries", method: .get, path: theirs + "/deliveries", body: nil, expected: nobody),
+                Case(name: "delete it", method: .delete, path: theirs, body: nil, expected: nobody),
+            ], w, client, try await w.sessions(client))
+        }
+        await w.platform.shutdown()
+    }
+
     @Test("every role against the security-objectives operations: one's regulator's and operator's, and another's")
     func securityObjectives() async throws {
         let w = try await GovernanceWorld()

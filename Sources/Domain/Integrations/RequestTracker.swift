@@ -344,8 +344,8 @@ public struct RequestTracker: Sendable {
                 if retryPolicy.allowsRetry(afterAttempt: attempt) { throw OutboundError.unreachable(reason) }
                 return "RT unreachable at the last attempt: \(reason)"
             }
-            switch response.status {
-            case 200...299:
+            switch response.verdict {
+            case .accepted:
                 if let ticket {
                     try await Self.finish(messageID, outcome: .correspondence, ticketID: ticket, detail: nil, session: session)
                 } else {
@@ -359,10 +359,10 @@ public struct RequestTracker: Sendable {
                     try await Self.finish(messageID, outcome: .ticket, ticketID: created, detail: nil, session: session)
                 }
                 return nil
-            case 408, 429, 500...599:
+            case .transient:
                 if retryPolicy.allowsRetry(afterAttempt: attempt) { throw TransientRTError(status: response.status) }
                 return "RT answered HTTP \(response.status) at the last attempt"
-            default:
+            case .refused:
                 return "RT answered HTTP \(response.status)"
             }
         }

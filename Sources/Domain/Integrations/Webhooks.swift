@@ -542,10 +542,10 @@ public struct Webhooks: Sendable {
                 let response = try await http.send(request)
                 status = response.status
                 milliseconds = response.milliseconds
-                switch response.status {
-                case 200...299: outcome = .delivered
-                case 408, 429, 500...599: outcome = .retry("HTTP \(response.status)")
-                default: outcome = .failed("HTTP \(response.status)")
+                switch response.verdict {
+                case .accepted: outcome = .delivered
+                case .transient: outcome = .retry("HTTP \(response.status)")
+                case .refused: outcome = .failed("HTTP \(response.status)")
                 }
             } catch OutboundError.refused(let reason) {
                 outcome = .failed("refused: \(reason)")
