@@ -9,15 +9,20 @@ import ServiceLifecycle
 /// The contract's constraints, read once per process from the embedded `openapi.yaml`.
 let embeddedContract = Result { try Contract(yaml: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)) }
 
-/// Builds the router: middleware in order (request id, metrics, access log, problems, body
-/// limit, the contract's constraints), then the routes generated from `openapi.yaml`.
+/// Builds the router: middleware in order (request id, metrics, access log, CORS, problems,
+/// rate limits, body limit, the contract's constraints), then the routes generated from `openapi.yaml`.
 func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable(maxBodyBytes: platform.configuration.maxBodyBytes)
     router.middlewares.add(RequestInfoMiddleware(trustProxyHeaders: platform.configuration.trustProxyHeaders))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
+    if !platform.configuration.corsAllowedOrigins.isEmpty {
+        // Outside the problem middleware: errors get CORS headers too, so pages can read them.
+        router.middlewares.add(AllowedOriginsMiddleware(origins: platform.configuration.corsAllowedOrigins))
+    }
     router.middlewares.add(ProblemMiddleware(routes: routes))
+    router.middlewares.add(RateLimitMiddleware(limiter: platform.requestRateLimit))
     router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes, importLimit: platform.configuration.importMaxBytes))
     router.middlewares.add(ContractMiddleware(contract: try embeddedContract.get()))
     // Compact JSON in property order: sorting keys cost CPU on every response for no client benefit.

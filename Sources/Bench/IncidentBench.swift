@@ -59,27 +59,35 @@ extension GovernanceBench {
             _ = try await configuration.setStages(regulator, workflowID: workflow.id, stages, client: .system)
 
             // The seeding command of the large data set: incidents of the bench workflow, their
-            // reports due in a month (beyond every reminder), set-based.
+            // reports due in a month (beyond every reminder), set-based, 10,000 a transaction
+            // with a progress line.
             let seedStart = ContinuousClock.now
-            try await platform.postgres.withTransaction { session in
-                try await session.query("""
-                    INSERT INTO incidents (id, reference, workflow_id, regulator_id, regulation_id, operator_id, notifier_user_id, notifier_name, contact,
-                                           technical_contact, notification_type, cross_border, time_zone, detected_at, notified_at, status)
-                    SELECT gen_random_uuid(), 'BENCH_' || n, $1, $2, $3, $4, $5, 'PowerCo SA', $6::jsonb, $6::jsonb,
-                           (ARRAY['incident', 'nearMiss', 'cyberThreat'])[1 + n % 3], n % 7 = 0, 'Europe/Luxembourg',
-                           now() - make_interval(mins => n) - interval '1 hour', now() - make_interval(mins => n), CASE WHEN n % 4 = 0 THEN 'closed' ELSE 'open' END
-                    FROM generate_series(1, $7) n
-                    """, workflow.id, regulatorID, nis2, powerCo, power.userID,
-                                        #"{"first_name": "Bench", "last_name": "Contact", "title": "", "email": "bench@powerco.test", "phone": "+3522600"}"#,
-                                        count)
-                try await session.query("INSERT INTO incident_sectors SELECT id, $2 FROM incidents WHERE workflow_id = $1", workflow.id, electricity)
-                try await session.query("""
+            var progressLogger = Logger(label: "governance-bench")
+            progressLogger.logLevel = .notice
+            let progress = ProgressReporter(label: "seeding incidents", total: count, logger: progressLogger)
+            for first in stride(from: 1, through: count, by: 10_000) {
+                let last = min(first + 9_999, count)
+                try await platform.postgres.query("""
+                    WITH created AS (
+                        INSERT INTO incidents (id, reference, workflow_id, regulator_id, regulation_id, operator_id, notifier_user_id, notifier_name,
+                                               contact, technical_contact, notification_type, cross_border, time_zone, detected_at, notified_at, status)
+                        SELECT gen_random_uuid(), 'BENCH_' || n, $1, $2, $3, $4, $5, 'PowerCo SA', $6::jsonb, $6::jsonb,
+                               (ARRAY['incident', 'nearMiss', 'cyberThreat'])[1 + n % 3], n % 7 = 0, 'Europe/Luxembourg',
+                               now() - make_interval(mins => n) - interval '1 hour', now() - make_interval(mins => n),
+                               CASE WHEN n % 4 = 0 THEN 'closed' ELSE 'open' END
+                        FROM generate_series($7::int, $8::int) n
+                        RETURNING id),
+                    sectors AS (INSERT INTO incident_sectors (incident_id, sector_id) SELECT id, $9 FROM created)
                     INSERT INTO incident_reports (incident_id, stage_id, report_type_id, position, trigger, delay_hours, triggered_at, due_at)
-                    SELECT i.id, s.id, s.report_type_id, s.position, s.trigger, s.delay_hours, now(), now() + interval '30 days'
-                    FROM incidents i JOIN report_stages s ON s.workflow_id = i.workflow_id WHERE i.workflow_id = $1
-                    """, workflow.id)
-                for table in ["incidents", "incident_reports", "incident_sectors"] { try await session.query("ANALYZE \(table)") }
+                    SELECT c.id, s.id, s.report_type_id, s.position, s.trigger, s.delay_hours, now(), now() + interval '30 days'
+                    FROM created c CROSS JOIN report_stages s WHERE s.workflow_id = $1
+                    """, workflow.id, regulatorID, nis2, powerCo, power.userID,
+                    #"{"first_name": "Bench", "last_name": "Contact", "title": "", "email": "bench@powerco.test", "phone": "+3522600"}"#,
+                    first, last, electricity)
+                progress.advance(by: last - first + 1)
             }
+            progress.finish()
+            for table in ["incidents", "incident_reports", "incident_sectors"] { try await platform.postgres.query("ANALYZE \(table)") }
             print(String(format: "incidents seeded=%d seconds=%.1f", count, Self.milliseconds(ContinuousClock.now - seedStart) / 1000))
 
             // The first notification (one incident, its reports, observers, opening e-mails).

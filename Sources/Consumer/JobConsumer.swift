@@ -52,7 +52,8 @@ public struct JobConsumer: Service {
 
     public func run() async throws {
         logger.info("consumer started", metadata: ["queues": "\(options.queues.joined(separator: ","))", "concurrency": "\(options.concurrency)"])
-        try? await queue.heartbeat(consumer: options.id, queues: options.queues, ttlMilliseconds: options.heartbeatTTLMilliseconds)
+        try? await queue.heartbeat(consumer: options.id, queues: options.queues, concurrency: options.concurrency,
+                                      ttlMilliseconds: options.heartbeatTTLMilliseconds)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await heartbeatLoop() }
             for slot in 0..<options.concurrency {
@@ -77,7 +78,8 @@ public struct JobConsumer: Service {
         let interval = Duration.milliseconds(max(options.heartbeatTTLMilliseconds / 3, 100))
         while !Task.isCancelled {
             do {
-                try await queue.heartbeat(consumer: options.id, queues: options.queues, ttlMilliseconds: options.heartbeatTTLMilliseconds)
+                try await queue.heartbeat(consumer: options.id, queues: options.queues, concurrency: options.concurrency,
+                                          ttlMilliseconds: options.heartbeatTTLMilliseconds)
             } catch {
                 logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
@@ -113,7 +115,7 @@ public struct JobConsumer: Service {
             guard let handler = handlers.handler(for: job.kind) else {
                 throw PermanentJobError("no handler for job kind \(job.kind)")
             }
-            if let jobID, try await ledger.begin(jobID: jobID) == .alreadyFinished {
+            if let jobID, try await ledger.begin(jobID: jobID, consumer: options.id) == .alreadyFinished {
                 try await queue.acknowledge(delivery, consumer: options.id)
                 logger.debug("duplicate delivery of a finished job acknowledged")
                 return
@@ -131,7 +133,8 @@ public struct JobConsumer: Service {
     private func fail(_ delivery: ReliableQueue.Delivery, jobID: UUID?, error: any Error, logger: Logger) async {
         let job = delivery.envelope
         let message = String(describing: error)
-        let retry = !Self.isPermanent(error) && options.retryPolicy.allowsRetry(afterAttempt: job.attempt)
+        let permanent = Self.isPermanent(error)
+        let retry = !permanent && options.retryPolicy.allowsRetry(afterAttempt: job.attempt)
         do {
             if retry {
                 let delay = options.retryPolicy.delay(afterAttempt: job.attempt, unit: Double.random(in: 0..<1))
@@ -141,7 +144,7 @@ public struct JobConsumer: Service {
                 logger.warning("job failed, retry scheduled", metadata: ["attempt": "\(job.attempt)", "delay_ms": "\(delay)", "error": "\(message)"])
                 Counter(label: "jobs_retried_total", dimensions: [("kind", job.kind)]).increment()
             } else {
-                if let jobID { try await ledger.fail(jobID: jobID, error: message) }
+                if let jobID { try await ledger.fail(jobID: jobID, error: message, permanent: permanent) }
                 try await queue.bury(delivery, consumer: options.id, error: message)
                 logger.error("job failed for good", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
                 Counter(label: "jobs_dead_total", dimensions: [("kind", job.kind)]).increment()

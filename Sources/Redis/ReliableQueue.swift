@@ -115,10 +115,10 @@ public struct ReliableQueue: Sendable {
             arguments: [delivery.raw, try dead.encoded()])
     }
 
-    /// Records that `consumer` is alive and serves `queues`, for `ttlMilliseconds`.
-    public func heartbeat(consumer: String, queues: [String], ttlMilliseconds: Int) async throws {
+    /// Records that `consumer` is alive and serves `queues` with `concurrency` slots, for `ttlMilliseconds`.
+    public func heartbeat(consumer: String, queues: [String], concurrency: Int = 1, ttlMilliseconds: Int) async throws {
         let replies = try await client.pipeline([
-            ["SET", heartbeatKey(consumer), "1", "PX", String(ttlMilliseconds)],
+            ["SET", heartbeatKey(consumer), String(concurrency), "PX", String(ttlMilliseconds)],
             ["HSET", consumersKey, consumer, queues.joined(separator: ",")],
         ])
         for case .error(let message) in replies { throw RedisError(kind: .reply, message: message) }
@@ -176,7 +176,73 @@ public struct ReliableQueue: Sendable {
         }
     }
 
+    /// A registered consumer: its queues, whether its heartbeat is alive (and its slots), and
+    /// the jobs it holds per queue.
+    public struct ConsumerRecord: Sendable, Equatable {
+        public let id: String
+        public let queues: [String]
+        /// `nil` once the heartbeat expired (the beat leader then returns its jobs to their queues).
+        public let concurrency: Int?
+        public let running: [String: Int]
+
+        public var isAlive: Bool { concurrency != nil }
+    }
+
+    /// The registered consumers, by id, in two round trips.
+    public func consumers() async throws -> [ConsumerRecord] {
+        let values = try await client.send("HGETALL", consumersKey).array ?? []
+        let registered: [(id: String, queues: [String])] = stride(from: 0, to: values.count - 1, by: 2).compactMap { index in
+            guard let id = values[index].string, let queues = values[index + 1].string else { return nil }
+            return (id, queues.split(separator: ",").map(String.init))
+        }.sorted { $0.id < $1.id }
+        guard !registered.isEmpty else { return [] }
+        var commands: [[String]] = []
+        for consumer in registered {
+            commands.append(["GET", heartbeatKey(consumer.id)])
+            commands += consumer.queues.map { ["LLEN", processingKey($0, consumer: consumer.id)] }
+        }
+        let replies = try await client.pipeline(commands)
+        var index = 0
+        return registered.map { consumer in
+            // A consumer of an earlier version wrote "1" for any number of slots.
+            let concurrency = replies[index].string.map { Int($0) ?? 1 }
+            index += 1
+            var running: [String: Int] = [:]
+            for queue in consumer.queues {
+                running[queue] = replies[index].integer ?? 0
+                index += 1
+            }
+            return ConsumerRecord(id: consumer.id, queues: consumer.queues, concurrency: concurrency, running: running)
+        }
+    }
+
+    /// Lengths in one round trip: each of `queues`, then the delayed set and the dead letter.
+    public func lengths(of queues: [String]) async throws -> (waiting: [String: Int], delayed: Int, dead: Int) {
+        let replies = try await client.pipeline(queues.map { ["LLEN", queueKey($0)] } + [["ZCARD", delayedKey], ["LLEN", deadKey]])
+        for case .error(let message) in replies { throw RedisError(kind: .reply, message: message) }
+        let waiting = Dictionary(uniqueKeysWithValues: zip(queues, replies.map { $0.integer ?? 0 }))
+        return (waiting, replies[queues.count].integer ?? 0, replies[queues.count + 1].integer ?? 0)
+    }
+
+    // MARK: Operations
+
+    /// Takes the job `id` out of the dead letter (every copy); returns how many entries went.
+    /// Reads the whole list (at most 100,000 entries) inside Redis: an operator's action, not a hot path.
+    @discardableResult
+    public func removeFromDeadLetter(id: String) async throws -> Int {
+        try await client.run(Self.removeDead, keys: [deadKey], arguments: ["\"id\":\"\(id)\""]).integer ?? 0
+    }
+
     // MARK: Scripts
+
+    /// ARGV[1]: the `"id":"…"` text of the job, found verbatim (a job id quoted inside a payload is escaped).
+    static let removeDead = RedisScript("""
+        local removed = 0
+        for _, entry in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+            if string.find(entry, ARGV[1], 1, true) then removed = removed + redis.call('LREM', KEYS[1], 0, entry) end
+        end
+        return removed
+        """)
 
     /// KEYS: queue and processing list of each served queue, in priority order. Returns the
     /// 1-based position of the queue a job came from and the job, or nil when all are empty.

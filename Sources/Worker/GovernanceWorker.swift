@@ -14,7 +14,7 @@ struct GovernanceWorker: AsyncParsableCommand {
         commandName: "governance-worker",
         abstract: "The Governance Platform background worker: scheduler (beat) and job consumers.",
         discussion: "Configured through environment variables; see README.md.",
-        subcommands: [BeatCommand.self, ConsumeCommand.self, AllCommand.self])
+        subcommands: [BeatCommand.self, ConsumeCommand.self, AllCommand.self, JobsCommand.self, QueuesCommand.self, RunTaskCommand.self])
 }
 
 /// Options shared by the subcommands that consume jobs.

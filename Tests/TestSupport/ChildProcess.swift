@@ -6,13 +6,15 @@ public final class ChildProcess: @unchecked Sendable {
     public let process = Process()
     public let outputFile: URL
 
-    /// Starts `.build/debug/<executable>` with `arguments` and `environment`.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
-        let binary = TestEnvironment.packageRoot.appendingPathComponent(".build/debug/\(executable)")
+    /// Starts `.build/debug/<executable>` (or the program at the path `executable` when
+    /// `executablePath`) with `arguments` and `environment`.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], executablePath: Bool = false) throws {
+        let binary = executablePath ? URL(fileURLWithPath: executable)
+            : TestEnvironment.packageRoot.appendingPathComponent(".build/debug/\(executable)")
         process.executableURL = binary
         process.arguments = arguments
         process.environment = environment
-        outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable)-\(UUID().uuidString).log")
+        outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(binary.lastPathComponent)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputFile)
         process.standardOutput = handle

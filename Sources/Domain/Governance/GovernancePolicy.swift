@@ -30,6 +30,8 @@ public enum GovernanceAction: String, Sendable, CaseIterable {
     case readAuditLog
     /// Make every user accept the terms of use again (after a change of the terms).
     case resetTermsAcceptance
+    /// Background jobs and queues: list, retry, discard (platform operations).
+    case administerJobs
 
     /// The action that decides whether the caller may know the object exists: without it an
     /// object answers 404, with it 403.
@@ -93,6 +95,7 @@ public enum GovernancePolicy {
         .revokeUserSessions: [.platformAdmin: .own, .regulatorAdmin: .own, .regulatorUser: .own, .observerAdmin: .own, .operatorAdmin: .own],
         .readAuditLog: [.platformAdmin: .all, .regulatorAdmin: .own],
         .resetTermsAcceptance: [.platformAdmin: .all],
+        .administerJobs: [.platformAdmin: .all],
     ]
 
     public static func reach(_ role: Role, _ action: GovernanceAction) -> Reach {

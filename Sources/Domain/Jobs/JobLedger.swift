@@ -16,13 +16,13 @@ public struct JobLedger: Sendable {
         case alreadyFinished
     }
 
-    /// Counts an attempt, unless the job already finished.
-    public func begin(jobID: UUID) async throws -> Admission {
+    /// Counts an attempt by `consumer`, unless the job already finished.
+    public func begin(jobID: UUID, consumer: String? = nil) async throws -> Admission {
         let rows = try await postgres.query("""
-            UPDATE outbox SET attempts = attempts + 1, started_at = now()
+            UPDATE outbox SET attempts = attempts + 1, started_at = now(), started_by = $2, retry_at = NULL
             WHERE id = $1 AND completed_at IS NULL AND failed_at IS NULL
             RETURNING id
-            """, jobID)
+            """, jobID, consumer)
         return rows.count == 1 ? .run : .alreadyFinished
     }
 
@@ -37,14 +37,14 @@ public struct JobLedger: Sendable {
     /// Records a failed attempt that will be retried at `runAt`; the sweep waits from then on.
     public func scheduleRetry(jobID: UUID, error: String, runAt: Date) async throws {
         try await postgres.query(
-            "UPDATE outbox SET last_error = $2, dispatched_at = $3 WHERE id = $1 AND completed_at IS NULL",
+            "UPDATE outbox SET last_error = $2, dispatched_at = $3, retry_at = $3 WHERE id = $1 AND completed_at IS NULL",
             jobID, error, runAt)
     }
 
-    /// Records the final failure (permanent error or attempts exhausted).
-    public func fail(jobID: UUID, error: String) async throws {
+    /// Records the final failure: a permanent error (`permanent`) or every attempt used.
+    public func fail(jobID: UUID, error: String, permanent: Bool = false) async throws {
         try await postgres.query(
-            "UPDATE outbox SET failed_at = now(), last_error = $2 WHERE id = $1 AND completed_at IS NULL",
-            jobID, error)
+            "UPDATE outbox SET failed_at = now(), last_error = $2, retry_at = NULL, failure = $3 WHERE id = $1 AND completed_at IS NULL",
+            jobID, error, permanent ? "permanent" : "exhausted")
     }
 }

@@ -45,7 +45,7 @@ public struct TrackedJobs: Sendable {
     /// The job's status, for those who may see its object; 404 otherwise.
     public func status(_ principal: Principal, id: UUID) async throws -> JobStatus {
         guard let row = try await postgres.query("""
-            SELECT o.id, o.kind, o.attempts, o.created_at, o.started_at, o.completed_at, o.failed_at, o.last_error,
+            SELECT o.id, o.kind, o.attempts, o.created_at, o.started_at, o.completed_at, o.failed_at, o.failure, o.retry_at, o.discarded_at,
                    s.subject_type, s.subject_id, s.result_path
             FROM outbox o JOIN job_subjects s ON s.job_id = o.id WHERE o.id = $1
             """, id).first,
@@ -57,7 +57,8 @@ public struct TrackedJobs: Sendable {
     /// The status of a job whose object the caller already reached.
     static func status(_ id: UUID, session: PostgresSession) async throws -> JobStatus {
         try status(try await session.query("""
-            SELECT o.id, o.kind, o.attempts, o.created_at, o.started_at, o.completed_at, o.failed_at, o.last_error, s.result_path
+            SELECT o.id, o.kind, o.attempts, o.created_at, o.started_at, o.completed_at, o.failed_at, o.failure, o.retry_at, o.discarded_at,
+                   s.result_path
             FROM outbox o LEFT JOIN job_subjects s ON s.job_id = o.id WHERE o.id = $1
             """, id).first!)
     }
@@ -65,19 +66,15 @@ public struct TrackedJobs: Sendable {
     private static func status(_ row: PostgresRow) throws -> JobStatus {
         let completedAt: Date? = try row.decode("completed_at")
         let failedAt: Date? = try row.decode("failed_at")
-        let startedAt: Date? = try row.decode("started_at")
-        let lastError: String? = try row.decode("last_error")
-        let state: JobStatus.State
-        if completedAt != nil {
-            state = .done
-        } else if failedAt != nil {
-            state = .failed
-        } else if lastError != nil {
-            state = .retrying
-        } else if startedAt != nil {
-            state = .running
-        } else {
-            state = .queued
+        // The operations view's finer states, as a client of the job sees them.
+        let state: JobStatus.State = switch AdministeredJob.State.of(
+            completedAt: completedAt, failedAt: failedAt, failure: try row.decode("failure"), discardedAt: try row.decode("discarded_at"),
+            retryAt: try row.decode("retry_at"), startedAt: try row.decode("started_at")) {
+        case .queued: .queued
+        case .running: .running
+        case .retrying: .retrying
+        case .done: .done
+        case .failed, .dead, .discarded: .failed
         }
         return JobStatus(id: try row.decode("id"), kind: try row.decode("kind"), state: state, attempts: try row.decode("attempts"),
                          createdAt: try row.decode("created_at"), finishedAt: completedAt ?? failedAt, resultPath: try row.decode("result_path"))

@@ -62,6 +62,12 @@ public struct AppConfiguration: Sendable {
     public var webhookDisableAfter: Duration = .seconds(72 * 3600)
     /// How long webhook deliveries and RT messages are kept once finished.
     public var deliveryLogRetention: Duration = .seconds(86_400 * 30)
+    /// Browser origins (`https://app.example.org`) allowed to call the API; none by default.
+    public var corsAllowedOrigins: [String] = []
+    /// Requests per window and bearer token, and per client address (0: no limit).
+    public var rateLimit = RequestRateLimit.Settings()
+    /// How long finished jobs (done or discarded) stay on record.
+    public var jobRetention: Duration = .seconds(86_400 * 30)
     /// Outbound calls made at once per process; more wait their turn.
     public var outboundThreads: Int = 8
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -181,6 +187,16 @@ public struct AppConfiguration: Sendable {
         result.outboundPolicy = AddressPolicy(allowedHosts: Set(allowedHosts))
         result.outboundThreads = reader.integer("OUTBOUND_THREADS", default: 8, in: 1...256)
         result.deliveryLogRetention = .seconds(86_400 * reader.integer("DELIVERY_LOG_RETENTION_DAYS", default: 30, in: 1...3650))
+        result.jobRetention = .seconds(86_400 * reader.integer("JOB_RETENTION_DAYS", default: 30, in: 1...3650))
+        result.corsAllowedOrigins = reader.string("CORS_ALLOWED_ORIGINS", default: "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let bad = result.corsAllowedOrigins.first(where: { !Self.isOrigin($0) }) {
+            reader.fail("CORS_ALLOWED_ORIGINS", "\(bad) is not an origin: scheme, host and optional port, e.g. https://app.example.org (no path, no wildcard)")
+        }
+        result.rateLimit = RequestRateLimit.Settings(
+            perToken: reader.integer("RATE_LIMIT_PER_TOKEN", default: 1200, in: 0...10_000_000),
+            perAddress: reader.integer("RATE_LIMIT_PER_ADDRESS", default: 3000, in: 0...10_000_000),
+            windowSeconds: reader.integer("RATE_LIMIT_WINDOW_SECONDS", default: 60, in: 1...86_400))
         result.webhookDisableAfter = .seconds(3600 * reader.integer("WEBHOOK_DISABLE_AFTER_HOURS", default: 72, in: 0...8760))
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         return result
@@ -190,6 +206,15 @@ public struct AppConfiguration: Sendable {
 extension AppConfiguration {
     /// The configuration of a process starting up, with logging set up from it; on invalid
     /// configuration, prints every problem prefixed by `program` and exits with 78 (EX_CONFIG).
+    /// Whether `text` is a browser origin as sent in `Origin`: `http` or `https`, a host, an
+    /// optional port, nothing else.
+    static func isOrigin(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme, ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty, !host.contains("*"), components.path.isEmpty, components.query == nil,
+              components.fragment == nil, components.user == nil, components.password == nil else { return false }
+        return text == "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+
     public static func loadForStartUp(program: String) -> AppConfiguration {
         do {
             let configuration = try fromEnvironment()

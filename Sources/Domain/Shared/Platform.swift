@@ -71,6 +71,16 @@ public struct Platform: Sendable {
     /// Every module, in the order their jobs and tasks are registered.
     public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives, reporting, integrations] }
 
+    /// The API-wide request budget per token and client address.
+    public var requestRateLimit: RequestRateLimit {
+        RequestRateLimit(redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.rateLimit)
+    }
+
+    /// Operations on jobs and queues (`/api/v1/admin/jobs`, `governance-worker jobs`).
+    public var jobAdministration: JobAdministration {
+        JobAdministration(postgres: postgres, queue: queue, outbox: outbox, logger: logger)
+    }
+
     /// Tracked jobs (`GET /api/v1/jobs/{id}`), each visible to whoever may see what it works for.
     public var trackedJobs: TrackedJobs {
         TrackedJobs(postgres: postgres, checks: modules.reduce(into: [:]) { $0.merge($1.jobSubjects()) { first, _ in first } })
