@@ -27,7 +27,7 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
     router.middlewares.add(ContractMiddleware(contract: try embeddedContract.get()))
     // Compact JSON in property order: sorting keys cost CPU on every response for no client benefit.
     let coding = Configuration(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes])
-    try APIService(platform: platform, metrics: metrics)
+    try APIService(platform: platform, metrics: metrics, docs: try platform.configuration.docsDirectory.map(DocsAssets.init(directory:)))
         .registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: coding)
     return router
 }

@@ -55,6 +55,18 @@ ensure_python() {
     PYTHON="$venv/bin/python"
 }
 
+# Swagger UI's files for GET /docs, from PyPI (drf-spectacular-sidecar ships Swagger UI 5, which
+# renders OpenAPI 3.1; swagger-ui-bundle's 4.15 does not): installed without its Django
+# dependency (only the static files are used), never committed. Sets DOCS_DIRECTORY.
+SWAGGER_UI_PACKAGE="drf-spectacular-sidecar==2026.10.1"
+ensure_swagger_ui() {
+    ensure_python
+    "$PYTHON" -m pip show drf-spectacular-sidecar >/dev/null 2>&1 \
+        || { log "pip install $SWAGGER_UI_PACKAGE (Swagger UI)"; "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "$SWAGGER_UI_PACKAGE"; }
+    DOCS_DIRECTORY="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist"
+    export DOCS_DIRECTORY
+}
+
 pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` system user.

@@ -34,3 +34,32 @@ extension APIService {
         .ok(.init(body: .yaml(HTTPBody(PackageResources.openapi_yaml))))
     }
 }
+
+extension APIService {
+    private func installedDocs() throws -> DocsAssets {
+        guard let docs else {
+            throw DomainError.notFound("The API reference page is not installed on this server (DOCS_DIRECTORY); the description is at /openapi.yaml.")
+        }
+        return docs
+    }
+
+    func getDocsPage(_ input: Operations.GetDocsPage.Input) async throws -> Operations.GetDocsPage.Output {
+        _ = try installedDocs()
+        RequestInfo.current.responseHeaders.add(.contentSecurityPolicy, DocsAssets.policy)
+        RequestInfo.current.responseHeaders.add(.cacheControl, "no-cache")
+        return .ok(.init(body: .html(HTTPBody(DocsAssets.page))))
+    }
+
+    func getDocsAsset(_ input: Operations.GetDocsAsset.Input) async throws -> Operations.GetDocsAsset.Output {
+        let docs = try installedDocs()
+        RequestInfo.current.responseHeaders.add(.cacheControl, "public, max-age=86400")
+        switch input.path.asset {
+        case .swaggerUiBundle_js: return .ok(.init(body: .textJavascript(HTTPBody(docs.bundle))))
+        case .swaggerUi_css: return .ok(.init(body: .textCss(HTTPBody(docs.stylesheet))))
+        case .swaggerInitializer_js: return .ok(.init(body: .textJavascript(HTTPBody(DocsAssets.initializer))))
+        case .favicon32x32_png:
+            guard let favicon = docs.favicon else { throw DomainError.notFound("No such file.") }
+            return .ok(.init(body: .png(HTTPBody(favicon))))
+        }
+    }
+}

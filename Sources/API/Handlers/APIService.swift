@@ -6,4 +6,6 @@ import Prometheus
 struct APIService: APIProtocol {
     let platform: Platform
     let metrics: PrometheusCollectorRegistry
+    /// The API reference page's files, when `DOCS_DIRECTORY` is set.
+    var docs: DocsAssets? = nil
 }

@@ -62,6 +62,8 @@ public struct AppConfiguration: Sendable {
     public var webhookDisableAfter: Duration = .seconds(72 * 3600)
     /// How long webhook deliveries and RT messages are kept once finished.
     public var deliveryLogRetention: Duration = .seconds(86_400 * 30)
+    /// Swagger UI's files (`swagger-ui-bundle.js`, `swagger-ui.css`) for `GET /docs`; `nil`: no page.
+    public var docsDirectory: URL?
     /// Browser origins (`https://app.example.org`) allowed to call the API; none by default.
     public var corsAllowedOrigins: [String] = []
     /// Requests per window and bearer token, and per client address (0: no limit).
@@ -188,6 +190,12 @@ public struct AppConfiguration: Sendable {
         result.outboundThreads = reader.integer("OUTBOUND_THREADS", default: 8, in: 1...256)
         result.deliveryLogRetention = .seconds(86_400 * reader.integer("DELIVERY_LOG_RETENTION_DAYS", default: 30, in: 1...3650))
         result.jobRetention = .seconds(86_400 * reader.integer("JOB_RETENTION_DAYS", default: 30, in: 1...3650))
+        if let directory = reader.optional("DOCS_DIRECTORY"), !directory.isEmpty {
+            result.docsDirectory = URL(fileURLWithPath: directory)
+            for file in ["swagger-ui-bundle.js", "swagger-ui.css"] where !FileManager.default.fileExists(atPath: "\(directory)/\(file)") {
+                reader.fail("DOCS_DIRECTORY", "\(directory) holds no \(file) (Swagger UI's dist files are expected)")
+            }
+        }
         result.corsAllowedOrigins = reader.string("CORS_ALLOWED_ORIGINS", default: "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let bad = result.corsAllowedOrigins.first(where: { !Self.isOrigin($0) }) {
