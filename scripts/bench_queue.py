@@ -2,10 +2,11 @@
 
 For each system the queue is filled first, the worker is started, and the clock runs from the
 first job taken to the last one acknowledged (so neither process's start-up is counted).
-Usage: bench_queue.py {governance|celery} --jobs N --redis-port P [--worker-bin PATH] [--idle-queues NAMES]
+Usage: bench_queue.py {governance|celery} --jobs N --redis-port P [--worker-bin PATH] [--idle-queues NAMES] [--processes N]
 
 With --idle-queues, the consumer also serves those (empty) queues, listed before the one that
-holds the jobs: taking jobs must not wait on the empty ones.
+holds the jobs: taking jobs must not wait on the empty ones. With --processes, that many consumer
+processes (each of --concurrency slots) drain the same queue.
 """
 
 import argparse
@@ -49,25 +50,30 @@ def governance(args):
         if i % 1000 == 999:
             pipe.execute()
     pipe.execute()
-    consumer = f"bench-{uuid.uuid4().hex[:6]}"
-    processing = f"{prefix}:processing:bench:{consumer}"
+    consumers = [f"bench-{uuid.uuid4().hex[:6]}" for _ in range(args.processes)]
+    processing = [f"{prefix}:processing:bench:{consumer}" for consumer in consumers]
 
     def pending():
-        return r.llen(queue) + r.llen(processing)
+        pipe = r.pipeline(transaction=False)
+        for key in [queue] + processing:
+            pipe.llen(key)
+        return sum(pipe.execute())
 
     env = dict(os.environ, QUEUE_PREFIX=prefix, LOG_LEVEL="warning", REDIS_URL=f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}")
 
     def start():
         queues = ",".join([q for q in args.idle_queues.split(",") if q] + ["bench"])
-        return subprocess.Popen([args.worker_bin, "consume", "--id", consumer, "--queues", queues, "--concurrency", str(args.concurrency)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+        return [subprocess.Popen([args.worker_bin, "consume", "--id", consumer, "--queues", queues, "--concurrency", str(args.concurrency)],
+                                 env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr) for consumer in consumers]
 
-    def stop(p):
-        p.terminate()
-        p.wait(30)
+    def stop(processes):
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.wait(30)
 
     elapsed = drain(r, pending, start, stop, args.jobs)
-    r.delete(queue, processing)
+    r.delete(queue, *processing)
     return elapsed
 
 
@@ -109,6 +115,7 @@ def main():
     parser.add_argument("--redis-db", type=int, default=7)
     parser.add_argument("--worker-bin")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=1, help="consumer processes (governance only)")
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--celery-pool", default="prefork")
     parser.add_argument("--idle-queues", default="", help="comma-separated empty queues the consumer serves too, before the busy one")

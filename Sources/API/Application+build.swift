@@ -22,7 +22,7 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
         router.middlewares.add(AllowedOriginsMiddleware(origins: platform.configuration.corsAllowedOrigins))
     }
     router.middlewares.add(ProblemMiddleware(routes: routes))
-    router.middlewares.add(RateLimitMiddleware(limiter: platform.requestRateLimit))
+    router.middlewares.add(RateLimitMiddleware(limiter: platform.makeRequestRateLimit()))
     router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes, importLimit: platform.configuration.importMaxBytes))
     router.middlewares.add(ContractMiddleware(contract: try embeddedContract.get()))
     // Compact JSON in property order: sorting keys cost CPU on every response for no client benefit.

@@ -152,6 +152,35 @@ struct ClientAccessTests {
         await fixture.platform.shutdown()
     }
 
+    @Test("rate-limit counts: batched into Redis far from the limit, one by one near it, shared by processes, synced within a second")
+    func batchedCounts() async throws {
+        let fixture = try await AuthFixture()
+        let platform = fixture.platform
+        let t0 = Date()
+        let key = "\(platform.configuration.queuePrefix):ratelimit:token:\(SHA256.hex(Data("gpp_batch".utf8)).prefix(32)):\(Int64(t0.timeIntervalSince1970) / 3600)"
+        let settings = RequestRateLimit.Settings(perToken: 1600, perAddress: 0, windowSeconds: 3600)
+        let first = RequestRateLimit(redis: platform.redis, keyPrefix: platform.configuration.queuePrefix, settings: settings)
+        var decision: RequestRateLimit.Decision?
+        for _ in 0..<150 { decision = try await first.count(bearerToken: "gpp_batch", address: nil, now: t0) }
+        // Far from the limit: Redis was told at the first request, then after a batch of 99 (a sixteenth of what remained).
+        #expect(try await platform.redis.send("GET", key).string == "100")
+        #expect(decision?.remaining == 1450, "this process counts every request itself")
+        // Another process sees what Redis knows; a second later the first one's pending requests reach Redis too.
+        let second = RequestRateLimit(redis: platform.redis, keyPrefix: platform.configuration.queuePrefix, settings: settings)
+        #expect(try await second.count(bearerToken: "gpp_batch", address: nil, now: t0).remaining == 1499)
+        _ = try await first.count(bearerToken: "gpp_batch", address: nil, now: t0.addingTimeInterval(1.5))
+        #expect(try await platform.redis.send("GET", key).string == "152")
+
+        // Near the limit every request reaches Redis: one process spends the budget, the other is refused at once.
+        let small = RequestRateLimit.Settings(perToken: 40, perAddress: 0, windowSeconds: 3600)
+        let a = RequestRateLimit(redis: platform.redis, keyPrefix: platform.configuration.queuePrefix, settings: small)
+        let b = RequestRateLimit(redis: platform.redis, keyPrefix: platform.configuration.queuePrefix, settings: small)
+        for _ in 0..<40 { #expect(try await a.count(bearerToken: "gpp_small", address: nil, now: t0).isRefused == false) }
+        #expect(try await b.count(bearerToken: "gpp_small", address: nil, now: t0).refusal == .init(budget: "token", limit: 40))
+        #expect(try await a.count(bearerToken: "gpp_small", address: nil, now: t0).isRefused)
+        await platform.shutdown()
+    }
+
     @Test("rate limits without Redis: requests pass uncounted, without RateLimit headers")
     func rateLimitsWithoutRedis() async throws {
         let fixture = try await AuthFixture()

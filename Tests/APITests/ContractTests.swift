@@ -13,6 +13,17 @@ import Yams
 /// one value breaking each constraint, expecting a problem that names the field.
 @Suite("The contract at runtime")
 struct ContractTests {
+    @Test("every operation has a request example (JSON bodies) and a response example (JSON answers), each valid against its schema")
+    func examples() async throws {
+        let python = try #require(ProcessInfo.processInfo.environment["TEST_PYTHON"], "scripts/test sets TEST_PYTHON (with jsonschema)")
+        let root = TestEnvironment.packageRoot
+        let check = try ChildProcess(python, [root.appendingPathComponent("scripts/check_examples.py").path, root.appendingPathComponent("openapi.yaml").path],
+                                     environment: ProcessInfo.processInfo.environment, executablePath: true)
+        #expect(await check.wait(timeout: .seconds(120)) == 0, "\(check.output)")
+        let checked = try #require(check.output.firstMatch(of: /([0-9]+) examples checked, 0 problems/).map { Int($0.1) ?? 0 }, "\(check.output)")
+        #expect(checked >= 250)
+    }
+
     /// One request breaking one constraint.
     struct Violation: CustomStringConvertible {
         let method: HTTPRequest.Method

@@ -7,7 +7,8 @@ import Metrics
 /// The API-wide request budget (``RequestRateLimit``): `RateLimit-Limit`, `RateLimit-Remaining`,
 /// `RateLimit-Reset` and `RateLimit-Policy` on every answer it counts, 429 with `Retry-After`
 /// once a budget is spent. Probes and the API's description are not counted. When Redis does
-/// not answer, requests pass uncounted (the API stays up; `rate_limit_unavailable_total` counts them).
+/// not answer, requests pass on this process's own counts (the API stays up;
+/// `rate_limit_unavailable_total` counts the failed syncs).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let limiter: RequestRateLimit
@@ -34,12 +35,12 @@ struct RateLimitMiddleware: RouterMiddleware {
             info.responseHeaders.add(.rateLimitReset, String(decision.resetSeconds))
             info.responseHeaders.add(.rateLimitPolicy, "\(decision.limit);w=\(limiter.settings.windowSeconds)")
         }
-        if let (budget, limit) = decision.refusal {
-            Counter(label: "rate_limited_requests_total", dimensions: [("budget", budget)]).increment()
+        if let refusal = decision.refusal {
+            Counter(label: "rate_limited_requests_total", dimensions: [("budget", refusal.budget)]).increment()
             let seconds = max(decision.resetSeconds, 1)
             throw DomainError.limitReached(
-                "This \(budget == "token" ? "token" : "client address") made more than \(limit) requests in \(limiter.settings.windowSeconds) seconds; "
-                    + "retry in \(seconds) seconds.", retryAfterSeconds: seconds)
+                "This \(refusal.budget == "token" ? "token" : "client address") made more than \(refusal.limit) requests in "
+                    + "\(limiter.settings.windowSeconds) seconds; retry in \(seconds) seconds.", retryAfterSeconds: seconds)
         }
         return try await next(request, context)
     }

@@ -71,8 +71,9 @@ public struct Platform: Sendable {
     /// Every module, in the order their jobs and tasks are registered.
     public var modules: [any PlatformModule] { [jobs, governance, incidents, securityObjectives, reporting, integrations] }
 
-    /// The API-wide request budget per token and client address.
-    public var requestRateLimit: RequestRateLimit {
+    /// The API-wide request budget per token and client address; it keeps this process's
+    /// pending counts, so a process builds it once (the router does).
+    public func makeRequestRateLimit() -> RequestRateLimit {
         RequestRateLimit(redis: redis, keyPrefix: configuration.queuePrefix, settings: configuration.rateLimit)
     }
 
