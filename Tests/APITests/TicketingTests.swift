@@ -190,6 +190,9 @@ struct TicketingTests {
                 #expect(try await call(client, .delete, path, tokens["ou"]!).status == .forbidden)
                 #expect(try await call(client, .delete, path, tokens["oa"]!).status == .noContent)
                 #expect(try await call(client, .get, path, tokens["oa"]!).status == .notFound)
+                // Idempotent: removing it again changes nothing and audits nothing more.
+                #expect(try await call(client, .delete, path, tokens["oa"]!).status == .noContent)
+                #expect(try await w.platform.postgres.query("SELECT 1 FROM audit_events WHERE action = 'observer.ticketing_removed'").count == 1)
             }
         }
         await w.platform.shutdown()

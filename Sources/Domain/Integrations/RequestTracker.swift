@@ -148,13 +148,15 @@ public struct RequestTracker: Sendable {
         }
     }
 
-    /// Removes the configuration: the observer's incidents go back to e-mail; its tickets are forgotten.
+    /// Removes the configuration: the observer's incidents go back to e-mail; its tickets are
+    /// forgotten. Idempotent: an observer without one answers as if it had just been removed.
     public func delete(_ principal: Principal, observerID: UUID, client: ClientInfo) async throws {
         try principal.requireAccess(.governanceWrite)
         try principal.affiliations.authorize(.manageTicketing, at: .observer(observerID), object: "observer")
         try await postgres.withTransaction { session in
+            try await Self.requireObserver(observerID, session: session)
             guard try await session.query("DELETE FROM observer_ticketing WHERE observer_id = $1 RETURNING observer_id", observerID).count == 1 else {
-                throw DomainError.notFound("This observer has no Request Tracker configured.")
+                return
             }
             try await AuditLog.record(AuditEvent("observer.ticketing_removed", by: principal, objectType: "observer", objectID: observerID,
                                                  organisation: .observer(observerID), client: client), in: session)
