@@ -343,6 +343,28 @@ struct PermissionMatrixTests {
         }
     }
 
+    @Test("job administration: platform administrators only, every other role 403, on jobs of any organisation")
+    func jobAdministration() async throws {
+        let w = try await GovernanceWorld()
+        let retried = UUID(), discarded = UUID()
+        for id in [retried, discarded] {
+            try await w.platform.postgres.query("""
+                INSERT INTO outbox (id, kind, queue, payload, attempts, failed_at, failure, last_error) VALUES ($1, 'noop', 'default', '{}', 8, now(), 'exhausted', 'x')
+                """, id)
+        }
+        let only = "pa:%d ra:403 ru:403 oa:403 ou:403 opa:403 opu:403 iu:403"
+        try await w.fixture.withClient { client in
+            try await Self.check([
+                Case(name: "list jobs", method: .get, path: "/api/v1/admin/jobs", body: nil, expected: String(format: only, 200)),
+                Case(name: "read a job", method: .get, path: "/api/v1/admin/jobs/\(retried.text)", body: nil, expected: String(format: only, 200)),
+                Case(name: "read the queues", method: .get, path: "/api/v1/admin/queues", body: nil, expected: String(format: only, 200)),
+                Case(name: "retry a dead job", method: .post, path: "/api/v1/admin/jobs/\(retried.text)/retry", body: nil, expected: String(format: only, 202)),
+                Case(name: "discard a dead job", method: .delete, path: "/api/v1/admin/jobs/\(discarded.text)", body: nil, expected: String(format: only, 204)),
+            ], w, client, try await w.sessions(client))
+        }
+        await w.platform.shutdown()
+    }
+
     @Test("every role against one webhook by id: its organisation's administrators only; another organisation's is out of reach")
     func webhooks() async throws {
         let w = try await GovernanceWorld()
