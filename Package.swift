@@ -21,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
-        .package(url: "https://github.com/drmohundro/SWXMLHash", from: "8.1.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -35,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
         // Infrastructure libraries.
         .target(name: "Pooling", dependencies: [
@@ -59,14 +59,14 @@ let package = Package(
         ]),
         .target(name: "Documents", dependencies: ["CCairo"]),
         .target(name: "Outbound", dependencies: ["CCurl", "Pooling"]),
+        .target(name: "XMLStream", dependencies: ["CLibXML2"]),
         .target(
             name: "Domain",
             dependencies: [
-                "Pooling", "Postgres", "Redis", "Mail", "Documents", "Outbound", "COpenSSL",
+                "Pooling", "Postgres", "Redis", "Mail", "Documents", "Outbound", "XMLStream", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                .product(name: "SWXMLHash", package: "SWXMLHash"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -126,6 +126,7 @@ let package = Package(
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
             "TestSupport", "Beat", "Consumer", "Domain",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -23,8 +23,10 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
     }
     router.middlewares.add(ProblemMiddleware(routes: routes))
     router.middlewares.add(RateLimitMiddleware(limiter: platform.makeRequestRateLimit()))
-    router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes, importLimit: platform.configuration.importMaxBytes))
-    router.middlewares.add(ContractMiddleware(contract: try embeddedContract.get()))
+    let contract = try embeddedContract.get()
+    router.middlewares.add(BodyLimitMiddleware(limit: platform.configuration.maxBodyBytes, importLimit: platform.configuration.importMaxBytes,
+                                               contract: contract))
+    router.middlewares.add(ContractMiddleware(contract: contract))
     // Compact JSON in property order: sorting keys cost CPU on every response for no client benefit.
     let coding = Configuration(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes])
     try APIService(platform: platform, metrics: metrics, docs: try platform.configuration.docsDirectory.map(DocsAssets.init(directory:)))

@@ -334,7 +334,12 @@ final class PNGImage {
     let width: Int
     let height: Int
 
+    /// Decodes `png`, once its header declares at most ``PNGHeader/maximumSide`` pixels a side.
     init(png: Data) throws {
+        let header = try PNGHeader(png)
+        guard header.width <= PNGHeader.maximumSide, header.height <= PNGHeader.maximumSide else {
+            throw DocumentError.imageTooLarge(width: header.width, height: header.height)
+        }
         final class Reader {
             let bytes: [UInt8]
             var offset = 0
@@ -369,6 +374,8 @@ final class PNGImage {
 public enum DocumentError: Error, Equatable, Sendable {
     /// An image block or the logo is not a valid PNG.
     case invalidImage
+    /// An image declares more than ``PNGHeader/maximumSide`` pixels a side; it is not decoded.
+    case imageTooLarge(width: Int, height: Int)
     /// Cairo reported an error.
     case rendering(String)
 }

@@ -80,7 +80,9 @@ public enum PDFRenderer {
 
     /// The pixel size of a PNG, decoded the way a document would draw it.
     ///
-    /// - Throws: ``DocumentError/invalidImage`` when the bytes are not a PNG Cairo reads.
+    /// - Throws: ``DocumentError/invalidImage`` when the bytes are not a PNG Cairo reads;
+    ///   ``DocumentError/imageTooLarge(width:height:)``, before decoding, past
+    ///   ``PNGHeader/maximumSide``.
     public static func pngSize(_ png: Data) throws -> (width: Int, height: Int) {
         let image = try PNGImage(png: png)
         return (image.width, image.height)

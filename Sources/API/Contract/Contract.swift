@@ -19,6 +19,9 @@ struct Contract: Sendable {
         var query: [Parameter] = []
         var headers: [Parameter] = []
         var body: SchemaRule?
+        /// The request body is a file (a sheet, a workbook, a form, an image), never JSON: it
+        /// is read by the use case once the caller is authorised, not buffered ahead.
+        var acceptsFile = false
     }
 
     let operations: [Operation]
@@ -47,9 +50,11 @@ struct Contract: Sendable {
                     default: break  // Path ids: anything but a UUID names nothing, so it answers 404.
                     }
                 }
-                if let body = definition["requestBody"] as? [String: Any], let content = body["content"] as? [String: Any],
-                   let json = content["application/json"] as? [String: Any], let schema = json["schema"] {
-                    operation.body = try loader.rule(schema)
+                if let body = definition["requestBody"] as? [String: Any], let content = body["content"] as? [String: Any] {
+                    if let json = content["application/json"] as? [String: Any], let schema = json["schema"] {
+                        operation.body = try loader.rule(schema)
+                    }
+                    operation.acceptsFile = !content.isEmpty && !content.keys.contains { $0.contains("json") }
                 }
                 operations.append(operation)
             }

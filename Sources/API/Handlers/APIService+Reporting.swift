@@ -10,7 +10,10 @@ extension APIService {
 
     func importRiskAnalysis(_ input: Operations.ImportRiskAnalysis.Input) async throws -> Operations.ImportRiskAnalysis.Output {
         guard case .multipartForm(let parts) = input.body else { throw Problem.malformedBody("Send a multipart/form-data body.") }
-        // The body limit middleware has capped the whole body already.
+        let principal = try await principal()
+        try await reporting.riskAnalyses.authoriseImport(principal)
+        // Read within IMPORT_MAX_BYTES (the body limit middleware checked the declared length only).
+        let limit = platform.configuration.importMaxBytes
         var file = Data()
         var fileName: String?
         var operatorID: String?
@@ -20,18 +23,20 @@ extension APIService {
             for try await part in parts {
                 switch part {
                 case .file(let part):
-                    file = try await Data(collecting: part.payload.body, upTo: platform.configuration.importMaxBytes)
+                    file = try await self.upload(part.payload.body, limit: limit).bytes()
                     fileName = part.filename
                 case .operatorId(let part): operatorID = try await Self.text(part.payload.body)
                 case .sectorIds(let part): sectorIDs.append(try await Self.text(part.payload.body))
                 case .year(let part): year = try await Self.text(part.payload.body)
                 case .undocumented(let part):
                     // Parts the form does not name are read past, not kept.
-                    _ = try await Data(collecting: part.body, upTo: platform.configuration.importMaxBytes)
+                    _ = try await self.upload(part.body, limit: limit).bytes()
                 }
             }
         } catch let error as DomainError {
             throw error
+        } catch let problem as Problem {
+            throw problem
         } catch {
             throw Problem.malformedBody("The multipart body could not be read (\(error))")
         }
@@ -41,7 +46,7 @@ extension APIService {
         let upload = RiskAnalysisUpload(
             operatorID: try Self.uuid(field: "operator_id")(operatorID ?? ""), sectorIDs: try sectorIDs.map(Self.uuid(field: "sector_ids")),
             year: yearValue, fileName: fileName, file: file)
-        switch try await reporting.riskAnalyses.importFile(try await principal(), upload, client: RequestInfo.current.client) {
+        switch try await reporting.riskAnalyses.importFile(principal, upload, client: RequestInfo.current.client) {
         case .done(let result): return .created(.init(body: .json(.init(result, responseLanguage()))))
         case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
         }
@@ -116,8 +121,7 @@ extension APIService {
     func importObservationCatalogue(_ input: Operations.ImportObservationCatalogue.Input) async throws
         -> Operations.ImportObservationCatalogue.Output {
         guard case .csv(let body) = input.body else { throw Problem.malformedBody("Send a text/csv body.") }
-        let data = try await Data(collecting: body, upTo: platform.configuration.importMaxBytes)
-        let report = try await observations.importCSV(try await principal(), file: data, dryRun: input.query.dryRun ?? false,
+        let report = try await observations.importCSV(try await principal(), file: upload(body), dryRun: input.query.dryRun ?? false,
                                                       client: RequestInfo.current.client)
         return .ok(.init(body: .json(.init(report))))
     }
@@ -289,10 +293,10 @@ extension APIService {
 
     func setReportLogo(_ input: Operations.SetReportLogo.Input) async throws -> Operations.SetReportLogo.Output {
         guard case .png(let body) = input.body else { throw Problem.malformedBody("Send an image/png body.") }
-        // Bounded by the body limit already; the domain refuses a logo over its own size with a 422.
-        let png = try await Data(collecting: body, upTo: platform.configuration.maxBodyBytes)
+        // Read within the body limit; the domain refuses a logo over its own size with a 422.
         let configuration = try await configurations.setLogo(try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
-                                                             png: png, client: RequestInfo.current.client)
+                                                             png: upload(body, limit: platform.configuration.maxBodyBytes),
+                                                             client: RequestInfo.current.client)
         return .ok(.init(body: .json(try .init(configuration))))
     }
 

@@ -72,16 +72,14 @@ extension APIService {
     }
 
     func importStandardSheet(_ input: Operations.ImportStandardSheet.Input) async throws -> Operations.ImportStandardSheet.Output {
-        // The body limit middleware has capped the size already.
         let (body, format): (HTTPBody, SheetFormat) = switch input.body {
         case .csv(let body): (body, .csv)
         case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let body): (body, .xlsx)
         }
-        let data = try await Data(collecting: body, upTo: platform.configuration.importMaxBytes)
         let outcome = try await securityObjectives.imports.importSheet(
             try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
             sheet: StandardSheet(rawValue: input.query.sheet.rawValue)!,
-            language: input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en, file: data, format: format,
+            language: input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en, file: upload(body), format: format,
             dryRun: input.query.dryRun ?? false, client: RequestInfo.current.client)
         switch outcome {
         case .done(let report): return .ok(.init(body: .json(.init(report))))
@@ -134,8 +132,7 @@ extension APIService {
         let (detail, rows) = try await securityObjectives.declarations.importWorkbook(
             try await principal(), standardID: try Self.uuid(field: "standard_id")(query.standardId),
             operatorID: try Self.uuid(field: "operator_id")(query.operatorId), year: query.year,
-            sectorIDs: try query.sectorIds.map(Self.uuid(field: "sector_ids")),
-            file: try await Data(collecting: body, upTo: platform.configuration.importMaxBytes),
+            sectorIDs: try query.sectorIds.map(Self.uuid(field: "sector_ids")), file: upload(body),
             language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
         return .created(.init(body: .json(.init(declaration: .init(detail, responseLanguage()), rows: rows.map {

@@ -4,19 +4,29 @@ import NIOCore
 /// Rejects request bodies larger than the configured limit (413) and JSON bodies carrying a NUL
 /// character (400: PostgreSQL text cannot hold it), before any handler reads them. File imports
 /// (`POST .../import`) have a limit of their own.
+///
+/// Bodies are buffered (up to the limit) for operations that take JSON. A file an operation
+/// takes (``Contract/Operation/acceptsFile``) is not: only its declared length is checked here,
+/// and the use case reads it, within the same limit, once the caller is known to be allowed, so
+/// an unauthorised caller's upload is never read.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let standardLimit: Int
     let importLimit: Int
+    let contract: Contract
 
-    init(limit: Int, importLimit: Int) {
+    init(limit: Int, importLimit: Int, contract: Contract) {
         standardLimit = limit
         self.importLimit = importLimit
+        self.contract = contract
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let limit = request.method == .post && request.uri.path.hasSuffix("/import") ? importLimit : standardLimit
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw Problem.bodyTooLarge(limit: limit)
+        }
+        if !Self.isJSON(request.headers[.contentType]), contract.operation(request.method, path: request.uri.path)?.acceptsFile == true {
+            return try await next(request, context)
         }
         // Chunked bodies have no declared length: collect up to the limit, failing past it.
         var request = request

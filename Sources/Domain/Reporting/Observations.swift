@@ -54,7 +54,7 @@ public struct Observations: Sendable {
     static let maximumDescriptionLength = 10_000
     static let maximumCommentLength = 20_000
     static let maximumItems = 100
-    static let maximumImportRows = 5_000
+    static let importLimits = SheetLimits(rows: 5_000)
     static let columns = ["code", "description_en", "description_fr", "description_nl", "description_de", "sectors"]
 
     // MARK: Catalogue
@@ -155,10 +155,11 @@ public struct Observations: Sendable {
     /// Every row is reported; nothing is written on a dry run or when a row is rejected.
     ///
     /// - Throws: 422 naming `file` for a file that is not such CSV.
-    public func importCSV(_ principal: Principal, file: Data, dryRun: Bool, client: ClientInfo) async throws -> SheetImportReport {
-        let table = try await files.run {
-            try CSVTable.read(file, format: .csv, columns: ["code", "description_en"], maximumRows: Self.maximumImportRows)
-        }
+    public func importCSV(_ principal: Principal, file upload: Upload, dryRun: Bool, client: ClientInfo) async throws -> SheetImportReport {
+        // Authorised before a byte is read; checked again in the transaction that writes.
+        _ = try await postgres.withSession { session in try await ReportingGate.caller(principal, write: true, session: session) }
+        let file = try await upload.bytes()
+        let table = try await files.run { try CSVTable.read(file, format: .csv, columns: ["code", "description_en"], limits: Self.importLimits) }
         return try await postgres.withTransaction { session in
             let caller = try await ReportingGate.caller(principal, write: true, session: session)
             let names = try await Self.sectorNames(session: session)

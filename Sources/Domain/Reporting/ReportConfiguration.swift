@@ -185,15 +185,24 @@ public struct ReportConfigurations: Sendable {
     }
 
     /// Stores the logo drawn at the top of every page: a PNG Cairo reads, at most 512 KiB and
-    /// 4,000 pixels a side.
-    public func setLogo(_ principal: Principal, standardID: UUID, png: Data, client: ClientInfo) async throws -> ReportConfiguration {
+    /// 4,000 pixels a side. The image is read only once the caller is known to configure the
+    /// standard's reports, and decoded only once its header declares a size within the limit.
+    public func setLogo(_ principal: Principal, standardID: UUID, png upload: Upload, client: ClientInfo) async throws -> ReportConfiguration {
+        _ = try await postgres.withSession { session in try await Self.reach(principal, standardID: standardID, write: true, session: session) }
+        let png = try await upload.bytes()
         guard png.count <= Self.maximumLogoBytes else {
             throw DomainError.validation([FieldError(field: "body", code: "too_large", message: "A logo has at most \(Self.maximumLogoBytes) bytes.")])
         }
-        let size = try? await files.run { try PDFRenderer.pngSize(png) }
-        guard let size, size.width >= 1, size.height >= 1, size.width <= Self.maximumLogoPixels, size.height <= Self.maximumLogoPixels else {
-            throw DomainError.validation([FieldError(field: "body", code: "invalid_image",
-                                                     message: "Send a PNG image of at most \(Self.maximumLogoPixels) pixels a side.")])
+        let pixels = "Send a PNG image of at most \(Self.maximumLogoPixels) pixels a side."
+        guard let header = try? PNGHeader(png) else {
+            throw DomainError.validation([FieldError(field: "body", code: "invalid_image", message: pixels)])
+        }
+        guard header.width <= Self.maximumLogoPixels, header.height <= Self.maximumLogoPixels else {
+            throw DomainError.validation([FieldError(field: "body", code: "image_too_large",
+                                                     message: "The image declares \(header.width) × \(header.height) pixels. " + pixels)])
+        }
+        guard (try? await files.run({ try PDFRenderer.pngSize(png) })) != nil else {
+            throw DomainError.validation([FieldError(field: "body", code: "invalid_image", message: pixels)])
         }
         return try await postgres.withTransaction { session in
             let caller = try await Self.reach(principal, standardID: standardID, write: true, session: session)

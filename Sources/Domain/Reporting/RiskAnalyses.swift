@@ -98,6 +98,16 @@ public struct RiskAnalyses: Sendable {
 
     // MARK: Import
 
+    /// Whether the caller may import risk analyses at all (regulator staff of a regulator with
+    /// the module, with the write scope): asked before a byte of an upload's form is read, since
+    /// the operator and sectors it names come with the file. ``importFile(_:_:client:)`` then
+    /// checks those before the file is parsed.
+    ///
+    /// - Throws: 404 outside the module; 403 for a token without the scope.
+    public func authoriseImport(_ principal: Principal) async throws {
+        _ = try await postgres.withSession { session in try await ReportingGate.caller(principal, write: true, session: session) }
+    }
+
     /// Imports `upload` for every sector it names: within the request when small, otherwise in
     /// the worker.
     ///

@@ -23,8 +23,8 @@ public struct StandardImports: Sendable {
     let logger: Logger
     /// Files above this many bytes go to the worker.
     let inlineBytes: Int
-    /// The rows a file imported by the worker may hold.
-    static let maximumRows = 50_000
+    /// What a file imported by the worker may hold.
+    static let workerLimits = SheetLimits(rows: 50_000)
     static let waiting = WorkerImportTable(table: "standard_imports", outcomeColumn: "report")
 
     struct Payload: Codable, Sendable {
@@ -32,12 +32,15 @@ public struct StandardImports: Sendable {
     }
 
     /// Imports (or, with `dryRun`, checks) a sheet: at once when small, otherwise in the worker.
+    /// The file is read only once the caller is known to administer the standard.
     ///
-    /// - Throws: as ``StandardCatalogue`` imports do; for a queued file, 404/403 at once when the
-    ///   caller does not administer the standard, and whatever the import meets later through
-    ///   ``result(_:id:)``.
-    public func importSheet(_ principal: Principal, standardID: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
-                            dryRun: Bool, client: ClientInfo) async throws -> SheetImportOutcome {
+    /// - Throws: 404/403 before the file is read when the caller does not administer the
+    ///   standard; as ``StandardCatalogue`` imports do for a small file; for a queued file,
+    ///   whatever the import meets later through ``result(_:id:)``.
+    public func importSheet(_ principal: Principal, standardID: UUID, sheet: StandardSheet, language: Language, file upload: Upload,
+                            format: SheetFormat, dryRun: Bool, client: ClientInfo) async throws -> SheetImportOutcome {
+        _ = try await postgres.withSession { session in try await StandardCatalogue.administeredRegulator(principal, id: standardID, session: session) }
+        let file = try await upload.bytes()
         guard file.count > inlineBytes else {
             return .done(try await catalogue.importSheet(principal, id: standardID, sheet: sheet, language: language, file: file, format: format,
                                                          dryRun: dryRun, client: client))
@@ -88,7 +91,7 @@ public struct StandardImports: Sendable {
             return try await catalogue.importSheet(
                 principal, id: try row.decode("standard_id"), sheet: StandardSheet(rawValue: try row.decode("sheet")) ?? .objectives,
                 language: Language(rawValue: try row.decode("language")) ?? .en, file: try row.decode("file", as: Data?.self) ?? Data(),
-                format: SheetFormat(rawValue: try row.decode("format")) ?? .csv, dryRun: try row.decode("dry_run"), maximumRows: Self.maximumRows,
+                format: SheetFormat(rawValue: try row.decode("format")) ?? .csv, dryRun: try row.decode("dry_run"), limits: Self.workerLimits,
                 client: ClientInfo(address: try row.decode("client_address"), requestID: try row.decode("request_id")))
         }
     }

@@ -58,10 +58,12 @@ extension StandardCatalogue {
     /// code (creating domains by position), measures by objective, level and position (creating
     /// levels by number). Every row is reported as new, updated, unchanged or rejected with the
     /// reason; the merged content is checked as a whole and, unless `dryRun`, written (409 once
-    /// a declaration uses the standard). A file holds at most `maximumRows` rows.
+    /// a declaration uses the standard). The file is read within `limits`, and only once the
+    /// caller is known to administer the standard.
     func importSheet(_ principal: Principal, id: UUID, sheet: StandardSheet, language: Language, file: Data, format: SheetFormat,
-                     dryRun: Bool, maximumRows: Int = maximumImportRows, client: ClientInfo) async throws -> SheetImportReport {
-        let table = try await files.run { try CSVTable.read(file, format: format, columns: sheet.columns, maximumRows: maximumRows) }
+                     dryRun: Bool, limits: SheetLimits = inlineImportLimits, client: ClientInfo) async throws -> SheetImportReport {
+        _ = try await postgres.withSession { session in try await Self.administeredRegulator(principal, id: id, session: session) }
+        let table = try await files.run { try CSVTable.read(file, format: format, columns: sheet.columns, limits: limits) }
         return try await postgres.withTransaction { session in
             let regulatorID = try await Self.administeredRegulator(principal, id: id, session: session)
             let standard = try await Self.load(id, regulatorID: regulatorID, lock: !dryRun, session: session)
@@ -84,9 +86,9 @@ extension StandardCatalogue {
         }
     }
 
-    /// The rows of a sheet imported within the request; larger files go to the worker, which
-    /// takes up to ``StandardImports/maximumRows``.
-    static let maximumImportRows = 5000
+    /// What a sheet imported within the request may hold; larger files go to the worker, which
+    /// reads them within ``StandardImports/workerLimits``.
+    static let inlineImportLimits = SheetLimits(rows: 5_000)
 
     static let englishFirst = "New objectives, domains, levels and measures are imported in English first (language=en); "
         + "other languages then add their texts."

@@ -29,44 +29,51 @@ public enum SheetFormat: String, Sendable, CaseIterable {
 
 extension CSVTable {
     /// The rows of a CSV or XLSX file (its first worksheet) as dictionaries by column, after
-    /// checking its header.
+    /// checking its header; the file is read within `limits` (a CSV file's shape is measured
+    /// before it is parsed, a workbook is streamed).
     ///
     /// - Throws: 422 naming `file` for a file that is not UTF-8 CSV or an XLSX workbook, lacks
-    ///   one of `columns`, or holds more than `maximumRows` rows.
-    static func read(_ data: Data, format: SheetFormat, columns: [String], maximumRows: Int) throws
+    ///   one of `columns`, or passes one of `limits` (the code and message name which).
+    static func read(_ data: Data, format: SheetFormat, columns: [String], limits: SheetLimits) throws
         -> [(line: Int, cells: [String: String])] {
         func invalid(_ message: String) -> DomainError { .validation([FieldError(field: "file", code: "invalid", message: message)]) }
-        var table: [[String]] = []
+        var table: [SheetRow] = []
         switch format {
         case .csv:
+            try CSVShape.check(data, limits: limits)
             guard let text = String(data: data, encoding: .utf8) else { throw invalid("Send a UTF-8 CSV file.") }
             do {
                 let reader = try CSVReader(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, hasHeaderRow: false)
+                var number = 0
                 while let row = reader.next() {
-                    table.append(row)
-                    guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
+                    number += 1
+                    table.append(SheetRow(number: number, cells: row.enumerated().map { ($0.offset, $0.element) }))
                 }
-            } catch let error as DomainError {
-                throw error
             } catch {
                 throw invalid("The file is not CSV: \(error).")
             }
         case .xlsx:
             do {
-                table = try XLSXTable.rows(data)
+                table = try XLSXTable.rows(data, limits: limits)
+            } catch let error as DomainError {
+                throw error
             } catch {
                 throw invalid("The file is \(error).")
             }
-            guard table.count <= maximumRows + 1 else { throw invalid("A file holds at most \(maximumRows) rows.") }
         }
-        let header = (table.first ?? []).map { TextRules.trimmed($0).lowercased() }
-        let missing = columns.filter { !header.contains($0) }
+        guard let first = table.first else { throw invalid("The file is empty; columns: \(columns.joined(separator: ",")).") }
+        var header: [Int: String] = [:]
+        for (column, value) in first.cells { header[column] = TextRules.trimmed(value).lowercased() }
+        let missing = columns.filter { !header.values.contains($0) }
         guard missing.isEmpty else { throw invalid("The header lacks \(missing.joined(separator: ", ")); columns: \(columns.joined(separator: ",")).") }
         var rows: [(Int, [String: String])] = []
-        for (offset, row) in table.dropFirst().enumerated() where !row.allSatisfy({ TextRules.isBlank($0) }) {
+        for row in table.dropFirst() where !row.cells.allSatisfy({ TextRules.isBlank($0.value) }) {
             var cells: [String: String] = [:]
-            for (index, name) in header.enumerated() where index < row.count { cells[name] = restored(TextRules.trimmed(row[index])) }
-            rows.append((offset + 2, cells))
+            for (column, value) in row.cells {
+                guard let name = header[column] else { continue }
+                cells[name] = restored(TextRules.trimmed(value))
+            }
+            rows.append((row.number, cells))
         }
         return rows
     }

@@ -1,10 +1,10 @@
 import Foundation
-import SWXMLHash
+import XMLStream
 import ZIPFoundation
 
 /// The first worksheet of an XLSX workbook as rows of text, read with ZIPFoundation (the
-/// container) and SWXMLHash (its XML parts); and a one-sheet workbook written the same way, with
-/// inline strings. Cells a spreadsheet would run as formulas get a leading apostrophe, as in
+/// container) and libxml2 (its XML parts, streamed within ``SheetLimits``); and a one-sheet
+/// workbook written with inline strings. Cells a spreadsheet would run as formulas get a leading apostrophe, as in
 /// ``CSVTable``.
 public enum XLSXTable {
     public static let mediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,11 +84,13 @@ public enum XLSXTable {
         return name
     }
 
-    /// The zero-based column of a cell reference such as `C12`.
+    /// The zero-based column of a cell reference such as `C12` (past a spreadsheet's last
+    /// column, XFD, the count stops: `Int.max` rather than an overflow).
     static func columnIndex(_ reference: String) -> Int? {
         var number = 0
         for scalar in reference.unicodeScalars {
             guard (65...90).contains(scalar.value) else { break }
+            guard number <= 16_384 else { return Int.max }
             number = number * 26 + Int(scalar.value) - 64
         }
         return number > 0 ? number - 1 : nil
@@ -112,70 +114,59 @@ public enum XLSXTable {
 
     // MARK: Reading
 
-    /// The rows of the workbook's first worksheet by their numbers (row 1 first, rows missing from
-    /// the file empty), each as many cells as its last filled column.
+    /// The filled rows of the workbook's first worksheet, read within `limits`: every part is
+    /// inflated and parsed as a stream (libxml2's push parser fed by the inflater), so neither
+    /// a part nor its tree is ever held whole, and a file is refused at the first limit it
+    /// passes.
     ///
-    /// - Throws: ``Failure`` for anything that is not such a workbook.
-    public static func rows(_ data: Data, maximumBytes: Int = 64 * 1024 * 1024) throws -> [[String]] {
+    /// - Throws: ``Failure`` for anything that is not such a workbook; a 422 ``DomainError``
+    ///   naming the limit a file passes.
+    public static func rows(_ data: Data, limits: SheetLimits) throws -> [SheetRow] {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
         } catch {
             throw Failure.notAWorkbook("not a ZIP container")
         }
-        func part(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            // A part that unpacks past the limit (a ZIP bomb) is refused before it is read.
-            guard entry.uncompressedSize <= Int64(maximumBytes) else { throw Failure.notAWorkbook("\(path) is too large") }
-            var content = Data()
-            _ = try archive.extract(entry) { content.append($0) }
-            return content
-        }
-        guard let workbook = try part("xl/workbook.xml") else { throw Failure.notAWorkbook("no xl/workbook.xml") }
+        var budget = SheetBudget(limits)
+        let workbook = WorkbookReader()
+        guard try stream("xl/workbook.xml", of: archive, into: workbook, limits: limits) else { throw Failure.notAWorkbook("no xl/workbook.xml") }
         // The first sheet's part, through the workbook's relationships.
-        let sheetID = XMLHash.parse(workbook)["workbook"]["sheets"]["sheet"].all.first?.element?.allAttributes
-            .first { $0.key.hasSuffix(":id") || $0.key == "id" }?.value.text
         var sheetPath = "xl/worksheets/sheet1.xml"
-        if let sheetID, let relationships = try part("xl/_rels/workbook.xml.rels") {
-            for relationship in XMLHash.parse(relationships)["Relationships"]["Relationship"].all {
-                guard relationship.element?.attribute(by: "Id")?.text == sheetID,
-                      let target = relationship.element?.attribute(by: "Target")?.text else { continue }
+        if let sheetID = workbook.firstSheetID {
+            let relationships = RelationshipsReader(id: sheetID)
+            if try stream("xl/_rels/workbook.xml.rels", of: archive, into: relationships, limits: limits), let target = relationships.target {
                 sheetPath = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
             }
         }
-        guard let sheet = try part(sheetPath) else { throw Failure.notAWorkbook("no \(sheetPath)") }
-        var shared: [String] = []
-        if let strings = try part("xl/sharedStrings.xml") {
-            shared = XMLHash.parse(strings)["sst"]["si"].all.map(text)
-        }
-        var rows: [[String]] = []
-        for row in XMLHash.parse(sheet)["worksheet"]["sheetData"]["row"].all {
-            // Rows keep their numbers: empty rows are left out of the file, not of the sheet.
-            if let number = row.element?.attribute(by: "r").flatMap({ Int($0.text) }), number > rows.count + 1, number <= 1_048_576 {
-                rows += Array(repeating: [], count: number - 1 - rows.count)
-            }
-            var cells: [String] = []
-            for (position, cell) in row["c"].all.enumerated() {
-                let column = cell.element?.attribute(by: "r").flatMap { columnIndex($0.text) } ?? position
-                guard column < 16_384 else { continue }
-                let value: String
-                switch cell.element?.attribute(by: "t")?.text {
-                case "s": value = Int(cell["v"].element?.text ?? "").flatMap { shared.indices.contains($0) ? shared[$0] : nil } ?? ""
-                case "inlineStr": value = text(cell["is"])
-                case "b": value = cell["v"].element?.text == "1" ? "true" : "false"
-                default: value = cell["v"].element?.text ?? ""
-                }
-                while cells.count < column { cells.append("") }
-                if cells.count == column { cells.append(value) } else { cells[column] = value }
-            }
-            rows.append(cells)
-        }
-        return rows
+        let strings = SharedStringsReader(budget: budget)
+        _ = try stream("xl/sharedStrings.xml", of: archive, into: strings, limits: limits)
+        budget = strings.budget
+        let sheet = WorksheetReader(shared: strings.strings, budget: budget)
+        guard try stream(sheetPath, of: archive, into: sheet, limits: limits) else { throw Failure.notAWorkbook("no \(sheetPath)") }
+        return sheet.rows
     }
 
-    /// The text of a string item: its `t` elements, rich-text runs included.
-    static func text(_ item: XMLIndexer) -> String {
-        if let direct = item["t"].element { return direct.text }
-        return item["r"].all.compactMap { $0["t"].element?.text }.joined()
+    /// Inflates the part at `path` into `handler`, counting inflated bytes as they come.
+    /// Returns false when the archive has no such part.
+    private static func stream(_ path: String, of archive: Archive, into handler: some XMLStreamHandler, limits: SheetLimits) throws -> Bool {
+        guard let entry = archive[path] else { return false }
+        let parser = XMLPushParser(handler: handler)
+        var inflated = 0
+        do {
+            _ = try archive.extract(entry) { chunk in
+                inflated += chunk.count
+                guard inflated <= limits.inflatedBytes else { throw limits.inflatesTooFar }
+                try chunk.withUnsafeBytes { try parser.feed($0) }
+            }
+            try parser.finish()
+        } catch let error as DomainError {
+            throw error
+        } catch let error as XMLStreamError {
+            throw Failure.notAWorkbook("\(path) is \(error)")
+        } catch {
+            throw Failure.notAWorkbook("\(path) could not be unpacked")
+        }
+        return true
     }
 }
