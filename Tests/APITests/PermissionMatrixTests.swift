@@ -539,6 +539,19 @@ struct PermissionMatrixTests {
                 return id.uuidString.lowercased()
             }
             let ownGeneration = try await generation(energy, w.regulator1), theirGeneration = try await generation(theirProject, w.regulator2)
+            // An administrator's generation of the energy project with an item in each of its sectors, and one within electricity.
+            func items(_ generation: String, _ sectors: [UUID]) async throws {
+                for (position, sector) in sectors.enumerated() {
+                    try await w.platform.postgres.query("""
+                        INSERT INTO report_generation_items (id, generation_id, position, operator_id, operator_name, sector_id, sector_name, language,
+                                                             filename, status, job_id)
+                        VALUES ($1, $2, $3, $4, 'Operator One', $5, 'Sector', 'en', 'report.pdf', 'failed', $6)
+                        """, UUID(), UUID(uuidString: generation)!, position, w.operator1, sector, UUID())
+                }
+            }
+            let bothSectors = try await generation(energy, w.regulator1), electricityOnly = try await generation(energy, w.regulator1)
+            try await items(bothSectors, [w.electricity, w.gas])
+            try await items(electricityOnly, [w.electricity])
             try await w.platform.postgres.query("""
                 INSERT INTO report_configurations (regulator_id, standard_id, sections, logo) VALUES ($1, $2, '{context}', '\\x89504e47'::bytea)
                 """, w.regulator1, UUID(uuidString: standard)!)
@@ -594,6 +607,16 @@ struct PermissionMatrixTests {
                      expected: "pa:404 ra:409 ru:409 oa:404 ou:404 opa:404 opu:404 iu:404"),
                 Case(name: "download a generation that made nothing", method: .get, path: "/api/v1/reporting-generations/\(ownGeneration)/artefact",
                      body: nil, expected: "pa:404 ra:409 ru:409 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read a generation over one's sector and another", method: .get, path: "/api/v1/reporting-generations/\(bothSectors)",
+                     body: nil, expected: "pa:404 ra:200 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "cancel a generation over one's sector and another", method: .post,
+                     path: "/api/v1/reporting-generations/\(bothSectors)/cancel", body: nil,
+                     expected: "pa:404 ra:409 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "download a generation over one's sector and another", method: .get,
+                     path: "/api/v1/reporting-generations/\(bothSectors)/artefact", body: nil,
+                     expected: "pa:404 ra:409 ru:404 oa:404 ou:404 opa:404 opu:404 iu:404"),
+                Case(name: "read a generation within one's sector", method: .get, path: "/api/v1/reporting-generations/\(electricityOnly)",
+                     body: nil, expected: staff),
                 Case(name: "read another regulator's generation", method: .get, path: "/api/v1/reporting-generations/\(theirGeneration)", body: nil,
                      expected: none),
                 Case(name: "cancel another regulator's generation", method: .post, path: "/api/v1/reporting-generations/\(theirGeneration)/cancel",

@@ -284,4 +284,46 @@ struct ReportGenerationTests {
         }
         await w.platform.shutdown()
     }
+
+    @Test("scope: a regulator user reaches a generation only when every item is in their sectors, and a generation purges only its requester's artefacts over the same pairs")
+    func scope() async throws {
+        let w = try await GovernanceWorld()
+        try await w.fixture.withClient { client in
+            let (tokens, _, project) = try await Self.prepare(w, client, languages: ["en"])
+            let ra = tokens["ra"]!, ru = tokens["ru"]!
+            try await Self.select(client, ra, project, w.operator1, w)
+            let start = "/api/v1/reporting-projects/\(project)/generations"
+            func generate(_ token: String) async throws -> String {
+                let started = try await call(client, .post, start, token)
+                #expect(started.status == .accepted, "\(String(buffer: started.body).prefix(300))")
+                #expect(try await IncidentReportTests.renderPending(w, kind: .generateReport) == 1)
+                return try #require(try object(started)["id"] as? String)
+            }
+            func purged(_ id: String, _ token: String) async throws -> Bool? {
+                try await Self.generation(client, token, id)["artefact_purged"] as? Bool
+            }
+            // The administrator's, then the regulator user's over the same pairs: both kept.
+            let administrators = try await generate(ra)
+            let users = try await generate(ru)
+            #expect(try await purged(administrators, ra) == false)
+            #expect(try await call(client, .get, "/api/v1/reporting-generations/\(administrators)/artefact", ra).status == .ok)
+            // The administrator's next one replaces only their own.
+            let newer = try await generate(ra)
+            #expect(try await purged(administrators, ra) == true)
+            #expect(try await purged(users, ru) == false)
+            #expect(try await purged(newer, ra) == false)
+
+            // An item in gas, a sector the regulator user does not work in: the generation is out of their reach.
+            try await w.platform.postgres.query("UPDATE report_generation_items SET sector_id = $2 WHERE generation_id = $1",
+                                                UUID(uuidString: newer)!, w.gas)
+            for (method, path) in [(HTTPRequest.Method.get, ""), (.get, "/artefact"), (.post, "/cancel")] {
+                #expect(try await call(client, method, "/api/v1/reporting-generations/\(newer)\(path)", ru).status == .notFound, "\(path)")
+            }
+            #expect(try await call(client, .get, "/api/v1/reporting-generations/\(newer)", ra).status == .ok)
+            let seen = try array(try await call(client, .get, start, ru)).compactMap { $0["id"] as? String }
+            #expect(seen == [users, administrators], "\(seen)")
+            #expect(try array(try await call(client, .get, start, ra)).count == 3)
+        }
+        await w.platform.shutdown()
+    }
 }

@@ -198,6 +198,7 @@ public struct ReportGenerations: Sendable {
                     position += 1
                 }
             }
+            try await session.query("UPDATE report_generations SET scope_key = report_generation_scope($1) WHERE id = $1", id)
             try await ReportingProjects.audit("reporting_project.generation_started", principal, caller, projectID, client, session,
                                               details: "{\"generation_id\": \"\(id.postgresText)\", \"items\": \(itemCount), \"skipped\": \(skipped.count)}")
             return try await Self.generation(id, session: session)
@@ -211,11 +212,12 @@ public struct ReportGenerations: Sendable {
         return try await postgres.withSession { session in
             let caller = try await ReportingGate.caller(principal, write: false, session: session)
             _ = try await ReportingProjects.visible(projectID, caller, session: session)
-            var bindings: [any PostgresEncodable] = [projectID]
-            var condition = "g.project_id = $1"
+            let covered = Self.coversEveryItem(caller, parameter: 2)
+            var bindings: [any PostgresEncodable] = [projectID] + covered.bindings
+            var condition = "g.project_id = $1 AND \(covered.sql)"
             if let (key, id) = position {
                 bindings += [key, id]
-                condition += " AND (g.created_at, g.id) < (($2 || 'Z')::timestamptz, $3)"
+                condition += " AND (g.created_at, g.id) < (($\(bindings.count - 1) || 'Z')::timestamptz, $\(bindings.count))"
             }
             bindings.append(limit + 1)
             let generations = try await Self.generations(where: condition, bindings: bindings, limit: "$\(bindings.count)", session: session)
@@ -262,7 +264,7 @@ public struct ReportGenerations: Sendable {
         try await postgres.withTransaction { session in
             let (caller, projectID) = try await Self.reach(principal, id, write: false, session: session)
             let generation = try await Self.generation(id, session: session)
-            if generation.artefactPurged { throw DomainError.notFound("A newer generation of this project replaced this artefact.") }
+            if generation.artefactPurged { throw DomainError.notFound("A newer generation of the same reports, asked for by the same person, replaced this artefact.") }
             guard let artefactID = generation.artefactID, let document = try await DocumentStore.find(artefactID, session: session) else {
                 throw DomainError.conflict(generation.status.isActive ? "The reports are still being made." : "This generation made nothing to download.")
             }
@@ -286,14 +288,26 @@ public struct ReportGenerations: Sendable {
         }
     }
 
-    /// The caller and the generation's project, when the caller sees that project (404 otherwise).
+    /// The caller and the generation's project, when the caller sees that project and every
+    /// item's sector is the caller's (404 otherwise): a project spanning two sectors does not
+    /// open a generation over both to a regulator user of one.
     static func reach(_ principal: Principal, _ id: UUID, write: Bool, session: PostgresSession) async throws -> (ReportingGate.Caller, UUID) {
         let caller = try await ReportingGate.caller(principal, write: write, session: session)
-        guard let projectID = try await session.query("SELECT project_id FROM report_generations WHERE id = $1 AND regulator_id = $2",
-                                                      id, caller.regulatorID).first?.decode("project_id", as: UUID.self),
+        let covered = coversEveryItem(caller, parameter: 3)
+        guard let projectID = try await session.query("""
+            SELECT g.project_id FROM report_generations g WHERE g.id = $1 AND g.regulator_id = $2 AND \(covered.sql)
+            """, bindings: [id, caller.regulatorID] + covered.bindings).first?.decode("project_id", as: UUID.self),
               (try? await ReportingProjects.visible(projectID, caller, session: session)) != nil
         else { throw DomainError.notFound("No such generation.") }
         return (caller, projectID)
+    }
+
+    /// The condition (over `report_generations g`) that every item of the generation is in one
+    /// of the caller's sectors, with those bound as `$n` (none for administrators).
+    static func coversEveryItem(_ caller: ReportingGate.Caller, parameter n: Int) -> (sql: String, bindings: [any PostgresEncodable]) {
+        let (inSectors, bindings) = caller.sectorCondition("i.sector_id", parameter: n)
+        guard !caller.isAdministrator else { return ("TRUE", []) }
+        return ("NOT EXISTS (SELECT 1 FROM report_generation_items i WHERE i.generation_id = g.id AND NOT (\(inSectors)))", bindings)
     }
 
     // MARK: Jobs
@@ -526,17 +540,22 @@ public struct ReportGenerations: Sendable {
         return formatter.string(from: date)
     }
 
-    /// Only the newest artefact of a project is kept: the older generations' files go.
+    /// Only the newest artefact is kept of the generations one person asked for over one scope
+    /// (the same operator and sector pairs) in a project: the older ones' files go. Another
+    /// person's artefacts, or the same person's over another scope, stay.
     static func purgeSuperseded(projectID: UUID, keeping generationID: UUID, session: PostgresSession) async throws {
+        let superseded = """
+            SELECT g.id FROM report_generations g JOIN report_generations k ON k.id = $2
+            WHERE g.project_id = $1 AND g.id <> k.id AND g.requested_by = k.requested_by AND g.scope_key = k.scope_key
+            """
         try await session.query("""
             DELETE FROM documents WHERE id IN (
-                SELECT g.artefact_id FROM report_generations g WHERE g.project_id = $1 AND g.id <> $2 AND g.artefact_id IS NOT NULL
+                SELECT g.artefact_id FROM report_generations g WHERE g.id IN (\(superseded)) AND g.artefact_id IS NOT NULL
                 UNION ALL
-                SELECT i.id FROM report_generation_items i JOIN report_generations g ON g.id = i.generation_id WHERE g.project_id = $1 AND g.id <> $2)
+                SELECT i.id FROM report_generation_items i WHERE i.generation_id IN (\(superseded)))
             """, projectID, generationID)
         try await session.query("""
-            UPDATE report_generations SET artefact_purged_at = now(), artefact_id = NULL
-            WHERE project_id = $1 AND id <> $2 AND artefact_id IS NOT NULL
+            UPDATE report_generations SET artefact_purged_at = now(), artefact_id = NULL WHERE id IN (\(superseded)) AND artefact_id IS NOT NULL
             """, projectID, generationID)
     }
 
