@@ -104,6 +104,8 @@ struct Problem: Error, Sendable {
             return Problem(status: .preconditionFailed, slug: "precondition-failed", title: "Precondition failed", detail: detail)
         case .preconditionRequired(let detail):
             return Problem(status: .preconditionRequired, slug: "precondition-required", title: "Precondition required", detail: detail)
+        case .inconsistency:
+            return .internalError()
         }
     }
 

@@ -28,7 +28,7 @@ extension GovernanceBench {
             let ids = try await platform.postgres.query("""
                 SELECT (SELECT id FROM regulations WHERE label->>'en' = 'NIS2 Directive') AS nis2,
                        (SELECT id FROM sectors WHERE acronym = 'ELEC') AS electricity
-                """).first!
+                """).required()
             let nis2: UUID = try ids.decode("nis2"), electricity: UUID = try ids.decode("electricity")
 
             // 100 objectives in 10 domains, levels 0 to 3, five measures per level, texts of a

@@ -38,7 +38,7 @@ extension GovernanceBench {
             timings.sort()
             let median = timings[timings.count / 2]
             print(String(format: "pdf pages=%d runs=%d median_ms=%.1f min_ms=%.1f max_ms=%.1f bytes=%d",
-                         pages, runs, median, timings.first!, timings.last!, pdf.count))
+                         pages, runs, median, timings[0], timings[timings.count - 1], pdf.count))
         }
 
         /// A sector report: headings, paragraphs, key/values, long tables and charts.

@@ -30,7 +30,7 @@ extension GovernanceBench {
                 SELECT (SELECT id FROM regulations WHERE label->>'en' = 'NIS2 Directive') AS nis2,
                        (SELECT id FROM sectors WHERE acronym = 'ELEC') AS electricity,
                        (SELECT id FROM operators WHERE identifier = 'POWERCO') AS powerco
-                """).first!
+                """).required()
             let nis2: UUID = try ids.decode("nis2"), electricity: UUID = try ids.decode("electricity"), powerCo: UUID = try ids.decode("powerco")
             let regulatorID = regulator.affiliations.regulator!.regulatorID
 

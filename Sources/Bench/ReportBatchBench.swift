@@ -39,7 +39,7 @@ extension GovernanceBench {
                 let ids = try await platform.postgres.query("""
                     SELECT (SELECT id FROM regulations WHERE label->>'en' = 'NIS2 Directive') AS nis2,
                            (SELECT id FROM sectors WHERE acronym = 'ELEC') AS electricity
-                    """).first!
+                    """).required()
                 let nis2: UUID = try ids.decode("nis2"), electricity: UUID = try ids.decode("electricity")
 
                 // 40 objectives in 8 domains, levels 0 to 3.

@@ -97,7 +97,7 @@ extension GovernanceBench {
                 }
                 while try await platform.postgres.query("""
                     SELECT count(*)::integer AS n FROM webhook_deliveries WHERE subscription_id = ANY($1::uuid[]) AND status IN ('delivered', 'failed')
-                    """, created).first!.decode("n", as: Int.self) < expected {
+                    """, created).required().decode("n", as: Int.self) < expected {
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 deliveryTimings.append(Incidents.milliseconds(ContinuousClock.now - delivery))
@@ -105,7 +105,7 @@ extension GovernanceBench {
                 for worker in workers { worker.waitUntilExit() }
                 failed += try await platform.postgres.query("""
                     SELECT count(*)::integer AS n FROM webhook_deliveries WHERE subscription_id = ANY($1::uuid[]) AND status = 'failed'
-                    """, created).first!.decode("n", as: Int.self)
+                    """, created).required().decode("n", as: Int.self)
             }
             let (count, invalid) = received.withLock { ($0.count, $0.invalid) }
             let delivering = deliveryTimings.sorted()[deliveryTimings.count / 2], published = publishTimings.sorted()[publishTimings.count / 2]

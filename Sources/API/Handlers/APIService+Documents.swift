@@ -8,19 +8,19 @@ extension APIService {
         let outcome = try await platform.incidents.documents.incidentPDF(try await principal(),
                                                                          incidentID: try Self.pathID(input.path.incidentId, "incident"),
                                                                          language: responseLanguage())
-        return Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
+        return try Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
     }
 
     func getReportVersionPDF(_ input: Operations.GetReportVersionPDF.Input) async throws -> Operations.GetReportVersionPDF.Output {
         let outcome = try await platform.incidents.documents.versionPDF(try await principal(),
                                                                         versionID: try Self.pathID(input.path.versionId, "report version"),
                                                                         language: responseLanguage())
-        return Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
+        return try Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
     }
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
         let job = try await platform.trackedJobs.status(try await principal(), id: try Self.pathID(input.path.jobId, "job"))
-        return .ok(.init(body: .json(.init(job))))
+        return .ok(.init(body: .json(try .init(job))))
     }
 
     func createIncidentExport(_ input: Operations.CreateIncidentExport.Input) async throws -> Operations.CreateIncidentExport.Output {
@@ -30,7 +30,7 @@ extension APIService {
             reportTypeID: try Self.uuid(field: "report_type_id")(body.reportTypeId), notifiedFrom: body.notifiedFrom, notifiedTo: body.notifiedTo,
             format: body.format == .json ? .json : .csv)
         let job = try await platform.incidents.exports.request(try await principal(), request, client: RequestInfo.current.client)
-        return .accepted(.init(body: .json(Self.located(job))))
+        return .accepted(.init(body: .json(try Self.located(job))))
     }
 
     func getIncidentExportFile(_ input: Operations.GetIncidentExportFile.Input) async throws -> Operations.GetIncidentExportFile.Output {
@@ -46,13 +46,13 @@ extension APIService {
     /// The answer to a request for a file made in the background: the file as an attachment once
     /// it is stored, otherwise the job making it with its address in `Location`.
     static func answer<Output>(_ outcome: FileOutcome, file: (StoredDocument) throws -> Output,
-                                       job: (Components.Schemas.Job) -> Output) rethrows -> Output {
+                                       job: (Components.Schemas.Job) -> Output) throws -> Output {
         switch outcome {
         case .ready(let document):
             attachment(document.filename)
             return try file(document)
         case .pending(let status):
-            return job(located(status))
+            return job(try located(status))
         }
     }
 
@@ -71,15 +71,15 @@ extension APIService {
     }
 
     /// A job being made, with its address in `Location`.
-    static func located(_ status: JobStatus) -> Components.Schemas.Job {
+    static func located(_ status: JobStatus) throws -> Components.Schemas.Job {
         RequestInfo.current.responseHeaders.add(.location, "/api/v1/jobs/\(status.id.apiString)")
-        return .init(status)
+        return try .init(status)
     }
 }
 
 extension Components.Schemas.Job {
-    init(_ job: JobStatus) {
-        self.init(id: job.id.apiString, kind: job.kind, state: .init(rawValue: job.state.rawValue)!, attempts: job.attempts, createdAt: job.createdAt,
+    init(_ job: JobStatus) throws {
+        self.init(id: job.id.apiString, kind: job.kind, state: try .init(mirroring: job.state), attempts: job.attempts, createdAt: job.createdAt,
                   finishedAt: job.finishedAt, resultPath: job.resultPath)
     }
 }

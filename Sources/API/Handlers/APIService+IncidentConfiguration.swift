@@ -10,26 +10,26 @@ extension APIService {
         let templates = try await configuration.emailTemplates(try await principal(),
                                                                event: input.query.event.flatMap { EmailEvent(rawValue: $0.rawValue) })
         let language = responseLanguage()
-        return .ok(.init(body: .json(.init(items: templates.map { .init($0, language) }))))
+        return .ok(.init(body: .json(.init(items: try templates.map { try .init($0, language) }))))
     }
 
     func createEmailTemplate(_ input: Operations.CreateEmailTemplate.Input) async throws -> Operations.CreateEmailTemplate.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let template = try await configuration.saveEmailTemplate(try await principal(), id: nil, EmailTemplateInput(body),
                                                                  client: RequestInfo.current.client)
-        return .created(.init(body: .json(.init(template, responseLanguage()))))
+        return .created(.init(body: .json(try .init(template, responseLanguage()))))
     }
 
     func getEmailTemplate(_ input: Operations.GetEmailTemplate.Input) async throws -> Operations.GetEmailTemplate.Output {
         let template = try await configuration.emailTemplate(try await principal(), id: try Self.pathID(input.path.templateId, "e-mail template"))
-        return .ok(.init(body: .json(.init(template, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(template, responseLanguage()))))
     }
 
     func replaceEmailTemplate(_ input: Operations.ReplaceEmailTemplate.Input) async throws -> Operations.ReplaceEmailTemplate.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let template = try await configuration.saveEmailTemplate(try await principal(), id: try Self.pathID(input.path.templateId, "e-mail template"),
                                                                  EmailTemplateInput(body), client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(template, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(template, responseLanguage()))))
     }
 
     func deleteEmailTemplate(_ input: Operations.DeleteEmailTemplate.Input) async throws -> Operations.DeleteEmailTemplate.Output {
@@ -42,7 +42,7 @@ extension APIService {
         let language = input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? responseLanguage()
         let preview = try await configuration.previewEmailTemplate(try await principal(),
                                                                    id: try Self.pathID(input.path.templateId, "e-mail template"), language: language)
-        return .ok(.init(body: .json(.init(preview))))
+        return .ok(.init(body: .json(try .init(preview))))
     }
 
     // MARK: Impacts
@@ -120,26 +120,26 @@ extension APIService {
         let questions = try await configuration.questions(try await principal(),
                                                           kind: input.query.kind.flatMap { QuestionKind(rawValue: $0.rawValue) })
         let language = responseLanguage()
-        return .ok(.init(body: .json(.init(items: questions.map { .init($0, language) }))))
+        return .ok(.init(body: .json(.init(items: try questions.map { try .init($0, language) }))))
     }
 
     func createQuestion(_ input: Operations.CreateQuestion.Input) async throws -> Operations.CreateQuestion.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let question = try await configuration.saveQuestion(try await principal(), id: nil, try QuestionInput(body),
                                                             client: RequestInfo.current.client)
-        return .created(.init(body: .json(.init(question, responseLanguage()))))
+        return .created(.init(body: .json(try .init(question, responseLanguage()))))
     }
 
     func getQuestion(_ input: Operations.GetQuestion.Input) async throws -> Operations.GetQuestion.Output {
         let question = try await configuration.question(try await principal(), id: try Self.pathID(input.path.questionId, "question"))
-        return .ok(.init(body: .json(.init(question, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(question, responseLanguage()))))
     }
 
     func replaceQuestion(_ input: Operations.ReplaceQuestion.Input) async throws -> Operations.ReplaceQuestion.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let question = try await configuration.saveQuestion(try await principal(), id: try Self.pathID(input.path.questionId, "question"),
                                                             try QuestionInput(body), client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(question, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(question, responseLanguage()))))
     }
 
     func deleteQuestion(_ input: Operations.DeleteQuestion.Input) async throws -> Operations.DeleteQuestion.Output {
@@ -151,7 +151,7 @@ extension APIService {
     func duplicateQuestion(_ input: Operations.DuplicateQuestion.Input) async throws -> Operations.DuplicateQuestion.Output {
         let copy = try await configuration.duplicateQuestion(try await principal(), id: try Self.pathID(input.path.questionId, "question"),
                                                              client: RequestInfo.current.client)
-        return .created(.init(body: .json(.init(copy, responseLanguage()))))
+        return .created(.init(body: .json(try .init(copy, responseLanguage()))))
     }
 
     // MARK: Report types
@@ -190,7 +190,7 @@ extension APIService {
     func getQuestionnaire(_ input: Operations.GetQuestionnaire.Input) async throws -> Operations.GetQuestionnaire.Output {
         let questionnaire = try await configuration.questionnaire(try await principal(),
                                                                   reportTypeID: try Self.pathID(input.path.reportTypeId, "report type"))
-        return .ok(.init(body: .json(.init(questionnaire, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(questionnaire, responseLanguage()))))
     }
 
     func replaceQuestionnaire(_ input: Operations.ReplaceQuestionnaire.Input) async throws -> Operations.ReplaceQuestionnaire.Output {
@@ -198,7 +198,7 @@ extension APIService {
         let questionnaire = try await configuration.setQuestionnaire(try await principal(),
                                                                      reportTypeID: try Self.pathID(input.path.reportTypeId, "report type"),
                                                                      try body.sectionInputs(), client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(questionnaire, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(questionnaire, responseLanguage()))))
     }
 
     // MARK: Notification workflows
@@ -207,19 +207,19 @@ extension APIService {
         let workflows = try await configuration.workflows(try await principal(),
                                                           regulationID: try input.query.regulationId.map(Self.uuid(field: "regulation_id")))
         let language = responseLanguage()
-        return .ok(.init(body: .json(.init(items: workflows.map { .init($0, language) }))))
+        return .ok(.init(body: .json(.init(items: try workflows.map { try .init($0, language) }))))
     }
 
     func createNotificationWorkflow(_ input: Operations.CreateNotificationWorkflow.Input) async throws -> Operations.CreateNotificationWorkflow.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let workflow = try await configuration.saveWorkflow(try await principal(), id: nil, try NotificationWorkflowInput(body),
                                                             client: RequestInfo.current.client)
-        return .created(.init(body: .json(.init(workflow, responseLanguage()))))
+        return .created(.init(body: .json(try .init(workflow, responseLanguage()))))
     }
 
     func getNotificationWorkflow(_ input: Operations.GetNotificationWorkflow.Input) async throws -> Operations.GetNotificationWorkflow.Output {
         let workflow = try await configuration.workflow(try await principal(), id: try Self.pathID(input.path.workflowId, "notification workflow"))
-        return .ok(.init(body: .json(.init(workflow, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(workflow, responseLanguage()))))
     }
 
     func replaceNotificationWorkflow(_ input: Operations.ReplaceNotificationWorkflow.Input) async throws -> Operations.ReplaceNotificationWorkflow.Output {
@@ -227,7 +227,7 @@ extension APIService {
         let workflow = try await configuration.saveWorkflow(try await principal(),
                                                             id: try Self.pathID(input.path.workflowId, "notification workflow"),
                                                             try NotificationWorkflowInput(body), client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(workflow, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(workflow, responseLanguage()))))
     }
 
     func deleteNotificationWorkflow(_ input: Operations.DeleteNotificationWorkflow.Input) async throws -> Operations.DeleteNotificationWorkflow.Output {
@@ -241,13 +241,13 @@ extension APIService {
         let workflow = try await configuration.setStages(try await principal(),
                                                          workflowID: try Self.pathID(input.path.workflowId, "notification workflow"),
                                                          try body.stageInputs(), client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(workflow, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(workflow, responseLanguage()))))
     }
 
     func duplicateNotificationWorkflow(_ input: Operations.DuplicateNotificationWorkflow.Input) async throws -> Operations.DuplicateNotificationWorkflow.Output {
         let copy = try await configuration.duplicateWorkflow(try await principal(),
                                                              id: try Self.pathID(input.path.workflowId, "notification workflow"),
                                                              client: RequestInfo.current.client)
-        return .created(.init(body: .json(.init(copy, responseLanguage()))))
+        return .created(.init(body: .json(try .init(copy, responseLanguage()))))
     }
 }

@@ -20,7 +20,7 @@ extension APIService {
         let created = try await incidents.query.incidents(principal, ids: ids)
         let language = responseLanguage()
         let now = Date()
-        return .created(.init(body: .json(.init(items: created.map { .init($0, language, now: now) }))))
+        return .created(.init(body: .json(.init(items: try created.map { try .init($0, language, now: now) }))))
     }
 
     func listIncidents(_ input: Operations.ListIncidents.Input) async throws -> Operations.ListIncidents.Output {
@@ -57,14 +57,14 @@ extension APIService {
         ])
         let language = responseLanguage()
         let now = Date()
-        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, language, now: now) }, nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(items: try page.items.map { try .init($0, language, now: now) }, nextCursor: page.nextCursor))))
     }
 
     func getIncident(_ input: Operations.GetIncident.Input) async throws -> Operations.GetIncident.Output {
         let incident = try await incidents.query.incident(try await principal(), id: try Self.pathID(input.path.incidentId, "incident"))
         // Set here rather than through the generated headers, which percent-encode the quotes.
         RequestInfo.current.responseHeaders.add(.eTag, incident.etag)
-        return .ok(.init(body: .json(.init(incident, responseLanguage(), now: Date()))))
+        return .ok(.init(body: .json(try .init(incident, responseLanguage(), now: Date()))))
     }
 
     func updateIncident(_ input: Operations.UpdateIncident.Input) async throws -> Operations.UpdateIncident.Output {
@@ -73,7 +73,7 @@ extension APIService {
         let incident = try await incidents.review.update(try await principal(), id: try Self.pathID(input.path.incidentId, "incident"),
                                                          ifMatch: input.headers.ifMatch, change, client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, incident.etag)
-        return .ok(.init(body: .json(.init(incident, responseLanguage(), now: Date()))))
+        return .ok(.init(body: .json(try .init(incident, responseLanguage(), now: Date()))))
     }
 
     func deleteIncident(_ input: Operations.DeleteIncident.Input) async throws -> Operations.DeleteIncident.Output {
@@ -85,7 +85,7 @@ extension APIService {
     func getReportForm(_ input: Operations.GetReportForm.Input) async throws -> Operations.GetReportForm.Output {
         let form = try await incidents.reports.form(try await principal(), incidentID: try Self.pathID(input.path.incidentId, "incident"),
                                                     stageID: try Self.pathID(input.path.stageId, "report"))
-        return .ok(.init(body: .json(.init(form, responseLanguage(), now: Date()))))
+        return .ok(.init(body: .json(try .init(form, responseLanguage(), now: Date()))))
     }
 
     func submitReport(_ input: Operations.SubmitReport.Input) async throws -> Operations.SubmitReport.Output {
@@ -95,7 +95,7 @@ extension APIService {
                                                                "incident"), stageID: try Self.pathID(input.path.stageId, "report"),
             try ReportSubmission(body), idempotencyKey: input.headers.idempotencyKey, client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, version.etag)
-        return .created(.init(body: .json(.init(version, responseLanguage()))))
+        return .created(.init(body: .json(try .init(version, responseLanguage()))))
     }
 
     func listIncidentAccessLog(_ input: Operations.ListIncidentAccessLog.Input) async throws -> Operations.ListIncidentAccessLog.Output {
@@ -103,22 +103,22 @@ extension APIService {
         let page = try await incidents.reports.accessLog(try await principal(), incidentID: try Self.pathID(input.path.incidentId, "incident"),
                                                          limit: limit, cursor: input.query.cursor)
         linkNext("/api/v1/incidents/\(input.path.incidentId)/access-log", limit: limit, cursor: page.nextCursor, query: [])
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.AccessLogEntry.init), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(items: try page.items.map(Components.Schemas.AccessLogEntry.init), nextCursor: page.nextCursor))))
     }
 
     func getReportVersion(_ input: Operations.GetReportVersion.Input) async throws -> Operations.GetReportVersion.Output {
         let version = try await incidents.reports.version(try await principal(), id: try Self.pathID(input.path.versionId, "report version"))
         RequestInfo.current.responseHeaders.add(.eTag, version.etag)
-        return .ok(.init(body: .json(.init(version, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(version, responseLanguage()))))
     }
 
     func reviewReportVersion(_ input: Operations.ReviewReportVersion.Input) async throws -> Operations.ReviewReportVersion.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let version = try await incidents.reports.review(
             try await principal(), versionID: try Self.pathID(input.path.versionId, "report version"), ifMatch: input.headers.ifMatch,
-            status: ReviewStatus(rawValue: body.reviewStatus.rawValue)!, comment: body.comment ?? "", client: RequestInfo.current.client)
+            status: try ReviewStatus(mirroring: body.reviewStatus), comment: body.comment ?? "", client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, version.etag)
-        return .ok(.init(body: .json(.init(version, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(version, responseLanguage()))))
     }
 
     func getIncidentStatistics(_ input: Operations.GetIncidentStatistics.Input) async throws -> Operations.GetIncidentStatistics.Output {

@@ -28,7 +28,7 @@ extension APIService {
         let job = try await platform.integrations.requestTracker.test(try await principal(),
                                                                        observerID: try Self.pathID(input.path.observerId, "observer"),
                                                                        client: RequestInfo.current.client)
-        return .accepted(.init(body: .json(Self.located(job))))
+        return .accepted(.init(body: .json(try Self.located(job))))
     }
 
     func listObserverTicketingMessages(_ input: Operations.ListObserverTicketingMessages.Input) async throws
@@ -60,7 +60,7 @@ extension APIService {
 
     func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {
         let subscriptions = try await platform.integrations.webhooks.list(try await principal())
-        return .ok(.init(body: .json(.init(items: subscriptions.map(Components.Schemas.Webhook.init)))))
+        return .ok(.init(body: .json(.init(items: try subscriptions.map(Components.Schemas.Webhook.init)))))
     }
 
     func createWebhook(_ input: Operations.CreateWebhook.Input) async throws -> Operations.CreateWebhook.Output {
@@ -71,12 +71,12 @@ extension APIService {
                          operatorID: try body.operatorId.map(Self.uuid(field: "operator_id"))),
             client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.location, "/api/v1/webhooks/\(subscription.id.apiString)")
-        return .created(.init(body: .json(.init(subscription))))
+        return .created(.init(body: .json(try .init(subscription))))
     }
 
     func getWebhook(_ input: Operations.GetWebhook.Input) async throws -> Operations.GetWebhook.Output {
         let subscription = try await platform.integrations.webhooks.find(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"))
-        return .ok(.init(body: .json(.init(subscription))))
+        return .ok(.init(body: .json(try .init(subscription))))
     }
 
     func updateWebhook(_ input: Operations.UpdateWebhook.Input) async throws -> Operations.UpdateWebhook.Output {
@@ -85,7 +85,7 @@ extension APIService {
             try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
             WebhookInput(url: body.url, events: body.events?.map(\.rawValue), description: body.description, isActive: body.active),
             client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(subscription))))
+        return .ok(.init(body: .json(try .init(subscription))))
     }
 
     func deleteWebhook(_ input: Operations.DeleteWebhook.Input) async throws -> Operations.DeleteWebhook.Output {
@@ -97,28 +97,28 @@ extension APIService {
     func rotateWebhookSecret(_ input: Operations.RotateWebhookSecret.Input) async throws -> Operations.RotateWebhookSecret.Output {
         let subscription = try await platform.integrations.webhooks.rotateSecret(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
                                                                                  client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(subscription))))
+        return .ok(.init(body: .json(try .init(subscription))))
     }
 
     func listWebhookDeliveries(_ input: Operations.ListWebhookDeliveries.Input) async throws -> Operations.ListWebhookDeliveries.Output {
         let deliveries = try await platform.integrations.webhooks.deliveries(try await principal(), id: try Self.pathID(input.path.webhookId, "webhook"),
                                                                              limit: input.query.limit ?? 50)
-        return .ok(.init(body: .json(.init(items: deliveries.map(Components.Schemas.WebhookDelivery.init)))))
+        return .ok(.init(body: .json(.init(items: try deliveries.map(Components.Schemas.WebhookDelivery.init)))))
     }
 
     func redeliverWebhook(_ input: Operations.RedeliverWebhook.Input) async throws -> Operations.RedeliverWebhook.Output {
         let delivery = try await platform.integrations.webhooks.redeliver(try await principal(),
                                                                           deliveryID: try Self.pathID(input.path.deliveryId, "delivery"),
                                                                           client: RequestInfo.current.client)
-        return .accepted(.init(body: .json(.init(delivery))))
+        return .accepted(.init(body: .json(try .init(delivery))))
     }
 }
 
 extension Components.Schemas.Webhook {
-    init(_ subscription: WebhookSubscription) {
+    init(_ subscription: WebhookSubscription) throws {
         self.init(id: subscription.id.apiString,
-                  organisation: .init(kind: .init(rawValue: subscription.organisation.kind.rawValue)!, id: subscription.organisation.id.apiString),
-                  url: subscription.url, events: subscription.events.map { .init(rawValue: $0.rawValue)! }, description: subscription.description,
+                  organisation: .init(kind: try .init(mirroring: subscription.organisation.kind), id: subscription.organisation.id.apiString),
+                  url: subscription.url, events: try subscription.events.map { try .init(mirroring: $0) }, description: subscription.description,
                   active: subscription.isActive, failingSince: subscription.failingSince, disabledAt: subscription.disabledAt,
                   disabledReason: subscription.disabledReason, lastDeliveryAt: subscription.lastDeliveryAt, createdAt: subscription.createdAt,
                   updatedAt: subscription.updatedAt, secret: subscription.secret)
@@ -126,9 +126,9 @@ extension Components.Schemas.Webhook {
 }
 
 extension Components.Schemas.WebhookDelivery {
-    init(_ delivery: Domain.WebhookDelivery) {
+    init(_ delivery: Domain.WebhookDelivery) throws {
         self.init(id: delivery.id.apiString, webhookId: delivery.subscriptionID.apiString, eventId: delivery.eventID.apiString, event: delivery.event,
-                  status: .init(rawValue: delivery.status.rawValue)!, attempts: delivery.attempts, responseStatus: delivery.responseStatus,
+                  status: try .init(mirroring: delivery.status), attempts: delivery.attempts, responseStatus: delivery.responseStatus,
                   durationMs: delivery.durationMilliseconds, lastError: delivery.lastError, redeliveryOf: delivery.redeliveryOf?.apiString,
                   createdAt: delivery.createdAt, finishedAt: delivery.finishedAt)
     }

@@ -47,7 +47,7 @@ extension APIService {
 extension Components.Schemas.AdminJob {
     init(_ job: AdministeredJob, payload: Bool) throws {
         self.init(
-            id: job.id.apiString, kind: job.kind, queue: job.queue, state: .init(rawValue: job.state.rawValue)!, attempts: job.attempts,
+            id: job.id.apiString, kind: job.kind, queue: job.queue, state: try .init(mirroring: job.state), attempts: job.attempts,
             lastError: job.lastError, consumer: job.consumer, createdAt: job.createdAt, dispatchedAt: job.dispatchedAt, startedAt: job.startedAt,
             retryAt: job.retryAt, finishedAt: job.finishedAt, retriedAt: job.retriedAt, discardedAt: job.discardedAt,
             subjectType: job.subjectType, subjectId: job.subjectID?.apiString,

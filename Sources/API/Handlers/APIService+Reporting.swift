@@ -48,14 +48,14 @@ extension APIService {
             year: yearValue, fileName: fileName, file: file)
         switch try await reporting.riskAnalyses.importFile(principal, upload, client: RequestInfo.current.client) {
         case .done(let result): return .created(.init(body: .json(.init(result, responseLanguage()))))
-        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        case .queued(let job): return .accepted(.init(body: .json(try Self.located(job))))
         }
     }
 
     func getRiskAnalysisImport(_ input: Operations.GetRiskAnalysisImport.Input) async throws -> Operations.GetRiskAnalysisImport.Output {
         switch try await reporting.riskAnalyses.result(try await principal(), id: try Self.pathID(input.path.importId, "import")) {
         case .done(let result): return .ok(.init(body: .json(.init(result, responseLanguage()))))
-        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        case .queued(let job): return .accepted(.init(body: .json(try Self.located(job))))
         }
     }
 
@@ -123,7 +123,7 @@ extension APIService {
         guard case .csv(let body) = input.body else { throw Problem.malformedBody("Send a text/csv body.") }
         let report = try await observations.importCSV(try await principal(), file: upload(body), dryRun: input.query.dryRun ?? false,
                                                       client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(report))))
+        return .ok(.init(body: .json(try .init(report))))
     }
 
     func getCatalogueObservation(_ input: Operations.GetCatalogueObservation.Input) async throws -> Operations.GetCatalogueObservation.Output {
@@ -311,7 +311,7 @@ extension APIService {
                                                      client: RequestInfo.current.client)
         // Set here rather than through the generated headers, which percent-encode values.
         RequestInfo.current.responseHeaders.add(.location, "/api/v1/reporting-generations/\(generation.id.apiString)")
-        return .accepted(.init(body: .json(.init(generation))))
+        return .accepted(.init(body: .json(try .init(generation))))
     }
 
     func listReportGenerations(_ input: Operations.ListReportGenerations.Input) async throws -> Operations.ListReportGenerations.Output {
@@ -319,18 +319,18 @@ extension APIService {
         let page = try await generations.list(try await principal(), projectID: try Self.pathID(input.path.projectId, "project"), limit: limit,
                                               cursor: input.query.cursor)
         linkNext("/api/v1/reporting-projects/\(input.path.projectId)/generations", limit: limit, cursor: page.nextCursor, query: [])
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.ReportGeneration.init), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(items: try page.items.map(Components.Schemas.ReportGeneration.init), nextCursor: page.nextCursor))))
     }
 
     func getReportGeneration(_ input: Operations.GetReportGeneration.Input) async throws -> Operations.GetReportGeneration.Output {
         let generation = try await generations.find(try await principal(), id: try Self.pathID(input.path.generationId, "generation"))
-        return .ok(.init(body: .json(.init(generation))))
+        return .ok(.init(body: .json(try .init(generation))))
     }
 
     func cancelReportGeneration(_ input: Operations.CancelReportGeneration.Input) async throws -> Operations.CancelReportGeneration.Output {
         let generation = try await generations.cancel(try await principal(), id: try Self.pathID(input.path.generationId, "generation"),
                                                       client: RequestInfo.current.client)
-        return .ok(.init(body: .json(.init(generation))))
+        return .ok(.init(body: .json(try .init(generation))))
     }
 
     func downloadReportArtefact(_ input: Operations.DownloadReportArtefact.Input) async throws -> Operations.DownloadReportArtefact.Output {

@@ -58,7 +58,7 @@ extension APIService {
     }
 
     func exportStandardSheet(_ input: Operations.ExportStandardSheet.Input) async throws -> Operations.ExportStandardSheet.Output {
-        let sheet = StandardSheet(rawValue: input.query.sheet.rawValue)!
+        let sheet = try StandardSheet(mirroring: input.query.sheet)
         let language = input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en
         let format = input.query.format.flatMap { SheetFormat(rawValue: $0.rawValue) } ?? .csv
         let id = try Self.pathID(input.path.standardId, "standard")
@@ -78,19 +78,19 @@ extension APIService {
         }
         let outcome = try await securityObjectives.imports.importSheet(
             try await principal(), standardID: try Self.pathID(input.path.standardId, "standard"),
-            sheet: StandardSheet(rawValue: input.query.sheet.rawValue)!,
+            sheet: try StandardSheet(mirroring: input.query.sheet),
             language: input.query.language.flatMap { Language(rawValue: $0.rawValue) } ?? .en, file: upload(body), format: format,
             dryRun: input.query.dryRun ?? false, client: RequestInfo.current.client)
         switch outcome {
-        case .done(let report): return .ok(.init(body: .json(.init(report))))
-        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        case .done(let report): return .ok(.init(body: .json(try .init(report))))
+        case .queued(let job): return .accepted(.init(body: .json(try Self.located(job))))
         }
     }
 
     func getStandardImport(_ input: Operations.GetStandardImport.Input) async throws -> Operations.GetStandardImport.Output {
         switch try await securityObjectives.imports.result(try await principal(), id: try Self.pathID(input.path.importId, "import")) {
-        case .done(let report): return .ok(.init(body: .json(.init(report))))
-        case .queued(let job): return .accepted(.init(body: .json(Self.located(job))))
+        case .done(let report): return .ok(.init(body: .json(try .init(report))))
+        case .queued(let job): return .accepted(.init(body: .json(try Self.located(job))))
         }
     }
 
@@ -110,7 +110,7 @@ extension APIService {
             ("sector_id", query.sectorId), ("operator_id", query.operatorId), ("q", query.q), ("sort", query.sort?.rawValue),
         ])
         let language = responseLanguage()
-        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, language) }, nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(items: try page.items.map { try .init($0, language) }, nextCursor: page.nextCursor))))
     }
 
     func createDeclaration(_ input: Operations.CreateDeclaration.Input) async throws -> Operations.CreateDeclaration.Output {
@@ -121,7 +121,7 @@ extension APIService {
                                                     sectorIDs: try body.sectorIds.map(Self.uuid(field: "sector_ids"))),
             idempotencyKey: input.headers.idempotencyKey, language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
-        return .created(.init(body: .json(.init(detail, responseLanguage()))))
+        return .created(.init(body: .json(try .init(detail, responseLanguage()))))
     }
 
     func importDeclaration(_ input: Operations.ImportDeclaration.Input) async throws -> Operations.ImportDeclaration.Output {
@@ -135,8 +135,8 @@ extension APIService {
             sectorIDs: try query.sectorIds.map(Self.uuid(field: "sector_ids")), file: upload(body),
             language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
-        return .created(.init(body: .json(.init(declaration: .init(detail, responseLanguage()), rows: rows.map {
-            .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
+        return .created(.init(body: .json(.init(declaration: try .init(detail, responseLanguage()), rows: try rows.map {
+            .init(line: $0.line, key: $0.key, outcome: try .init(mirroring: $0.outcome), reason: $0.reason)
         }))))
     }
 
@@ -145,7 +145,7 @@ extension APIService {
                                                                            id: try Self.pathID(input.path.declarationId, "declaration"),
                                                                            language: responseLanguage())
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
-        return .ok(.init(body: .json(.init(detail, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(detail, responseLanguage()))))
     }
 
     func deleteDeclaration(_ input: Operations.DeleteDeclaration.Input) async throws -> Operations.DeleteDeclaration.Output {
@@ -162,7 +162,7 @@ extension APIService {
             MeasureAnswerChange(isImplemented: body.isImplemented, justification: body.justification, reviewComment: body.reviewComment),
             client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, state.declaration.etag)
-        return .ok(.init(body: .json(.init(state, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(state, responseLanguage()))))
     }
 
     func assessObjective(_ input: Operations.AssessObjective.Input) async throws -> Operations.AssessObjective.Output {
@@ -174,7 +174,7 @@ extension APIService {
                             reviewStatus: body.reviewStatus.flatMap { ObjectiveReviewStatus(rawValue: $0.rawValue) }),
             client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, state.declaration.etag)
-        return .ok(.init(body: .json(.init(state, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(state, responseLanguage()))))
     }
 
     func submitDeclaration(_ input: Operations.SubmitDeclaration.Input) async throws -> Operations.SubmitDeclaration.Output {
@@ -182,7 +182,7 @@ extension APIService {
             try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"), ifMatch: input.headers.ifMatch,
             client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, declaration.etag)
-        return .ok(.init(body: .json(.init(declaration, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(declaration, responseLanguage()))))
     }
 
     func commentDeclaration(_ input: Operations.CommentDeclaration.Input) async throws -> Operations.CommentDeclaration.Output {
@@ -191,7 +191,7 @@ extension APIService {
             try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"), comment: body.reviewComment,
             ifMatch: input.headers.ifMatch, client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, declaration.etag)
-        return .ok(.init(body: .json(.init(declaration, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(declaration, responseLanguage()))))
     }
 
     func sendDeclarationReview(_ input: Operations.SendDeclarationReview.Input) async throws -> Operations.SendDeclarationReview.Output {
@@ -200,14 +200,14 @@ extension APIService {
             try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"), comment: body.reviewComment,
             ifMatch: input.headers.ifMatch, client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, declaration.etag)
-        return .ok(.init(body: .json(.init(declaration, responseLanguage()))))
+        return .ok(.init(body: .json(try .init(declaration, responseLanguage()))))
     }
 
     func listDeclarationVersions(_ input: Operations.ListDeclarationVersions.Input) async throws -> Operations.ListDeclarationVersions.Output {
         let versions = try await securityObjectives.query.versions(try await principal(),
                                                                    id: try Self.pathID(input.path.declarationId, "declaration"))
         let language = responseLanguage()
-        return .ok(.init(body: .json(.init(items: versions.map { .init($0, language) }))))
+        return .ok(.init(body: .json(.init(items: try versions.map { try .init($0, language) }))))
     }
 
     func createDeclarationVersion(_ input: Operations.CreateDeclarationVersion.Input) async throws -> Operations.CreateDeclarationVersion.Output {
@@ -215,7 +215,7 @@ extension APIService {
                                                                           id: try Self.pathID(input.path.declarationId, "declaration"),
                                                                           language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
-        return .created(.init(body: .json(.init(detail, responseLanguage()))))
+        return .created(.init(body: .json(try .init(detail, responseLanguage()))))
     }
 
     func copyDeclaration(_ input: Operations.CopyDeclaration.Input) async throws -> Operations.CopyDeclaration.Output {
@@ -224,7 +224,7 @@ extension APIService {
             try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"), year: body.year,
             sectorIDs: try body.sectorIds.map(Self.uuid(field: "sector_ids")), language: responseLanguage(), client: RequestInfo.current.client)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
-        return .created(.init(body: .json(.init(detail, responseLanguage()))))
+        return .created(.init(body: .json(try .init(detail, responseLanguage()))))
     }
 
     func getDeclarationAccessLog(_ input: Operations.GetDeclarationAccessLog.Input) async throws -> Operations.GetDeclarationAccessLog.Output {
@@ -232,13 +232,13 @@ extension APIService {
         let page = try await securityObjectives.query.accessLog(try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"),
                                                                 limit: limit, cursor: input.query.cursor)
         linkNext("/api/v1/declarations/\(input.path.declarationId)/access-log", limit: limit, cursor: page.nextCursor, query: [])
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.DeclarationAccessLogEntry.init), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(items: try page.items.map(Components.Schemas.DeclarationAccessLogEntry.init), nextCursor: page.nextCursor))))
     }
 
     func getDeclarationPDF(_ input: Operations.GetDeclarationPDF.Input) async throws -> Operations.GetDeclarationPDF.Output {
         let outcome = try await securityObjectives.documents.pdf(try await principal(),
                                                                  declarationID: try Self.pathID(input.path.declarationId, "declaration"),
                                                                  language: responseLanguage())
-        return Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
+        return try Self.answer(outcome, file: { .ok(.init(body: .pdf(HTTPBody($0.content)))) }, job: { .accepted(.init(body: .json($0))) })
     }
 }

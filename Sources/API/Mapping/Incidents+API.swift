@@ -12,9 +12,9 @@ extension Components.Schemas.OptionalLabelTranslations: TranslationsPayload {
 }
 
 extension Components.Schemas.EmailTemplate {
-    init(_ template: EmailTemplate, _ language: Language) {
+    init(_ template: EmailTemplate, _ language: Language) throws {
         self.init(
-            id: template.id.apiString, name: template.name, event: .init(rawValue: template.event.rawValue)!,
+            id: template.id.apiString, name: template.name, event: try .init(mirroring: template.event),
             subject: template.subject.text(in: language), subjectTranslations: template.subject.api,
             content: template.content.text(in: language), contentTranslations: template.content.api,
             createdAt: template.createdAt, updatedAt: template.updatedAt)
@@ -29,8 +29,8 @@ extension EmailTemplateInput {
 }
 
 extension Components.Schemas.EmailPreview {
-    init(_ email: RenderedEmail) {
-        self.init(language: .init(rawValue: email.language.rawValue)!, subject: email.subject, html: email.html, text: email.text)
+    init(_ email: RenderedEmail) throws {
+        self.init(language: try .init(mirroring: email.language), subject: email.subject, html: email.html, text: email.text)
     }
 }
 
@@ -66,9 +66,9 @@ extension Components.Schemas.QuestionOption {
 }
 
 extension Components.Schemas.Question {
-    init(_ question: Question, _ language: Language) {
+    init(_ question: Question, _ language: Language) throws {
         self.init(
-            id: question.id.apiString, reference: question.reference, kind: .init(rawValue: question.kind.rawValue)!,
+            id: question.id.apiString, reference: question.reference, kind: try .init(mirroring: question.kind),
             label: question.label.text(in: language), labelTranslations: question.label.api,
             tooltip: question.tooltip.optionalText(in: language), tooltipTranslations: question.tooltip.api,
             options: question.options.map { .init($0, language) }, createdAt: question.createdAt, updatedAt: question.updatedAt)
@@ -77,7 +77,7 @@ extension Components.Schemas.Question {
 
 extension QuestionInput {
     init(_ body: Components.Schemas.QuestionWrite) throws {
-        self.init(reference: body.reference, kind: QuestionKind(rawValue: body.kind.rawValue)!, label: body.label.languageMap,
+        self.init(reference: body.reference, kind: try QuestionKind(mirroring: body.kind), label: body.label.languageMap,
                   tooltip: body.tooltip?.languageMap,
                   options: try (body.options ?? []).enumerated().map { index, option in
                       QuestionInput.Option(id: try option.id.map(APIService.uuid(field: "options[\(index)].id")), label: option.label.languageMap)
@@ -104,11 +104,11 @@ extension ReportTypeInput {
 }
 
 extension Components.Schemas.Questionnaire {
-    init(_ questionnaire: Questionnaire, _ language: Language) {
-        self.init(sections: questionnaire.sections.map { section in
+    init(_ questionnaire: Questionnaire, _ language: Language) throws {
+        self.init(sections: try questionnaire.sections.map { section in
             .init(categoryId: section.categoryID.apiString, label: section.label.text(in: language), labelTranslations: section.label.api,
-                  questions: section.items.map { item in
-                      .init(questionId: item.questionID.apiString, reference: item.reference, kind: .init(rawValue: item.kind.rawValue)!,
+                  questions: try section.items.map { item in
+                      .init(questionId: item.questionID.apiString, reference: item.reference, kind: try .init(mirroring: item.kind),
                             label: item.label.text(in: language), labelTranslations: item.label.api,
                             tooltip: item.tooltip.optionalText(in: language), tooltipTranslations: item.tooltip.api,
                             options: item.options.map { .init($0, language) }, mandatory: item.mandatory)
@@ -130,15 +130,15 @@ extension Components.Schemas.QuestionnaireWrite {
 }
 
 extension Components.Schemas.NotificationWorkflow {
-    init(_ workflow: NotificationWorkflow, _ language: Language) {
+    init(_ workflow: NotificationWorkflow, _ language: Language) throws {
         self.init(
             id: workflow.id.apiString, regulationId: workflow.regulationID.apiString, name: workflow.name.text(in: language),
             nameTranslations: workflow.name.api, detectionDateNeeded: workflow.detectionDateNeeded, sectorIds: workflow.sectorIDs.map(\.apiString),
             openingTemplateId: workflow.openingTemplateID?.apiString, closingTemplateId: workflow.closingTemplateID?.apiString,
             reviewStatusTemplateId: workflow.reviewStatusTemplateID?.apiString, overdueTemplateId: workflow.overdueTemplateID?.apiString,
-            reports: workflow.stages.map { stage in
+            reports: try workflow.stages.map { stage in
                 .init(id: stage.id.apiString, reportTypeId: stage.reportTypeID.apiString, position: stage.position,
-                      trigger: .init(rawValue: stage.trigger.rawValue)!, delayHours: stage.delayHours,
+                      trigger: try .init(mirroring: stage.trigger), delayHours: stage.delayHours,
                       reminders: stage.reminders.map { .init(id: $0.id.apiString, templateId: $0.templateID.apiString, offsetHours: $0.offsetHours) })
             },
             createdAt: workflow.createdAt, updatedAt: workflow.updatedAt)
@@ -162,7 +162,7 @@ extension Components.Schemas.WorkflowReportsWrite {
         try reports.enumerated().map { index, report in
             StageInput(
                 reportTypeID: try APIService.uuid(field: "reports[\(index)].report_type_id")(report.reportTypeId),
-                trigger: DeadlineTrigger(rawValue: report.trigger.rawValue)!, delayHours: report.delayHours ?? 0,
+                trigger: try DeadlineTrigger(mirroring: report.trigger), delayHours: report.delayHours ?? 0,
                 reminders: try (report.reminders ?? []).enumerated().map { position, reminder in
                     (try APIService.uuid(field: "reports[\(index)].reminders[\(position)].template_id")(reminder.templateId), reminder.offsetHours)
                 })
@@ -202,7 +202,7 @@ extension NotificationInput {
             regulationIDs: try body.regulationIds.map(APIService.uuid(field: "regulation_ids")),
             regulatorIDs: try body.regulatorIds.map(APIService.uuid(field: "regulator_ids")),
             sectorIDs: try (body.sectorIds ?? []).map(APIService.uuid(field: "sector_ids")), detectedAt: body.detectedAt, timeZone: body.timeZone,
-            notificationType: NotificationType(rawValue: body.notificationType.rawValue)!, crossBorder: body.crossBorder ?? false)
+            notificationType: try NotificationType(mirroring: body.notificationType), crossBorder: body.crossBorder ?? false)
     }
 }
 
@@ -213,7 +213,7 @@ extension Components.Schemas.IncidentContact {
 }
 
 extension Components.Schemas.Incident {
-    init(_ incident: Incident, _ language: Language, now: Date) {
+    init(_ incident: Incident, _ language: Language, now: Date) throws {
         let notifier: Components.Schemas.Incident.NotifierPayload
         switch incident.notifier {
         case .operator(let id): notifier = .init(kind: ._operator, name: incident.notifierName, operatorId: id.apiString)
@@ -226,26 +226,26 @@ extension Components.Schemas.Incident {
             regulatorId: incident.regulatorID.apiString, notifier: notifier, contact: .init(incident.contact),
             technicalContact: .init(incident.technicalContact), internalReference: incident.internalReference,
             complaintReference: incident.complaintReference, sectorIds: incident.sectorIDs.map(\.apiString),
-            notificationType: .init(rawValue: incident.notificationType.rawValue)!, crossBorder: incident.crossBorder, timeZone: incident.timeZone,
+            notificationType: try .init(mirroring: incident.notificationType), crossBorder: incident.crossBorder, timeZone: incident.timeZone,
             detectedAt: incident.detectedAt, notifiedAt: incident.notifiedAt, status: incident.isOpen ? .open : .closed,
             significant: incident.significant, nextDeadline: incident.nextDeadline,
-            reports: incident.reports.map { .init($0, language, now: now, submittable: incident.isSubmittable($0.stageID)) },
+            reports: try incident.reports.map { try .init($0, language, now: now, submittable: incident.isSubmittable($0.stageID)) },
             updatedAt: incident.updatedAt)
     }
 }
 
 extension Components.Schemas.IncidentReport {
-    init(_ report: Incident.Report, _ language: Language, now: Date, submittable: Bool) {
+    init(_ report: Incident.Report, _ language: Language, now: Date, submittable: Bool) throws {
         self.init(
             stageId: report.stageID.apiString, reportTypeId: report.reportTypeID.apiString, name: report.name,
             label: report.label.text(in: language), labelTranslations: report.label.api, position: report.position,
-            trigger: .init(rawValue: report.trigger.rawValue)!, delayHours: report.delayHours, triggeredAt: report.triggeredAt,
+            trigger: try .init(mirroring: report.trigger), delayHours: report.delayHours, triggeredAt: report.triggeredAt,
             dueAt: report.dueAt, firstSubmittedAt: report.firstSubmittedAt, late: report.late,
-            status: .init(rawValue: report.displayStatus(at: now).rawValue)!,
-            reviewStatus: report.reviewStatus.map { .init(rawValue: $0.rawValue)! }, submittable: submittable,
-            versions: report.versions.map {
+            status: try .init(mirroring: report.displayStatus(at: now)),
+            reviewStatus: try report.reviewStatus.map { try .init(mirroring: $0) }, submittable: submittable,
+            versions: try report.versions.map {
                 .init(id: $0.id.apiString, number: $0.number, submittedAt: $0.submittedAt, late: $0.late,
-                      reviewStatus: .init(rawValue: $0.reviewStatus.rawValue)!)
+                      reviewStatus: try .init(mirroring: $0.reviewStatus))
             })
     }
 }
@@ -281,24 +281,24 @@ extension Components.Schemas.ImpactChoice {
 }
 
 extension Components.Schemas.ReportVersion {
-    init(_ version: ReportVersion, _ language: Language) {
+    init(_ version: ReportVersion, _ language: Language) throws {
         self.init(
             id: version.id.apiString, incidentId: version.incidentID.apiString, incidentReference: version.incidentReference,
             stageId: version.stageID.apiString, reportTypeId: version.reportTypeID.apiString, reportName: version.reportName,
             reportLabel: version.reportLabel.text(in: language), number: version.number, submittedAt: version.submittedAt,
             submitterName: version.submitterName, late: version.late, timeZone: version.timeZone, startedAt: version.startedAt,
-            detectedAt: version.detectedAt, resolvedAt: version.resolvedAt, questionnaire: .init(version.questionnaire, language),
+            detectedAt: version.detectedAt, resolvedAt: version.resolvedAt, questionnaire: try .init(version.questionnaire, language),
             answers: version.answers.map(Components.Schemas.ReportAnswer.init), impacts: version.impacts.map { .init(id: $0.id,
                 label: $0.label, language) },
-            reviewStatus: .init(rawValue: version.reviewStatus.rawValue)!, reviewComment: version.reviewComment, reviewedAt: version.reviewedAt)
+            reviewStatus: try .init(mirroring: version.reviewStatus), reviewComment: version.reviewComment, reviewedAt: version.reviewedAt)
     }
 }
 
 extension Components.Schemas.ReportForm {
-    init(_ form: ReportForm, _ language: Language, now: Date) {
+    init(_ form: ReportForm, _ language: Language, now: Date) throws {
         self.init(
-            incidentId: form.incidentID.apiString, report: .init(form.report, language, now: now, submittable: form.submittable),
-            questionnaire: .init(form.questionnaire, language), answers: form.answers.map(Components.Schemas.ReportAnswer.init),
+            incidentId: form.incidentID.apiString, report: try .init(form.report, language, now: now, submittable: form.submittable),
+            questionnaire: try .init(form.questionnaire, language), answers: form.answers.map(Components.Schemas.ReportAnswer.init),
             timeZone: form.timeZone, startedAt: form.startedAt, detectedAt: form.detectedAt, resolvedAt: form.resolvedAt,
             detectionLocked: form.detectionLocked,
             impacts: form.impacts.map { .init(id: $0.id, label: $0.label, headline: $0.headline, sectorIDs: $0.sectorIDs, language) },
@@ -307,10 +307,10 @@ extension Components.Schemas.ReportForm {
 }
 
 extension Components.Schemas.AccessLogEntry {
-    init(_ entry: IncidentAccessEntry) {
+    init(_ entry: IncidentAccessEntry) throws {
         self.init(id: entry.id.apiString, at: entry.at, versionId: entry.versionID?.apiString, userName: entry.userName,
-                  role: .init(rawValue: entry.role) ?? .independentUser, side: .init(rawValue: entry.side.rawValue)!,
-                  organisationName: entry.organisationName, action: .init(rawValue: entry.action.rawValue)!, document: entry.document)
+                  role: .init(rawValue: entry.role) ?? .independentUser, side: try .init(mirroring: entry.side),
+                  organisationName: entry.organisationName, action: try .init(mirroring: entry.action), document: entry.document)
     }
 }
 

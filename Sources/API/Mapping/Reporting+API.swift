@@ -109,21 +109,21 @@ extension ReportConfigurationInput {
 }
 
 extension Components.Schemas.ReportGeneration {
-    init(_ generation: Domain.ReportGeneration) {
+    init(_ generation: Domain.ReportGeneration) throws {
         let progress = generation.progress
         self.init(
-            id: generation.id.apiString, projectId: generation.projectID.apiString, status: .init(rawValue: generation.status.rawValue)!,
+            id: generation.id.apiString, projectId: generation.projectID.apiString, status: try .init(mirroring: generation.status),
             requestedByName: generation.requestedByName, batch: generation.batch,
             progress: .init(done: progress.done, failed: progress.failed, total: progress.total),
-            items: generation.items.map { item in
+            items: try generation.items.map { item in
                 .init(id: item.id.apiString, operatorId: item.operatorID.apiString, operatorName: item.operatorName, sectorId: item.sectorID.apiString,
-                      sectorName: item.sectorName, language: .init(rawValue: item.language.rawValue)!, filename: item.filename,
-                      status: .init(rawValue: item.status.rawValue)!, error: item.error, jobId: item.jobID.apiString, startedAt: item.startedAt,
+                      sectorName: item.sectorName, language: try .init(mirroring: item.language), filename: item.filename,
+                      status: try .init(mirroring: item.status), error: item.error, jobId: item.jobID.apiString, startedAt: item.startedAt,
                       finishedAt: item.finishedAt)
             },
-            skipped: generation.skipped.map { skip in
+            skipped: try generation.skipped.map { skip in
                 .init(operatorId: skip.operatorID.apiString, operatorName: skip.operatorName, sectorId: skip.sectorID.apiString,
-                      sectorName: skip.sectorName, year: skip.year, reason: .init(rawValue: skip.reason.rawValue)!, message: skip.message)
+                      sectorName: skip.sectorName, year: skip.year, reason: try .init(mirroring: skip.reason), message: skip.message)
             },
             artefact: generation.artefact.map { artefact in
                 .init(filename: artefact.filename, contentType: artefact.contentType, size: artefact.size,

@@ -67,14 +67,14 @@ extension StandardContent {
 }
 
 extension Components.Schemas.Declaration {
-    init(_ declaration: Declaration, _ language: Language) {
+    init(_ declaration: Declaration, _ language: Language) throws {
         let progress = declaration.progress
         let reviewed = declaration.showsReview ? progress.reviewed : 0
         self.init(
             id: declaration.id.apiString, reference: declaration.reference, version: declaration.version,
             standardId: declaration.standardID.apiString, standardLabel: declaration.standardLabel.text(in: language),
             regulatorId: declaration.regulatorID.apiString, operatorId: declaration.operatorID.apiString, operatorName: declaration.operatorName,
-            year: declaration.year, sectorIds: declaration.sectorIDs.map(\.apiString), status: .init(rawValue: declaration.status.rawValue)!,
+            year: declaration.year, sectorIds: declaration.sectorIDs.map(\.apiString), status: try .init(mirroring: declaration.status),
             reviewComment: declaration.reviewComment, creatorName: declaration.creatorName, submittedAt: declaration.submittedAt,
             reviewSentAt: declaration.reviewSentAt, createdAt: declaration.createdAt, updatedAt: declaration.updatedAt,
             objectiveCount: progress.objectives, completeCount: progress.complete, reviewedCount: reviewed,
@@ -84,16 +84,16 @@ extension Components.Schemas.Declaration {
 }
 
 extension Components.Schemas.DeclarationDetail {
-    init(_ detail: DeclarationDetail, _ language: Language) {
+    init(_ detail: DeclarationDetail, _ language: Language) throws {
         self.init(
-            declaration: .init(detail.declaration, language), levels: detail.levels.map { .init($0, language) }, maximumLevel: detail.maximumLevel,
+            declaration: try .init(detail.declaration, language), levels: detail.levels.map { .init($0, language) }, maximumLevel: detail.maximumLevel,
             editable: .init(isImplemented: detail.editable.answers, justification: detail.editable.answers, plannedActions: detail.editable.answers,
                             reviewComment: detail.editable.review, reviewStatus: detail.editable.review),
-            objectives: detail.objectives.map { objective in
+            objectives: try detail.objectives.map { objective in
                 .init(objectiveId: objective.objectiveID.apiString, code: objective.code, title: objective.title,
                       description: objective.description, domainId: objective.domainID.apiString, domainLabel: objective.domainLabel, score: objective.score,
-                      completion: .init(rawValue: objective.completion.rawValue)!, plannedActions: objective.plannedActions,
-                      reviewStatus: objective.reviewStatus.flatMap { .init(rawValue: $0.rawValue) }, measureCount: objective.measureCount,
+                      completion: try .init(mirroring: objective.completion), plannedActions: objective.plannedActions,
+                      reviewStatus: try objective.reviewStatus.map { try .init(mirroring: $0) }, measureCount: objective.measureCount,
                       levels: objective.levels.map { group in
                           .init(level: group.level, label: group.label, color: group.color,
                                 measures: group.measures.map { answer in
@@ -108,24 +108,24 @@ extension Components.Schemas.DeclarationDetail {
 }
 
 extension Components.Schemas.ObjectiveState {
-    init(_ state: ObjectiveState, _ language: Language) {
-        self.init(objectiveId: state.objectiveID.apiString, score: state.score, completion: .init(rawValue: state.completion.rawValue)!,
-                  plannedActions: state.plannedActions, reviewStatus: state.reviewStatus.flatMap { .init(rawValue: $0.rawValue) },
-                  declaration: .init(state.declaration, language))
+    init(_ state: ObjectiveState, _ language: Language) throws {
+        self.init(objectiveId: state.objectiveID.apiString, score: state.score, completion: try .init(mirroring: state.completion),
+                  plannedActions: state.plannedActions, reviewStatus: try state.reviewStatus.map { try .init(mirroring: $0) },
+                  declaration: try .init(state.declaration, language))
     }
 }
 
 extension Components.Schemas.DeclarationAccessLogEntry {
-    init(_ entry: DeclarationAccessEntry) {
-        self.init(id: entry.id.apiString, at: entry.at, userName: entry.userName, role: entry.role, side: .init(rawValue: entry.side)!,
-                  organisationName: entry.organisationName, action: .init(rawValue: entry.action.rawValue)!)
+    init(_ entry: DeclarationAccessEntry) throws {
+        self.init(id: entry.id.apiString, at: entry.at, userName: entry.userName, role: entry.role, side: try .init(mirroringRaw: entry.side),
+                  organisationName: entry.organisationName, action: try .init(mirroring: entry.action))
     }
 }
 
 extension Components.Schemas.SheetImportReport {
-    init(_ report: SheetImportReport) {
-        self.init(applied: report.applied, rows: report.rows.map {
-            .init(line: $0.line, key: $0.key, outcome: .init(rawValue: $0.outcome.rawValue)!, reason: $0.reason)
+    init(_ report: SheetImportReport) throws {
+        self.init(applied: report.applied, rows: try report.rows.map {
+            .init(line: $0.line, key: $0.key, outcome: try .init(mirroring: $0.outcome), reason: $0.reason)
         })
     }
 }

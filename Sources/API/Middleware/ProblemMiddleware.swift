@@ -25,6 +25,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case DomainError.inconsistency(let detail):
+            logger.error("a row the request relies on is missing", metadata: ["detail": "\(detail)"])
+            return .internalError()
         case let error as DomainError:
             return Problem.from(error)
         case let error as HTTPError where error.status == .notFound:
@@ -50,6 +53,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func problem(for error: ServerError, request: Request, logger: Logger) -> Problem {
         if let problem = error.underlyingError as? Problem { return problem }
+        if case DomainError.inconsistency(let detail) = error.underlyingError {
+            logger.error("a row the operation relies on is missing", metadata: ["operation": "\(error.operationID)", "detail": "\(detail)"])
+            return .internalError()
+        }
         if let domain = error.underlyingError as? DomainError { return Problem.from(domain) }
         if DependencyFailure.isUnavailable(error.underlyingError) {
             logger.warning("dependency unavailable", metadata: ["operation": "\(error.operationID)", "error": "\(error.underlyingError)"])

@@ -100,7 +100,7 @@ public struct AuthorityService: Sendable {
                 INSERT INTO observer_routing_rules (observer_id, regulation_id, conditions) VALUES ($1, $2, $3::jsonb)
                 ON CONFLICT (observer_id, regulation_id) DO UPDATE SET conditions = excluded.conditions, updated_at = now()
                 RETURNING observer_id, regulation_id, conditions::text AS conditions, updated_at
-                """, rule.observerID, rule.regulationID, encoded).first!
+                """, rule.observerID, rule.regulationID, encoded).required()
             try await AuditLog.record(AuditEvent("observer.routing_rule_set", by: principal, objectType: "observer", objectID: rule.observerID,
                                                  organisation: .observer(rule.observerID), client: client,
                                                  details: try JobPayloadCoding.encode(["regulation_id": rule.regulationID.postgresText])), in: session)

@@ -54,9 +54,9 @@ public enum DemoData {
     static func principal(_ platform: Platform, _ account: String) async throws -> Principal {
         let email = "\(account)@\(domain)"
         return try await platform.postgres.withSession { session in
-            let userID = try await session.query("SELECT id FROM users WHERE email = $1", email).first!.decode("id", as: UUID.self)
+            let userID = try await session.query("SELECT id FROM users WHERE email = $1", email).required().decode("id", as: UUID.self)
             return Principal(userID: userID, email: email, tokenID: UUID(), tokenKind: .session, scopes: [], hasAcceptedTerms: true,
-                             hasSecondFactor: true, affiliations: try await Affiliations.load(userID, in: session)!)
+                             hasSecondFactor: true, affiliations: try await Affiliations.required(userID, in: session))
         }
     }
 

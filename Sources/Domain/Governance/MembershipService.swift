@@ -315,7 +315,7 @@ public struct MembershipService: Sendable {
                    ARRAY(SELECT a.email FROM operator_memberships m JOIN users a ON a.id = m.user_id
                          WHERE m.operator_id = o.id AND m.is_administrator AND a.is_active ORDER BY a.email) AS admins
             FROM operators o, users u WHERE o.id = $1 AND u.id = $2
-            """, operatorID, userID).first!
+            """, operatorID, userID).required()
         let recipients = ([try row.decode("email", as: String?.self)].compactMap { $0 } + (try row.decode("admins", as: [String].self)))
         guard !recipients.isEmpty else { return }
         let values = ["operator": try row.decode("name", as: String.self), "user_email": try row.decode("user_email", as: String.self),

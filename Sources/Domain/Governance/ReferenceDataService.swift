@@ -52,7 +52,7 @@ public struct ReferenceDataService: Sendable {
                 INSERT INTO sectors (id, parent_id, name, acronym, created_by_regulator_id) VALUES ($1, $2, $3::jsonb, $4, $5)
                 """, id, input.parentID, name.json, acronym, principal.affiliations.regulator?.regulatorID)
             try await AuditLog.record(AuditEvent("sector.created", by: principal, objectType: "sector", objectID: id, client: client), in: session)
-            return try Sector(row: try await session.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1", id).first!)
+            return try Sector(row: try await session.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1", id).required())
         }
     }
 
@@ -70,7 +70,7 @@ public struct ReferenceDataService: Sendable {
                 """, id, name?.json, acronym)
             try await AuditLog.record(AuditEvent("sector.updated", by: principal, objectType: "sector", objectID: id,
                                                  organisation: sector.organisation, client: client), in: session)
-            return try Sector(row: try await session.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1", id).first!)
+            return try Sector(row: try await session.query("SELECT \(Sector.columns) FROM sectors s WHERE s.id = $1", id).required())
         }
     }
 
@@ -154,7 +154,7 @@ public struct ReferenceDataService: Sendable {
             try await AuditLog.record(AuditEvent(id == nil ? "regulation.created" : "regulation.updated", by: principal, objectType: "regulation",
                                                  objectID: regulationID, client: client), in: session)
             return try Regulation(row: try await session.query("SELECT \(Regulation.columns) FROM regulations r WHERE r.id = $1",
-                                                               regulationID).first!)
+                                                               regulationID).required())
         }
     }
 
@@ -209,7 +209,7 @@ public struct ReferenceDataService: Sendable {
                 }
                 try await AuditLog.record(AuditEvent(id == nil ? "entity_category.created" : "entity_category.updated", by: principal,
                                                      objectType: "entity_category", objectID: categoryID, client: client), in: session)
-                return try EntityCategory(row: try await session.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1", categoryID).first!)
+                return try EntityCategory(row: try await session.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1", categoryID).required())
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw DomainError.conflict("Another entity category has the code \(normalizedCode ?? "").")

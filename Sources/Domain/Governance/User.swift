@@ -47,6 +47,13 @@ public struct User: Sendable, Equatable {
         try await session.query("SELECT \(columns) FROM \(source) WHERE u.id = $1\(lock ? " FOR UPDATE OF u" : "")", id).first.map(User.init(row:))
     }
 
+    /// A user the transaction just wrote or found.
+    ///
+    /// - Throws: ``DomainError/inconsistency(_:)`` if it is gone after all.
+    static func required(_ id: UUID, in session: PostgresSession) async throws -> User {
+        try User(row: try await session.query("SELECT \(columns) FROM \(source) WHERE u.id = $1", id).required())
+    }
+
     /// The longest e-mail address accepted anywhere (RFC 5321's path limit).
     public static let maximumEmailLength = 254
 

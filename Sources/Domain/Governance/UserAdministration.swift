@@ -147,7 +147,7 @@ public struct UserAdministration: Sendable {
                     _ = try await memberships.add(principal, to: target, userID: id, membership.input, sectors: sectors, client: client, unit: unit,
                                                   isNewUser: true)
                 }
-                let user = try await User.load(id, in: unit.session)!
+                let user = try await User.required(id, in: unit.session)
                 let inviter = try await unit.session.query("SELECT first_name || ' ' || last_name AS name FROM users WHERE id = $1", principal.userID)
                     .first?.decode("name", as: String.self) ?? "An administrator"
                 try await passwords.emailLink(.activation, userID: id, to: user.email, lifetime: Self.invitationLifetime,
@@ -203,7 +203,7 @@ public struct UserAdministration: Sendable {
                     INSERT INTO users (id, email, first_name, last_name, password_hash, is_platform_admin, email_verified)
                     VALUES ($1, $2, $3, $4, $5, true, true)
                     """, id, email, TextRules.trimmed(firstName), TextRules.trimmed(lastName), hash)
-                let user = try await User.load(id, in: session)!
+                let user = try await User.required(id, in: session)
                 try await AuditLog.record(AuditEvent(action: "user.created", actorRole: "system", objectType: "user", objectID: user.id.postgresText,
                                                      client: client, details: #"{"role":"platformAdmin"}"#), in: session)
                 return user
@@ -232,7 +232,7 @@ public struct UserAdministration: Sendable {
                 WHERE id = $1
                 """, id, first, last, phoneNumber)
             try await AuditLog.record(AuditEvent("user.updated", by: principal, objectType: "user", objectID: id, client: client), in: session)
-            return try await User.load(id, in: session)!
+            return try await User.required(id, in: session)
         }
     }
 
@@ -251,7 +251,7 @@ public struct UserAdministration: Sendable {
             }
             try await AuditLog.record(AuditEvent(active ? "user.reactivated" : "user.deactivated", by: principal, objectType: "user",
                                                  objectID: id, client: client), in: session)
-            return try await User.load(id, in: session)!
+            return try await User.required(id, in: session)
         }
     }
 
@@ -271,7 +271,7 @@ public struct UserAdministration: Sendable {
             for operatorID in user.affiliations.administeredOperatorIDs {
                 let remaining = try await session.query("""
                     SELECT bool_or(is_administrator) AS admins, count(*) AS n FROM operator_memberships WHERE operator_id = $1 AND user_id <> $2
-                    """, operatorID, id).first!
+                    """, operatorID, id).required()
                 if try remaining.decode("n", as: Int.self) > 0, try remaining.decode("admins", as: Bool?.self) != true {
                     throw DomainError.conflict("The user is the last administrator of an operator with other members; appoint another administrator first.")
                 }

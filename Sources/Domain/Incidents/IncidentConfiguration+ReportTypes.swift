@@ -158,7 +158,7 @@ extension IncidentConfiguration {
         let row = try await session.query("""
             INSERT INTO questionnaire_snapshots (id, report_type_id, content_hash, content) VALUES ($1, $2, $3, $4::jsonb)
             ON CONFLICT (report_type_id, content_hash) DO UPDATE SET content_hash = excluded.content_hash RETURNING id
-            """, UUID(), reportTypeID, hash, String(decoding: content, as: UTF8.self)).first!
+            """, UUID(), reportTypeID, hash, String(decoding: content, as: UTF8.self)).required()
         return (try row.decode("id"), questionnaire)
     }
 

@@ -134,7 +134,7 @@ extension IncidentConfiguration {
                         delay_hours = excluded.delay_hours
                     RETURNING id
                     """, UUID(), workflowID, regulatorID, stage.reportTypeID, position, stage.trigger.rawValue, stage.delayHours)
-                    .first!.decode("id", as: UUID.self)
+                    .required().decode("id", as: UUID.self)
                 try await session.query("DELETE FROM stage_reminders WHERE stage_id = $1", stageID)
                 for reminder in stage.reminders {
                     try await session.query("""

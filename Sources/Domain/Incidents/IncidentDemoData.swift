@@ -84,9 +84,9 @@ enum IncidentDemoData {
         for incident in incidents {
             let email = "\(incident.account)@\(DemoData.domain)"
             let (principal, operatorID) = try await platform.postgres.withSession { session -> (Principal, UUID) in
-                let row = try await session.query("SELECT id, first_name, last_name FROM users WHERE email = $1", email).first!
+                let row = try await session.query("SELECT id, first_name, last_name FROM users WHERE email = $1", email).required()
                 let userID: UUID = try row.decode("id")
-                let affiliations = try await Affiliations.load(userID, in: session)!
+                let affiliations = try await Affiliations.required(userID, in: session)
                 let principal = Principal(userID: userID, email: email, tokenID: UUID(), tokenKind: .session, scopes: [], hasAcceptedTerms: true,
                                           hasSecondFactor: true, affiliations: affiliations)
                 return (principal, affiliations.operators[0].operatorID)

@@ -43,12 +43,17 @@ public struct IncidentDocuments: Sendable {
                          unit: UnitOfWork) async throws -> FileOutcome {
         let id = try await Self.schedule(incidentID: incident.id, revision: incident.revision, versionID: versionID, language: language, unit: unit)
         let outcome = try await documents.outcome(of: id, recordedIn: "incident_documents", kind: .renderIncidentPDF,
-                                                  payload: Payload(documentId: id),
-                                                  subjectType: "incident", subjectID: incident.id, unit: unit)
+                                                  payload: Payload(documentId: id), subjectType: "incident", subjectID: incident.id,
+                                                  resultPath: Self.resultPath(incidentID: incident.id, versionID: versionID), unit: unit)
         if case .ready = outcome {
             try await IncidentAccessLog.record(.downloaded, by: principal, on: incident, versionID: versionID, session: unit.session)
         }
         return outcome
+    }
+
+    /// Where the PDF of the incident, or of its version `versionID`, is served.
+    static func resultPath(incidentID: UUID, versionID: UUID?) -> String {
+        versionID.map { "/api/v1/report-versions/\($0.uuidString.lowercased())/pdf" } ?? "/api/v1/incidents/\(incidentID.uuidString.lowercased())/pdf"
     }
 
     /// The id of the PDF of the incident at `revision` or of its version `versionID`, in
@@ -63,9 +68,8 @@ public struct IncidentDocuments: Sendable {
         }
         let id = UUID()
         let jobID = try await unit.enqueue(.renderIncidentPDF, payload: Payload(documentId: id))
-        let path = versionID.map { "/api/v1/report-versions/\($0.uuidString.lowercased())/pdf" }
-            ?? "/api/v1/incidents/\(incidentID.uuidString.lowercased())/pdf"
-        try await TrackedJobs.track(jobID, subjectType: "incident", subjectID: incidentID, resultPath: path, session: session)
+        try await TrackedJobs.track(jobID, subjectType: "incident", subjectID: incidentID,
+                                    resultPath: resultPath(incidentID: incidentID, versionID: versionID), session: session)
         // Concurrent requests for the same PDF: the first row wins, the other job renders nothing.
         let inserted = try await session.query("""
             INSERT INTO incident_documents (id, incident_id, version_id, incident_revision, language, job_id, filename)
@@ -73,7 +77,7 @@ public struct IncidentDocuments: Sendable {
             """, id, incidentID, versionID, revision, language.rawValue, jobID, "pending.pdf")
         if inserted.isEmpty {
             return try await session.query("SELECT id FROM incident_documents WHERE \(key)", incidentID, versionID, revision,
-                                           language.rawValue).first!.decode("id")
+                                           language.rawValue).required().decode("id")
         }
         return id
     }

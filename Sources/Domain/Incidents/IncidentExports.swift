@@ -88,8 +88,7 @@ public struct IncidentExports: Sendable {
             try validator.throwIfInvalid()
             let id = UUID()
             let jobID = try await unit.enqueue(.exportIncidents, payload: Payload(exportId: id))
-            try await TrackedJobs.track(jobID, subjectType: "incident_export", subjectID: id,
-                                        resultPath: "/api/v1/incident-exports/\(id.uuidString.lowercased())/file", session: session)
+            try await TrackedJobs.track(jobID, subjectType: "incident_export", subjectID: id, resultPath: Self.resultPath(id), session: session)
             try await session.query("""
                 INSERT INTO incident_exports (id, requested_by, regulator_id, observer_id, regulation_id, workflow_id, report_type_id, notified_from,
                                               notified_to, format, job_id)
@@ -99,17 +98,23 @@ public struct IncidentExports: Sendable {
             try await AuditLog.record(AuditEvent("incident.export_requested", by: principal, objectType: "incident_export", objectID: id,
                                                  client: client, details: try JobPayloadCoding.encode(["format": input.format.rawValue])),
                                       in: session)
-            return try await TrackedJobs.status(jobID, session: session)
+            return try await TrackedJobs.requiredStatus(jobID, session: session)
         }
     }
 
-    /// The export's file once built (for the one who asked), or the job still building it.
+    /// Where an export's file is served.
+    static func resultPath(_ exportID: UUID) -> String { "/api/v1/incident-exports/\(exportID.uuidString.lowercased())/file" }
+
+    /// The export's file once built (for the one who asked), or the job still building it; when
+    /// that job failed for good or is gone, asking again builds it again.
     public func file(_ principal: Principal, id: UUID) async throws -> FileOutcome {
         try principal.requireAccess(.incidentsRead)
-        guard let row = try await postgres.query("SELECT job_id FROM incident_exports WHERE id = $1 AND requested_by = $2", id, principal.userID)
-            .first else { throw DomainError.notFound("No such export.") }
-        if let document = try await documents.find(id) { return .ready(document) }
-        return try await postgres.withSession { session in .pending(try await TrackedJobs.status(try row.decode("job_id"), session: session)) }
+        return try await outbox.transaction { unit in
+            guard try await unit.session.query("SELECT 1 FROM incident_exports WHERE id = $1 AND requested_by = $2", id, principal.userID)
+                .count == 1 else { throw DomainError.notFound("No such export.") }
+            return try await documents.outcome(of: id, recordedIn: "incident_exports", kind: .exportIncidents, payload: Payload(exportId: id),
+                                               subjectType: "incident_export", subjectID: id, resultPath: Self.resultPath(id), unit: unit)
+        }
     }
 
     /// Whether the caller asked for the export.

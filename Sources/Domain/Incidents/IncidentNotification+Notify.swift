@@ -115,7 +115,7 @@ extension IncidentNotification {
         try await session.query("SELECT pg_advisory_xact_lock(hashtext('incident-daily-limit:' || $1::text))", userID)
         let today = try await session.query("""
             SELECT count(*)::integer AS n FROM incidents WHERE notifier_user_id = $1 AND notified_at >= date_trunc('day', $2::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            """, userID, time).first!.decode("n", as: Int.self)
+            """, userID, time).required().decode("n", as: Int.self)
         guard today + count <= dailyLimit else {
             let midnight = Calendar.utc.startOfDay(for: time).addingTimeInterval(86_400)
             throw DomainError.limitReached("You may notify \(dailyLimit) incidents a day (each incident of a notification counts); "
@@ -189,7 +189,7 @@ extension IncidentNotification {
             INSERT INTO incident_reference_counters (entity, year, last_number) VALUES ($1, $2, 1)
             ON CONFLICT (entity, year) DO UPDATE SET last_number = incident_reference_counters.last_number + 1
             RETURNING last_number
-            """, entity, year).first!.decode("last_number", as: Int.self)
+            """, entity, year).required().decode("last_number", as: Int.self)
         return "\(entity)_\(root)_\(leaf)_\(String(format: "%04d", number))_\(year)"
     }
 
@@ -233,7 +233,7 @@ extension IncidentNotification {
             ORDER BY i.notified_at, i.id FOR UPDATE
             """, userID)
         guard !incidents.isEmpty else { return }
-        let company = try await session.query("SELECT identifier, name FROM operators WHERE id = $1", operatorID).first!
+        let company = try await session.query("SELECT identifier, name FROM operators WHERE id = $1", operatorID).required()
         let identifier: String = try company.decode("identifier")
         for row in incidents {
             let id: UUID = try row.decode("id")

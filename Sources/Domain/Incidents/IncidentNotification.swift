@@ -107,7 +107,7 @@ public struct IncidentNotification: Sendable {
             guard operatorID == nil else {
                 throw DomainError.validation([FieldError(field: "operator_id", code: "not_allowed", message: "Regulator staff notify for their regulator.")])
             }
-            let name = try await session.query("SELECT name->>'en' AS name FROM regulators WHERE id = $1", regulator.regulatorID).first!
+            let name = try await session.query("SELECT name->>'en' AS name FROM regulators WHERE id = $1", regulator.regulatorID).required()
                 .decode("name", as: String.self)
             return .regulator(id: regulator.regulatorID, name: name)
         }
@@ -164,7 +164,7 @@ public struct IncidentNotification: Sendable {
                     SELECT coalesce(bool_or(EXISTS (SELECT 1 FROM notification_workflow_sectors ws WHERE ws.workflow_id = w.id)), false) AS sectors,
                            coalesce(bool_or(w.detection_date_needed), false) AS detection
                     FROM notification_workflows w WHERE \(matching)
-                    """, regulationIDs, regulatorIDs).first!
+                    """, regulationIDs, regulatorIDs).required()
                 sectorsNeeded = try flags.decode("sectors")
                 detectionNeeded = try flags.decode("detection")
                 let rows = try await session.query("""

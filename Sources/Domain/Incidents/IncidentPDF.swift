@@ -20,7 +20,7 @@ enum IncidentPDF {
                          FROM incident_sectors x JOIN sectors s ON s.id = x.sector_id LEFT JOIN sectors p ON p.id = s.parent_id
                          WHERE x.incident_id = i.id ORDER BY 1) AS sectors_en
             FROM incidents i JOIN regulators g ON g.id = i.regulator_id JOIN regulations r ON r.id = i.regulation_id WHERE i.id = $1
-            """, incidentID, language.rawValue).first!
+            """, incidentID, language.rawValue).required()
         let versionIDs: [UUID]
         if let versionID {
             versionIDs = [versionID]

@@ -132,7 +132,7 @@ public struct IncidentQuery: Sendable {
 
     /// The incident as it is now in `session` (after changes made in its transaction).
     static func reload(_ id: UUID, session: PostgresSession) async throws -> Incident {
-        try Incident(row: try await session.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1", id).first!)
+        try Incident(row: try await session.query("SELECT \(Incident.columns) FROM incidents i \(Incident.joins) WHERE i.id = $1", id).required())
     }
 
     /// The incidents of `ids` that exist, by id, in one query (for the worker, which reads for

@@ -132,7 +132,7 @@ public struct IncidentReports: Sendable {
 
             let versionID = UUID()
             let number = try await session.query("SELECT coalesce(max(number), 0) + 1 AS n FROM report_versions WHERE incident_id = $1 AND stage_id = $2",
-                                                 incidentID, stageID).first!.decode("n", as: Int.self)
+                                                 incidentID, stageID).required().decode("n", as: Int.self)
             let dueAt = try await applyDeadlines(incident, report: report, submittedAt: submittedAt, detectedAt: detectedAt, session: session)
             let late = dueAt.map { submittedAt > $0 } ?? false
             let encoder = JSONEncoder()
@@ -153,7 +153,7 @@ public struct IncidentReports: Sendable {
                 UPDATE incidents SET time_zone = $2, significant = CASE WHEN $3 AND NOT significance_overridden THEN $4 ELSE significant END,
                                      revision = revision + 1, updated_at = $5
                 WHERE id = $1 RETURNING revision
-                """, incidentID, submission.timeZone ?? incident.timeZone, decidesSignificance, !submission.impactIDs.isEmpty, submittedAt).first!.decode("revision", as: Int.self)
+                """, incidentID, submission.timeZone ?? incident.timeZone, decidesSignificance, !submission.impactIDs.isEmpty, submittedAt).required().decode("revision", as: Int.self)
             try await IncidentAccessLog.record(.submitted, by: principal, on: incident, versionID: versionID, session: session)
             try await AuditLog.record(AuditEvent("incident.report_submitted", by: principal, objectType: "incident", objectID: incidentID,
                                                  organisation: .regulator(incident.regulatorID), client: client,
@@ -228,7 +228,7 @@ public struct IncidentReports: Sendable {
 
     /// Whether the workflow asked for the detection time at the first notification, which fixed it.
     private func detectionLocked(_ incident: Incident, session: PostgresSession) async throws -> Bool {
-        try await session.query("SELECT detection_date_needed FROM notification_workflows WHERE id = $1", incident.workflowID).first!
+        try await session.query("SELECT detection_date_needed FROM notification_workflows WHERE id = $1", incident.workflowID).required()
             .decode("detection_date_needed", as: Bool.self)
     }
 
@@ -269,7 +269,7 @@ public struct IncidentReports: Sendable {
                 """, incident.id, detectedAt)
         }
         let dueAt = try await session.query("SELECT due_at FROM incident_reports WHERE incident_id = $1 AND stage_id = $2",
-                                            incident.id, report.stageID).first!.decode("due_at", as: Date?.self)
+                                            incident.id, report.stageID).required().decode("due_at", as: Date?.self)
         if report.firstSubmittedAt == nil {
             try await session.query("UPDATE incident_reports SET first_submitted_at = $3, late = $4 WHERE incident_id = $1 AND stage_id = $2",
                                     incident.id, report.stageID, submittedAt, dueAt.map { submittedAt > $0 } ?? false)

@@ -87,14 +87,14 @@ extension IncidentQuery {
                 FROM scoped s
                 LEFT JOIN LATERAL (SELECT v.resolved_at FROM report_versions v WHERE v.incident_id = s.id AND v.resolved_at IS NOT NULL
                                    ORDER BY v.submitted_at DESC LIMIT 1) r ON true
-                """, bindings: all).first!
+                """, bindings: all).required()
             let reports = try await session.query("""
                 \(scoped)
                 SELECT count(*) FILTER (WHERE r.first_submitted_at IS NOT NULL AND NOT r.late)::int AS on_time,
                        count(*) FILTER (WHERE r.first_submitted_at IS NOT NULL AND r.late)::int AS late,
                        count(*) FILTER (WHERE r.first_submitted_at IS NULL AND r.due_at < $\(n + 2))::int AS overdue
                 FROM scoped s JOIN incident_reports r ON r.incident_id = s.id WHERE r.due_at IS NOT NULL
-                """, bindings: all + [now]).first!
+                """, bindings: all + [now]).required()
             let sectors = try await session.query("""
                 \(scoped)
                 SELECT x.sector_id::text AS key, CASE WHEN p.id IS NULL THEN sec.name

@@ -139,7 +139,7 @@ public struct RequestTracker: Sendable {
                 WHERE observer_id = $1 RETURNING \(Self.columns)
                 """ : """
                 INSERT INTO observer_ticketing (observer_id, rt_url, queue, token) VALUES ($1, $2, $3, $4) RETURNING \(Self.columns)
-                """, observerID, url, queue, sealed).first!
+                """, observerID, url, queue, sealed).required()
             try await AuditLog.record(AuditEvent("observer.ticketing_set", by: principal, objectType: "observer", objectID: observerID,
                                                  organisation: .observer(observerID), client: client,
                                                  details: try JobPayloadCoding.encode(["rt_url": url, "queue": queue,
@@ -180,7 +180,7 @@ public struct RequestTracker: Sendable {
                                                  organisation: .observer(observerID), client: client), in: unit.session)
             return jobID
         }
-        return try await postgres.withSession { try await TrackedJobs.status(jobID, session: $0) }
+        return try await postgres.withSession { try await TrackedJobs.requiredStatus(jobID, session: $0) }
     }
 
     /// The latest incident e-mails sent to the observer through RT, newest first.

@@ -80,7 +80,7 @@ public struct WebhookInput: Sendable {
 }
 
 public struct WebhookDelivery: Sendable, Equatable {
-    public enum Status: String, Sendable {
+    public enum Status: String, Sendable, CaseIterable {
         case pending, retrying, delivered, failed
     }
 
@@ -164,7 +164,7 @@ public struct Webhooks: Sendable {
         guard let row = try await session.query("SELECT \(Self.columns) FROM webhook_subscriptions WHERE id = $1\(lock ? " FOR UPDATE" : "")", id).first else {
             throw DomainError.notFound("No such webhook.")
         }
-        let organisation = WebhookOrganisation(WebhookOrganisation.Kind(rawValue: try row.decode("organisation_kind"))!, try row.decode("organisation_id"))
+        let organisation = WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")), try row.decode("organisation_id"))
         guard Self.administered(principal).contains(organisation) else {
             if Self.belongs(principal, to: organisation) { throw DomainError.forbidden("Only the organisation's administrators manage its webhooks.") }
             throw DomainError.notFound("No such webhook.")
@@ -220,7 +220,7 @@ public struct Webhooks: Sendable {
             try await session.query("SELECT pg_advisory_xact_lock(hashtext('webhooks:' || $1::text))", organisation.id)
             let count = try await session.query("""
                 SELECT count(*)::integer AS n FROM webhook_subscriptions WHERE organisation_kind = $1 AND organisation_id = $2
-                """, organisation.kind.rawValue, organisation.id).first!.decode("n", as: Int.self)
+                """, organisation.kind.rawValue, organisation.id).required().decode("n", as: Int.self)
             guard count < Self.limitPerOrganisation else {
                 throw DomainError.conflict("An organisation holds at most \(Self.limitPerOrganisation) webhooks; remove one first.")
             }
@@ -228,7 +228,7 @@ public struct Webhooks: Sendable {
                 INSERT INTO webhook_subscriptions (id, organisation_kind, organisation_id, url, events, description, secret, created_by)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(Self.columns)
                 """, id, organisation.kind.rawValue, organisation.id, url ?? "", (events ?? []).map(\.rawValue), description ?? "",
-                                              try box.seal(Data(secret.utf8), owner: id), principal.userID).first!
+                                              try box.seal(Data(secret.utf8), owner: id), principal.userID).required()
             try await audit("webhook.created", principal, id, organisation, client, session, details: ["url": url ?? ""])
             var subscription = try Self.subscription(row)
             subscription.secret = secret
@@ -245,7 +245,7 @@ public struct Webhooks: Sendable {
         }
         let organisation = try await postgres.withSession { session in
             let row = try await reach(principal, id, session: session)
-            return WebhookOrganisation(WebhookOrganisation.Kind(rawValue: try row.decode("organisation_kind"))!, try row.decode("organisation_id"))
+            return WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")), try row.decode("organisation_id"))
         }
         let (url, events, description) = try await validated(input, organisation: organisation, creating: false)
         return try await postgres.withTransaction { session in
@@ -258,7 +258,7 @@ public struct Webhooks: Sendable {
                     disabled_reason = CASE WHEN $5 THEN NULL WHEN $5 = false AND is_active THEN 'switched off by an administrator' ELSE disabled_reason END,
                     updated_at = now()
                 WHERE id = $1 RETURNING \(Self.columns)
-                """, id, url, events?.map(\.rawValue), description, input.isActive).first!
+                """, id, url, events?.map(\.rawValue), description, input.isActive).required()
             try await audit("webhook.updated", principal, id, organisation, client, session,
                             details: ["url": url ?? "", "active": input.isActive.map(String.init) ?? ""])
             return try Self.subscription(row)
@@ -281,7 +281,7 @@ public struct Webhooks: Sendable {
         return try await postgres.withTransaction { session in
             _ = try await reach(principal, id, lock: true, session: session)
             let row = try await session.query("UPDATE webhook_subscriptions SET secret = $2, updated_at = now() WHERE id = $1 RETURNING \(Self.columns)",
-                                              id, try box.seal(Data(secret.utf8), owner: id)).first!
+                                              id, try box.seal(Data(secret.utf8), owner: id)).required()
             var subscription = try Self.subscription(row)
             try await audit("webhook.secret_rotated", principal, id, subscription.organisation, client, session, details: [:])
             subscription.secret = secret
@@ -324,7 +324,7 @@ public struct Webhooks: Sendable {
                 INSERT INTO webhook_deliveries (id, subscription_id, event_id, event, body, redelivery_of)
                 SELECT $1, subscription_id, event_id, event, body, id FROM webhook_deliveries WHERE id = $2
                 RETURNING \(Self.deliveryColumns)
-                """, id, deliveryID).first!
+                """, id, deliveryID).required()
             try await unit.enqueue(.deliverWebhook, payload: DeliveryPayload(deliveryId: id), queue: Self.queue)
             try await audit("webhook.redelivered", principal, subscriptionID, subscription.organisation, client, session,
                             details: ["delivery_id": deliveryID.postgresText])
@@ -377,7 +377,7 @@ public struct Webhooks: Sendable {
     static func subscription(_ row: PostgresRow) throws -> WebhookSubscription {
         WebhookSubscription(
             id: try row.decode("id"),
-            organisation: WebhookOrganisation(WebhookOrganisation.Kind(rawValue: try row.decode("organisation_kind"))!, try row.decode("organisation_id")),
+            organisation: WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")), try row.decode("organisation_id")),
             url: try row.decode("url"), events: try row.decode("events", as: [String].self).compactMap(WebhookEvent.init(rawValue:)),
             description: try row.decode("description"), isActive: try row.decode("is_active"), failingSince: try row.decode("failing_since"),
             disabledAt: try row.decode("disabled_at"), disabledReason: try row.decode("disabled_reason"), lastDeliveryAt: try row.decode("last_delivery_at"),
@@ -390,7 +390,7 @@ public struct Webhooks: Sendable {
 
     static func delivery(_ row: PostgresRow) throws -> WebhookDelivery {
         WebhookDelivery(id: try row.decode("id"), subscriptionID: try row.decode("subscription_id"), eventID: try row.decode("event_id"),
-                        event: try row.decode("event"), status: WebhookDelivery.Status(rawValue: try row.decode("status"))!,
+                        event: try row.decode("event"), status: try WebhookDelivery.Status(stored: try row.decode("status")),
                         attempts: try row.decode("attempts"), responseStatus: try row.decode("response_status"),
                         durationMilliseconds: try row.decode("duration_ms"), lastError: try row.decode("last_error"),
                         redeliveryOf: try row.decode("redelivery_of"), createdAt: try row.decode("created_at"), finishedAt: try row.decode("finished_at"))
@@ -596,7 +596,7 @@ public struct Webhooks: Sendable {
         let row = try await session.query("""
             UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now()), last_delivery_at = now() WHERE id = $1
             RETURNING is_active, failing_since, organisation_kind, organisation_id, url
-            """, subscriptionID).first!
+            """, subscriptionID).required()
         let failingSince: Date = try row.decode("failing_since")
         guard case .failed = outcome, try row.decode("is_active", as: Bool.self),
               failingSince.addingTimeInterval(Double(disableAfter.components.seconds)) <= now() else { return }
@@ -605,7 +605,7 @@ public struct Webhooks: Sendable {
         try await session.query("""
             UPDATE webhook_subscriptions SET is_active = false, disabled_at = now(), disabled_reason = $2 WHERE id = $1
             """, subscriptionID, reason)
-        let (table, column, condition) = switch WebhookOrganisation.Kind(rawValue: try row.decode("organisation_kind"))! {
+        let (table, column, condition) = switch try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")) {
         case .regulator: ("regulator_memberships", "regulator_id", "")
         case .observer: ("observer_memberships", "observer_id", "")
         case .operator: ("operator_memberships", "operator_id", " AND m.approved_at IS NOT NULL")

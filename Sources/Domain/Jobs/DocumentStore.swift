@@ -83,19 +83,21 @@ public struct DocumentStore: Sendable {
     }
 
     /// The document `id` recorded in `table` (whose `job_id` names the job making it): stored,
-    /// or the job making it. When that job failed for good (every attempt used), asking again
-    /// tries again: a new job of `kind` with `payload` replaces it.
+    /// or the job making it. When that job failed for good (every attempt used) or its record
+    /// is gone, asking again tries again: a new job of `kind` with `payload` replaces it, its
+    /// result served at `resultPath`.
     func outcome<Payload: Encodable>(of id: UUID, recordedIn table: String, kind: JobKind, payload: Payload, subjectType: String,
-                                     subjectID: UUID, unit: UnitOfWork) async throws -> FileOutcome {
+                                     subjectID: UUID, resultPath: String, unit: UnitOfWork) async throws -> FileOutcome {
         let session = unit.session
         if let document = try await Self.find(id, session: session) { return .ready(document) }
-        let jobID = try await session.query("SELECT job_id FROM \(table) WHERE id = $1 FOR UPDATE", id).first!.decode("job_id", as: UUID.self)
+        let jobID = try await session.query("SELECT job_id FROM \(table) WHERE id = $1 FOR UPDATE", id).required().decode("job_id", as: UUID.self)
         let status = try await TrackedJobs.status(jobID, session: session)
-        guard status.state == .failed else { return .pending(status) }
+        if let status, status.state != .failed { return .pending(status) }
+        // Failed for good, or its record purged: a new job.
         let retry = try await unit.enqueue(kind, payload: payload)
-        try await TrackedJobs.track(retry, subjectType: subjectType, subjectID: subjectID, resultPath: status.resultPath, session: session)
+        try await TrackedJobs.track(retry, subjectType: subjectType, subjectID: subjectID, resultPath: resultPath, session: session)
         try await session.query("UPDATE \(table) SET job_id = $2 WHERE id = $1", id, retry)
-        return .pending(try await TrackedJobs.status(retry, session: session))
+        return .pending(try await TrackedJobs.requiredStatus(retry, session: session))
     }
 
     /// Draws the PDF `id` recorded in `table` (with a `filename` column) from what `content`

@@ -54,13 +54,26 @@ public struct TrackedJobs: Sendable {
         return try Self.status(row)
     }
 
-    /// The status of a job whose object the caller already reached.
-    static func status(_ id: UUID, session: PostgresSession) async throws -> JobStatus {
-        try status(try await session.query("""
+    /// The status of a job whose object the caller already reached; `nil` once its record is
+    /// gone (finished jobs are purged after `JOB_RETENTION_DAYS`): for the resource, a job that
+    /// is not there anymore is one that did not make it.
+    static func status(_ id: UUID, session: PostgresSession) async throws -> JobStatus? {
+        try await session.query("""
             SELECT o.id, o.kind, o.attempts, o.created_at, o.started_at, o.completed_at, o.failed_at, o.failure, o.retry_at, o.discarded_at,
                    s.result_path
             FROM outbox o LEFT JOIN job_subjects s ON s.job_id = o.id WHERE o.id = $1
-            """, id).first!)
+            """, id).first.map(status)
+    }
+
+    /// The status of a job enqueued in this transaction, or one a row still waits on (which the
+    /// retention keeps).
+    ///
+    /// - Throws: ``DomainError/inconsistency(_:)`` if it is gone after all.
+    static func requiredStatus(_ id: UUID, session: PostgresSession, file: StaticString = #fileID, line: UInt = #line) async throws -> JobStatus {
+        guard let status = try await status(id, session: session) else {
+            throw DomainError.inconsistency("job \(id) is gone where \(file):\(line) expects it")
+        }
+        return status
     }
 
     private static func status(_ row: PostgresRow) throws -> JobStatus {

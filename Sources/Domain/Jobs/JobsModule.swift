@@ -32,13 +32,16 @@ public struct JobsModule: PlatformModule {
     }
 
     /// Deletes the records of jobs created before `cutoff` that are done or discarded (failed
-    /// and dead jobs wait for an operator, whatever their age), with what they worked for.
+    /// and dead jobs wait for an operator, whatever their age), with what they worked for;
+    /// jobs a row still waits on (`waiting_jobs`: a file not stored, an import without its
+    /// outcome) stay.
     @discardableResult
     public static func purgeFinishedJobs(_ postgres: PostgresClient, logger: Logger, before cutoff: Date, batchSize: Int = 1000) async throws -> Int {
         try await BatchedPurge.run(postgres, logger: logger, action: "retention.finished_jobs_deleted", cutoff: cutoff, batchSize: batchSize, """
             WITH gone AS (
                 DELETE FROM outbox WHERE id IN (
-                    SELECT id FROM outbox WHERE created_at < $1 AND (completed_at IS NOT NULL OR discarded_at IS NOT NULL) LIMIT $2)
+                    SELECT id FROM outbox WHERE created_at < $1 AND (completed_at IS NOT NULL OR discarded_at IS NOT NULL)
+                    AND id NOT IN (SELECT job_id FROM waiting_jobs) LIMIT $2)
                 RETURNING id),
             subjects AS (DELETE FROM job_subjects WHERE job_id IN (SELECT id FROM gone))
             SELECT id FROM gone

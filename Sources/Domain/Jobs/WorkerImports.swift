@@ -48,7 +48,7 @@ struct WorkerImportTable: Sendable {
         if let failure: String = try row.decode("failure") {
             throw try JSONDecoder().decode(StoredRefusal.self, from: Data(failure.utf8)).error
         }
-        return .queued(try await TrackedJobs.status(try row.decode("job_id"), session: session))
+        return .queued(try await TrackedJobs.requiredStatus(try row.decode("job_id"), session: session))
     }
 
     /// Whether the caller sent import `id` (who may follow its job).

@@ -236,7 +236,7 @@ public struct Observations: Sendable {
 
     static func checkSectors(_ sectorIDs: [UUID], session: PostgresSession) async throws {
         guard !sectorIDs.isEmpty else { return }
-        let found = try await session.query("SELECT count(*) AS n FROM sectors WHERE id = ANY($1::uuid[])", sectorIDs).first!.decode("n", as: Int.self)
+        let found = try await session.query("SELECT count(*) AS n FROM sectors WHERE id = ANY($1::uuid[])", sectorIDs).required().decode("n", as: Int.self)
         guard found == sectorIDs.count else {
             throw DomainError.validation([FieldError(field: "sector_ids", code: "unknown", message: "Name existing sectors.")])
         }
@@ -314,7 +314,7 @@ public struct Observations: Sendable {
             let caller = try await ReportingGate.caller(principal, write: true, session: session)
             try await RiskAnalyses.checkReach(caller, operatorID: operatorID, sectorIDs: [sectorID], session: session)
             let known = try await session.query("SELECT count(*) AS n FROM observation_catalogue WHERE regulator_id = $1 AND id = ANY($2::uuid[])",
-                                                caller.regulatorID, observationIDs).first!.decode("n", as: Int.self)
+                                                caller.regulatorID, observationIDs).required().decode("n", as: Int.self)
             guard known == observationIDs.count else {
                 throw DomainError.validation([FieldError(field: "observation_ids", code: "unknown", message: "Choose observations of your catalogue.")])
             }
@@ -379,7 +379,7 @@ public struct Observations: Sendable {
             INSERT INTO risk_analyses (id, regulator_id, operator_id, sector_id, year) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (regulator_id, operator_id, sector_id, year) DO UPDATE SET updated_at = risk_analyses.updated_at
             RETURNING id
-            """, UUID(), caller.regulatorID, operatorID, sectorID, year).first!.decode("id")
+            """, UUID(), caller.regulatorID, operatorID, sectorID, year).required().decode("id")
     }
 
     static func observations(_ caller: ReportingGate.Caller, operatorID: UUID, sectorID: UUID, year: Int,

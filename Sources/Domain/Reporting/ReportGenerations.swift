@@ -25,7 +25,7 @@ public struct ReportGeneration: Sendable, Equatable {
     }
 
     public struct Item: Sendable, Equatable {
-        public enum Status: String, Sendable {
+        public enum Status: String, Sendable, CaseIterable {
             case queued, running, done, failed, cancelled
         }
 
@@ -45,7 +45,7 @@ public struct ReportGeneration: Sendable, Equatable {
 
     /// A selected (operator, sector) left out, and why.
     public struct Skipped: Sendable, Equatable, Codable {
-        public enum Reason: String, Sendable, Codable {
+        public enum Reason: String, Sendable, Codable, CaseIterable {
             /// Neither a passed declaration against the project's standard nor a risk analysis in the reference year.
             case noData = "no_data"
             /// No passed declaration against the project's standard in the reference year.
@@ -240,7 +240,7 @@ public struct ReportGenerations: Sendable {
         try await outbox.transaction { unit in
             let session = unit.session
             let (caller, projectID) = try await Self.reach(principal, id, write: true, session: session)
-            let status = try await session.query("SELECT status FROM report_generations WHERE id = $1 FOR UPDATE", id).first!.decode("status", as: String.self)
+            let status = try await session.query("SELECT status FROM report_generations WHERE id = $1 FOR UPDATE", id).required().decode("status", as: String.self)
             guard ReportGeneration.Status(rawValue: status)?.isActive == true else { throw DomainError.conflict("This generation is over.") }
             try await session.query("UPDATE report_generations SET status = 'cancelled', finished_at = now() WHERE id = $1", id)
             try await Webhooks.publishReportGeneration(id, unit: unit)

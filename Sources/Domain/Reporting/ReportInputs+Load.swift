@@ -84,7 +84,7 @@ extension ReportInputs {
             FROM risks r JOIN risk_services v ON v.id = r.service_id
             WHERE v.analysis_id = ANY($1::uuid[]) ORDER BY v.position, r.risk_uuid
             """, Array(owners.keys), language.rawValue) {
-            let key = owners[try row.decode("analysis_id")]!
+            guard let key = owners[try row.decode("analysis_id")] else { continue }
             result[key]?.risks.append(Risk(
                 uuid: try row.decode("risk_uuid"), serviceUUID: try row.decode("service_uuid"), assetLabel: try row.decode("asset_label"),
                 threatUUID: try row.decode("threat_uuid"), threatLabel: try row.decode("threat_label"),
@@ -98,7 +98,7 @@ extension ReportInputs {
             SELECT analysis_id, code, description, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM risk_recommendations
             WHERE analysis_id = ANY($1::uuid[]) ORDER BY code, recommendation_uuid
             """, Array(owners.keys)) {
-            let key = owners[try row.decode("analysis_id")]!
+            guard let key = owners[try row.decode("analysis_id")] else { continue }
             result[key]?.recommendations.append(Recommendation(code: try row.decode("code"), description: try row.decode("description"),
                                                                dueDate: try row.decode("due_date")))
         }

@@ -17,7 +17,7 @@ enum ReportingDemoData {
         for (operatorIdentifier, sector, analysisYear, lowered) in [("POWERCO", "ELEC", year - 1, 0), ("POWERCO", "ELEC", year, 4), ("RAILWAYS", "RAIL", year, 2)] {
             let ids = try await platform.postgres.query("""
                 SELECT (SELECT id FROM operators WHERE identifier = $1) AS operator_id, (SELECT id FROM sectors WHERE acronym = $2) AS sector_id
-                """, operatorIdentifier, sector).first!
+                """, operatorIdentifier, sector).required()
             let upload = RiskAnalysisUpload(operatorID: try ids.decode("operator_id"), sectorIDs: [try ids.decode("sector_id")], year: analysisYear,
                                             fileName: "\(operatorIdentifier.lowercased())-\(analysisYear).json",
                                             file: try export(year: analysisYear, lowered: lowered))
@@ -28,7 +28,7 @@ enum ReportingDemoData {
             SELECT (SELECT s.id FROM standards s JOIN regulator_memberships m ON m.regulator_id = s.regulator_id JOIN users u ON u.id = m.user_id
                     WHERE u.email = $1 ORDER BY s.created_at LIMIT 1) AS standard_id,
                    ARRAY(SELECT id FROM sectors WHERE acronym IN ('ELEC', 'RAIL') ORDER BY acronym) AS sector_ids
-            """, "regulator.admin@\(DemoData.domain)").first!
+            """, "regulator.admin@\(DemoData.domain)").required()
         if let standardID: UUID = try ids.decode("standard_id") {
             let project = try await platform.reporting.projects.create(administrator, ReportingProjectInput(
                 name: "Energy and rail \(year)", standardID: standardID, referenceYear: year, comparisonYears: [year - 1],

@@ -132,7 +132,7 @@ public struct RiskAnalyses: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                 """, bindings: [id, principal.userID, principal.tokenID, client.address, client.requestID, upload.operatorID, sectorIDs,
                                 upload.year, upload.fileName, jobID, upload.file, upload.file.count])
-            return try await TrackedJobs.status(jobID, session: session)
+            return try await TrackedJobs.requiredStatus(jobID, session: session)
         })
     }
 
@@ -264,7 +264,7 @@ public struct RiskAnalyses: Sendable {
                 updated_at = now()
             RETURNING id
             """, bindings: [UUID(), caller.regulatorID, operatorID, sectorID, year, export.monarcVersion, export.language?.rawValue, fileName,
-                            digest, riskCount, principal.userID]).first!.decode("id")
+                            digest, riskCount, principal.userID]).required().decode("id")
         try await session.query("DELETE FROM risk_services WHERE analysis_id = $1", id)
         try await session.query("DELETE FROM risk_recommendations WHERE analysis_id = $1", id)
         // `$1` the analysis, `$2` a JSON array of rows.

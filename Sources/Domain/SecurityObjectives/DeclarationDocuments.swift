@@ -22,6 +22,9 @@ public struct DeclarationDocuments: Sendable {
         var documentId: UUID
     }
 
+    /// Where the PDF of a declaration is served.
+    static func resultPath(_ declarationID: UUID) -> String { "/api/v1/declarations/\(declarationID.uuidString.lowercased())/pdf" }
+
     /// The PDF of the declaration as it is now, for whoever reaches it.
     public func pdf(_ principal: Principal, declarationID: UUID, language: Language) async throws -> FileOutcome {
         try await outbox.transaction { unit in
@@ -31,7 +34,7 @@ public struct DeclarationDocuments: Sendable {
             let id = try await Self.schedule(declaration, language: language, unit: unit)
             let outcome = try await documents.outcome(of: id, recordedIn: "declaration_documents", kind: .renderDeclarationPDF,
                                                       payload: Payload(documentId: id), subjectType: "declaration", subjectID: declaration.id,
-                                                      unit: unit)
+                                                      resultPath: Self.resultPath(declaration.id), unit: unit)
             if case .ready = outcome {
                 try await DeclarationAccess.record(.downloaded, by: principal, regulatorSide: declaration.seenByRegulator,
                                                    declarationID: declaration.id, operatorID: declaration.operatorID, session: session)
@@ -57,15 +60,15 @@ public struct DeclarationDocuments: Sendable {
             """, bindings: bindings)
         let id = UUID()
         let jobID = try await unit.enqueue(.renderDeclarationPDF, payload: Payload(documentId: id))
-        try await TrackedJobs.track(jobID, subjectType: "declaration", subjectID: declaration.id,
-                                    resultPath: "/api/v1/declarations/\(declaration.id.uuidString.lowercased())/pdf", session: session)
+        try await TrackedJobs.track(jobID, subjectType: "declaration", subjectID: declaration.id, resultPath: resultPath(declaration.id),
+                                    session: session)
         // Concurrent requests for the same PDF: the first row wins, the other job renders nothing.
         let inserted = try await session.query("""
             INSERT INTO declaration_documents (id, declaration_id, regulator_view, language, declaration_revision, job_id, filename)
             VALUES ($5, $1, $2, $3, $4, $6, 'pending.pdf') ON CONFLICT DO NOTHING RETURNING id
             """, bindings: bindings + [id, jobID])
         if inserted.isEmpty {
-            return try await session.query("SELECT id FROM declaration_documents WHERE \(key)", bindings: bindings).first!.decode("id")
+            return try await session.query("SELECT id FROM declaration_documents WHERE \(key)", bindings: bindings).required().decode("id")
         }
         return id
     }

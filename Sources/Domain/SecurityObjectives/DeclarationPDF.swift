@@ -19,7 +19,7 @@ enum DeclarationPDF {
                          FROM declaration_sectors x JOIN sectors s ON s.id = x.sector_id LEFT JOIN sectors p ON p.id = s.parent_id
                          WHERE x.declaration_id = d.id ORDER BY 1) AS sectors
             FROM declarations d JOIN regulators r ON r.id = d.regulator_id WHERE d.id = $1
-            """, declarationID, language.rawValue).first!
+            """, declarationID, language.rawValue).required()
         let content = Content(detail: detail, regulator: try LanguageMap.parse(try names.decode("regulator")).text(in: language),
                               sectors: try names.decode("sectors"))
         return (content.filename, content.document)

@@ -36,7 +36,9 @@ public struct Declarations: Sendable {
             if let idempotencyKey, case .replay(let result) = try await Idempotency.claim(idempotencyKey, userID: principal.userID,
                                                                                           scope: "declarations.create", fingerprint: fingerprint,
                                                                                           session: session) {
-                let id = try JSONDecoder().decode([String: UUID].self, from: Data(result.utf8))["id"]!
+                guard let id = try JSONDecoder().decode([String: UUID].self, from: Data(result.utf8))["id"] else {
+                    throw DomainError.inconsistency("an idempotency record of declarations.create has no id")
+                }
                 return try await Self.detail(try await DeclarationAccess.reachable(id, caller, lock: false, session: session),
                                              language: language, session: session)
             }
@@ -133,13 +135,13 @@ public struct Declarations: Sendable {
             SELECT coalesce(p.acronym, s.acronym) AS root, CASE WHEN p.id IS NULL THEN 'GEN' ELSE s.acronym END AS leaf
             FROM sectors s LEFT JOIN sectors p ON p.id = s.parent_id WHERE s.id = ANY($1::uuid[]) ORDER BY 1, 2 LIMIT 1
             """, sectorIDs).first
-        let identifier = try await session.query("SELECT identifier FROM operators WHERE id = $1", operatorID).first!.decode("identifier",
+        let identifier = try await session.query("SELECT identifier FROM operators WHERE id = $1", operatorID).required().decode("identifier",
             as: String.self)
         let number = try await session.query("""
             INSERT INTO declaration_reference_counters (operator_id, year, last_number) VALUES ($1, $2, 1)
             ON CONFLICT (operator_id, year) DO UPDATE SET last_number = declaration_reference_counters.last_number + 1
             RETURNING last_number
-            """, operatorID, year).first!.decode("last_number", as: Int.self)
+            """, operatorID, year).required().decode("last_number", as: Int.self)
         let root = try sector?.decode("root", as: String.self) ?? "GEN", leaf = try sector?.decode("leaf", as: String.self) ?? "GEN"
         return "\(identifier)_SO_\(root)_\(leaf)_\(String(format: "%04d", number))_\(year)"
     }
@@ -323,14 +325,14 @@ public struct Declarations: Sendable {
                                           justification: try row.decode("justification"))
         }
         let actions = try await session.query("SELECT planned_actions FROM objective_assessments WHERE declaration_id = $1 AND objective_id = $2",
-                                              declaration.id, objectiveID).first!.decode("planned_actions", as: String.self)
+                                              declaration.id, objectiveID).required().decode("planned_actions", as: String.self)
         let score = DeclarationRules.score(measures)
         let completion = DeclarationRules.completion(measures, plannedActions: actions)
         let row = try await session.query("""
             UPDATE objective_assessments SET score = $3, completion = $4,
                 review_status = CASE WHEN $5 THEN 'notReviewed' ELSE review_status END
             WHERE declaration_id = $1 AND objective_id = $2 RETURNING review_status
-            """, declaration.id, objectiveID, score, completion.rawValue, resetReview).first!
+            """, declaration.id, objectiveID, score, completion.rawValue, resetReview).required()
         try await session.query("UPDATE declarations SET revision = revision + 1, updated_at = now() WHERE id = $1", declaration.id)
         let reloaded = try await DeclarationAccess.reload(declaration.id, seenByRegulator: declaration.seenByRegulator, session: session)
         return ObjectiveState(objectiveID: objectiveID, score: score, completion: completion, plannedActions: actions,
@@ -455,7 +457,7 @@ public struct Declarations: Sendable {
                 throw DomainError.conflict("A new version starts from a version whose review was sent.")
             }
             let latest = try await session.query("SELECT max(version) AS version FROM declarations WHERE group_id = $1", declaration.groupID)
-                .first!.decode("version", as: Int.self)
+                .required().decode("version", as: Int.self)
             guard latest == declaration.version else {
                 throw DomainError.conflict("Version \(latest) of this declaration exists already; continue from it.")
             }

@@ -55,7 +55,7 @@ enum SecurityObjectivesDemoData {
     /// measures implemented and justified, level 3 planned.
     private static func declare(_ platform: Platform, _ principal: Principal, standard: UUID, year: Int, sector: String, answered: Int) async throws
         -> UUID {
-        let sectorID = try await platform.postgres.query("SELECT id FROM sectors WHERE acronym = $1", sector).first!.decode("id", as: UUID.self)
+        let sectorID = try await platform.postgres.query("SELECT id FROM sectors WHERE acronym = $1", sector).required().decode("id", as: UUID.self)
         let declarations = platform.securityObjectives.declarations
         let detail = try await declarations.create(principal, DeclarationInput(standardID: standard, year: year, sectorIDs: [sectorID]),
                                                    idempotencyKey: nil, client: .system)

@@ -58,7 +58,7 @@ public struct StandardImports: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                 """, bindings: [id, standardID, principal.userID, principal.tokenID, client.address, client.requestID, sheet.rawValue,
                                 language.rawValue, format.rawValue, dryRun, jobID, file, file.count])
-            return try await TrackedJobs.status(jobID, session: session)
+            return try await TrackedJobs.requiredStatus(jobID, session: session)
         })
     }
 

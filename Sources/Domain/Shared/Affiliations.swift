@@ -111,6 +111,13 @@ public struct Affiliations: Sendable, Equatable {
     static func load(_ userID: UUID, in session: PostgresSession) async throws -> Affiliations? {
         try await session.query("SELECT \(columns) FROM users u \(joins) WHERE u.id = $1", userID).first.map(Affiliations.init(row:))
     }
+
+    /// The affiliations of a user who must exist (a demo account just written).
+    ///
+    /// - Throws: ``DomainError/inconsistency(_:)`` otherwise.
+    static func required(_ userID: UUID, in session: PostgresSession) async throws -> Affiliations {
+        try Affiliations(row: try await session.query("SELECT \(columns) FROM users u \(joins) WHERE u.id = $1", userID).required())
+    }
 }
 
 extension Affiliations {

@@ -39,4 +39,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case termsNotAccepted
     /// The platform requires a second factor and the user has not enrolled one yet.
     case secondFactorRequired
+    /// What the database holds contradicts what the operation relies on (a row that must exist
+    /// is missing, a stored value has no case): answered as a 500 with the request id, the
+    /// detail only in the log.
+    case inconsistency(String)
 }

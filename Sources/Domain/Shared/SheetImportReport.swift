@@ -2,7 +2,7 @@ import Foundation
 
 /// What an import did (or, in a dry run, would do) with each row of the file.
 public struct SheetImportReport: Sendable, Equatable, Codable {
-    public enum Outcome: String, Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Equatable, Codable, CaseIterable {
         case new, updated, unchanged, rejected
     }
 
