@@ -14,7 +14,7 @@ let embeddedContract = Result { try Contract(yaml: String(decoding: PackageResou
 func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable(maxBodyBytes: platform.configuration.maxBodyBytes)
-    router.middlewares.add(RequestInfoMiddleware(trustProxyHeaders: platform.configuration.trustProxyHeaders))
+    router.middlewares.add(RequestInfoMiddleware(trustedProxyHops: platform.configuration.trustedProxyHops))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     if !platform.configuration.corsAllowedOrigins.isEmpty {

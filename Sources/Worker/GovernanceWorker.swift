@@ -55,7 +55,7 @@ func buildServiceGroup(role: WorkerRole, id: String, configuration: AppConfigura
     let platform = Platform(configuration: configuration, logger: logger)
     var services: [any Service] = [WorkerPlatformService(platform: platform)]
     if let port = configuration.workerMetricsPort {
-        services.append(buildMetricsServer(port: port, registry: metrics, access: MetricsAccess(token: configuration.metricsToken), logger: logger))
+        services.append(buildMetricsServer(port: port, registry: metrics, access: configuration.metricsAccess, logger: logger))
     }
     switch role {
     case .beat:

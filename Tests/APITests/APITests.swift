@@ -153,9 +153,13 @@ struct APITests {
         }
     }
 
-    @Test("GET /metrics exposes request counters in the Prometheus format")
+    @Test("GET /metrics is closed without METRICS_TOKEN unless METRICS_PUBLIC=true; then it exposes request counters in the Prometheus format")
     func metrics() async throws {
         try await withApp { client in
+            let closed = try await client.execute(uri: "/metrics", method: .get)
+            #expect(closed.status == .unauthorized && String(buffer: closed.body).contains("METRICS_PUBLIC"))
+        }
+        try await withApp(overrides: ["METRICS_PUBLIC": "true"]) { client in
             _ = try await client.execute(uri: "/health", method: .get)
             do {
                 let response = try await client.execute(uri: "/metrics", method: .get)
@@ -324,6 +328,14 @@ struct ConfigurationTests {
         #expect(configuration.smtp == nil)
         #expect(configuration.logFormat == .text)
         #expect(configuration.redis.port == 6379)
+    }
+
+    @Test("TRUST_PROXY_HEADERS, which took the client's own first X-Forwarded-For entry, is refused for TRUSTED_PROXY_HOPS")
+    func replacedProxySetting() throws {
+        let key = String(repeating: "k", count: 32)
+        #expect(throws: ConfigurationError.self) { try AppConfiguration.fromEnvironment(["SECRET_KEY": key, "TRUST_PROXY_HEADERS": "true"]) }
+        #expect(try AppConfiguration.fromEnvironment(["SECRET_KEY": key, "TRUSTED_PROXY_HOPS": "2"]).trustedProxyHops == 2)
+        #expect(try AppConfiguration.fromEnvironment(["SECRET_KEY": key]).trustedProxyHops == 0)
     }
 
     @Test("every invalid variable is reported at once")

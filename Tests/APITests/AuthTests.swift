@@ -145,7 +145,7 @@ struct AuthTests {
     @Test("failed logins lock out the address that made them, not the account's owner elsewhere, until the window expires")
     func lockout() async throws {
         let fixture = try await AuthFixture(overrides: ["LOGIN_MAX_FAILURES_PER_ACCOUNT": "3", "LOGIN_FAILURE_WINDOW_MINUTES": "1",
-                                                        "TRUST_PROXY_HEADERS": "true"])
+                                                        "TRUSTED_PROXY_HOPS": "1"])
         let attacker: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.66"]
         let owner: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.7"]
         try await fixture.withClient { client in
@@ -174,7 +174,7 @@ struct AuthTests {
 
     @Test("an attempt is counted before the password is checked: 40 parallel guesses, 5 checked, 35 refused with 429")
     func parallelGuesses() async throws {
-        let fixture = try await AuthFixture(overrides: ["TRUST_PROXY_HEADERS": "true"])
+        let fixture = try await AuthFixture(overrides: ["TRUSTED_PROXY_HOPS": "1"])
         let attacker: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.99"]
         let statuses = try await fixture.withClientResult { client in
             try await withThrowingTaskGroup(of: Int.self) { group in
@@ -314,17 +314,25 @@ struct AuthTests {
         await fixture.platform.shutdown()
     }
 
-    @Test("the client address comes from X-Forwarded-For only when proxy headers are trusted", arguments: [true, false])
-    func clientAddress(trusted: Bool) async throws {
-        let fixture = try await AuthFixture(overrides: ["TRUST_PROXY_HEADERS": String(trusted)])
+    @Test("the client address is the X-Forwarded-For entry TRUSTED_PROXY_HOPS from the right; what the client wrote further left is never taken",
+          arguments: [(0, nil), (1, "10.0.0.1"), (2, "203.0.113.9"), (4, nil)] as [(Int, String?)])
+    func clientAddress(hops: Int, expected: String?) async throws {
+        let fixture = try await AuthFixture(overrides: ["TRUSTED_PROXY_HOPS": String(hops)])
         try await fixture.withClient { client in
+            // The client wrote the first entry; two proxies appended theirs.
             _ = try await client.execute(uri: "/api/v1/auth/login", method: .post,
-                                         headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: "203.0.113.9, 10.0.0.1"],
+                                         headers: [.contentType: "application/json",
+                                                   HTTPField.Name("X-Forwarded-For")!: "198.51.100.66, 203.0.113.9, 10.0.0.1"],
                                          body: json(["email": "ada.admin@regulator.example", "password": "Wrong-Password-99"]))
         }
         let address = try await fixture.platform.postgres.query(
             "SELECT client_address FROM audit_events WHERE action = 'auth.login_failed'").first?.decode("client_address", as: String?.self)
-        #expect((address == "203.0.113.9") == trusted)
+        if let expected {
+            #expect(address == expected)
+        } else {
+            // The socket's address (none in the router test), never an entry of the header.
+            #expect(address.map { !["198.51.100.66", "203.0.113.9", "10.0.0.1"].contains($0) } ?? true, "\(address ?? "-")")
+        }
         // Anything but an address in the header is ignored, whatever its length.
         try await fixture.withClient { client in
             _ = try await client.execute(uri: "/api/v1/auth/login", method: .post,

@@ -89,7 +89,7 @@ struct ClientAccessTests {
     @Test("rate limits: per token and per client address, RateLimit headers on every counted answer, 429 with Retry-After, probes uncounted")
     func rateLimits() async throws {
         let fixture = try await AuthFixture(overrides: ["RATE_LIMIT_PER_TOKEN": "5", "RATE_LIMIT_PER_ADDRESS": "8", "RATE_LIMIT_WINDOW_SECONDS": "3600",
-                                                        "TRUST_PROXY_HEADERS": "true"])
+                                                        "TRUSTED_PROXY_HOPS": "1"])
         try await Self.acceptTerms(fixture)
         try await fixture.withClient { client in
             func from(_ address: String, _ token: String? = nil) -> HTTPFields {

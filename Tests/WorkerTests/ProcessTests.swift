@@ -26,7 +26,7 @@ struct ProcessTests {
         _ = await victim.wait()
         let metricsPort = Int.random(in: 30_000..<32_000)
         let rescuer = try ChildProcess("governance-worker", ["all", "--id", "rescuer", "--concurrency", "2"],
-                                       environment: TestEnvironment.processEnvironment(configuration, extra: fast.merging(["WORKER_METRICS_PORT": String(metricsPort)]) { $1 }))
+                                       environment: TestEnvironment.processEnvironment(configuration, extra: fast.merging(["WORKER_METRICS_PORT": String(metricsPort), "METRICS_PUBLIC": "true"]) { $1 }))
         let completed = try await eventually(timeout: .seconds(30)) {
             try await platform.postgres.query("SELECT completed_at FROM outbox WHERE id = $1", jobID).first?.decode("completed_at", as: Date?.self) != nil
         }

@@ -20,8 +20,10 @@ extension APIService {
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
-        guard MetricsAccess(token: platform.configuration.metricsToken).allows(bearerToken: RequestInfo.current.bearerToken) else {
-            throw DomainError.unauthenticated("Metrics need Authorization: Bearer <METRICS_TOKEN>.")
+        guard platform.configuration.metricsAccess.allows(bearerToken: RequestInfo.current.bearerToken) else {
+            throw DomainError.unauthenticated(platform.configuration.metricsToken == nil
+                ? "Metrics are closed: set METRICS_TOKEN (and send it as Authorization: Bearer), or METRICS_PUBLIC=true."
+                : "Metrics need Authorization: Bearer <METRICS_TOKEN>.")
         }
         await QueueStatistics(queue: platform.queue).record()
         var buffer: [UInt8] = []

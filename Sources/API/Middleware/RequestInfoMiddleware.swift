@@ -33,8 +33,20 @@ struct RequestInfo: Sendable {
         return UUID().uuidString.lowercased()
     }
 
+    /// The client address behind `hops` proxies of one's own that each append the address they
+    /// saw to `X-Forwarded-For`: the entry `hops` places from the right. Entries further left
+    /// are whatever the client wrote, so they are never taken; with fewer entries than hops (a
+    /// request that bypassed a proxy), or anything but an address there, the socket's address.
+    static func clientAddress(socket: String?, forwardedFor header: String?, hops: Int) -> String? {
+        guard hops > 0, let header else { return socket }
+        let entries = header.split(separator: ",")
+        guard entries.count >= hops else { return socket }
+        let candidate = entries[entries.count - hops].trimmingCharacters(in: .whitespaces)
+        return isAddress(candidate) ? candidate : socket
+    }
+
     /// Whether `text` looks like an IPv4 or IPv6 address (hex digits, dots and colons, at most
-    /// 45 characters): what a trusted proxy puts first in `X-Forwarded-For`.
+    /// 45 characters): what a trusted proxy writes in `X-Forwarded-For`.
     static func isAddress(_ text: String) -> Bool {
         (2...45).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
             (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
@@ -54,19 +66,17 @@ struct RequestInfo: Sendable {
 /// response, adds it to the request's logger, and makes the request's facts available to handlers.
 struct RequestInfoMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    /// Take the client address from the first `X-Forwarded-For` entry (behind a trusted proxy only).
-    let trustProxyHeaders: Bool
+    /// Proxies of one's own in front of the API (`TRUSTED_PROXY_HOPS`): see ``RequestInfo/clientAddress(socket:forwardedFor:hops:)``.
+    let trustedProxyHops: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let id = RequestInfo.acceptID(request.headers[.xRequestID])
         var context = context
         context.logger[metadataKey: "request_id"] = "\(id)"
-        var address = context.remoteAddress?.ipAddress
-        if trustProxyHeaders, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-            // Only an address is taken (it ends up in rate-limit keys and the audit log).
-            let candidate = forwarded.trimmingCharacters(in: .whitespaces)
-            if RequestInfo.isAddress(candidate) { address = candidate }
-        }
+        // Only an address is taken (it ends up in rate-limit keys and the audit log).
+        let forwarded = trustedProxyHops > 0 ? request.headers[values: .xForwardedFor] : []
+        let address = RequestInfo.clientAddress(socket: context.remoteAddress?.ipAddress,
+                                                forwardedFor: forwarded.isEmpty ? nil : forwarded.joined(separator: ","), hops: trustedProxyHops)
         let info = RequestInfo(id: id, bearerToken: RequestInfo.bearerToken(request.headers[.authorization]), clientAddress: address,
                                acceptLanguage: request.headers[.acceptLanguage])
         var response = try await RequestInfo.$current.withValue(info) {

@@ -72,11 +72,18 @@ public struct AppConfiguration: Sendable {
     public var jobRetention: Duration = .seconds(86_400 * 30)
     /// Outbound calls made at once per process; more wait their turn.
     public var outboundThreads: Int = 8
-    /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    public var trustProxyHeaders: Bool
+    /// How many proxies of one's own append to `X-Forwarded-For` in front of the API: the
+    /// client address is the entry that many places from the right (0: the socket's address,
+    /// the header ignored). Entries further left are whatever the client sent.
+    public var trustedProxyHops: Int
     /// When set, `GET /metrics` (of the API and of the worker) answers only requests bearing
-    /// `Authorization: Bearer <token>`; otherwise it is open (keep it off public listeners).
+    /// `Authorization: Bearer <token>`.
     public var metricsToken: String?
+    /// Without a token, whether `GET /metrics` is open to anyone (`METRICS_PUBLIC`); closed
+    /// otherwise.
+    public var metricsPublic = false
+    /// Who may read `GET /metrics`.
+    public var metricsAccess: MetricsAccess { MetricsAccess(token: metricsToken, isPublic: metricsPublic) }
     /// Where `governance-worker` serves `GET /metrics` (and `GET /health`); `nil`: not at all.
     public var workerMetricsPort: Int?
 
@@ -140,7 +147,11 @@ public struct AppConfiguration: Sendable {
         auth.passwordHashIterations = reader.integer("PASSWORD_HASH_ITERATIONS", default: 600_000, in: 1_000...10_000_000)
         auth.requireSecondFactor = reader.boolean("REQUIRE_TOTP", default: true)
         auth.idleIndependentUserLifetime = .seconds(86_400 * reader.integer("IDLE_INDEPENDENT_USER_DAYS", default: 90, in: 1...36_500))
-        let trustProxy = reader.boolean("TRUST_PROXY_HEADERS", default: false)
+        if reader.optional("TRUST_PROXY_HEADERS") != nil {
+            reader.fail("TRUST_PROXY_HEADERS", "was replaced by TRUSTED_PROXY_HOPS, the number of proxies of yours that append to "
+                            + "X-Forwarded-For (1 behind one ingress or nginx); remove it")
+        }
+        let trustedProxyHops = reader.integer("TRUSTED_PROXY_HOPS", default: 0, in: 0...10)
         let metricsToken = reader.optional("METRICS_TOKEN")
         if let metricsToken, metricsToken.utf8.count < 16 { reader.fail("METRICS_TOKEN", "must be at least 16 characters") }
 
@@ -171,10 +182,11 @@ public struct AppConfiguration: Sendable {
             auth: auth,
             passwordHashThreads: reader.integer("PASSWORD_HASH_THREADS", default: max(1, BlockingWorkPool.activeProcessors / 2), in: 1...256),
             auditRetention: .seconds(86_400 * reader.integer("AUDIT_RETENTION_DAYS", default: 1825, in: 30...36_500)),
-            trustProxyHeaders: trustProxy,
+            trustedProxyHops: trustedProxyHops,
             metricsToken: metricsToken,
             workerMetricsPort: reader.optional("WORKER_METRICS_PORT") == nil ? nil : reader.integer("WORKER_METRICS_PORT", default: 0, in: 1...65535))
         var result = configuration
+        result.metricsPublic = reader.boolean("METRICS_PUBLIC", default: false)
         result.incidentDailyLimit = reader.integer("INCIDENT_DAILY_LIMIT", default: 20, in: 1...10_000)
         result.incidentSweepSeconds = reader.integer("INCIDENT_SWEEP_SECONDS", default: 60, in: 1...3600)
         result.incidentRetention = .seconds(86_400 * reader.integer("INCIDENT_RETENTION_DAYS", default: 1825, in: 30...36_500))
