@@ -4,7 +4,7 @@ import Foundation
 /// host is listed (tests, an on-premise ticketing system). Loopback, private, shared (CGNAT),
 /// link-local (which holds the cloud metadata address 169.254.169.254), multicast, reserved and
 /// documentation ranges are refused, and so are IPv6 unique-local, link-local and multicast
-/// addresses and IPv4 addresses inside IPv6 (mapped, NAT64, 6to4).
+/// addresses and IPv4 addresses inside IPv6 (mapped, NAT64 and local-use NAT64, 6to4, Teredo).
 public struct AddressPolicy: Sendable, Equatable {
     /// Host names (lower case) or literal addresses calls may reach whatever they resolve to.
     public var allowedHosts: Set<String>
@@ -34,6 +34,10 @@ public struct AddressPolicy: Sendable, Equatable {
             return refusal(ipv4: Array(a[12..<16])).map { "\($0) (through NAT64)" }
         }
         if a[0] == 0x20, a[1] == 0x02 { return refusal(ipv4: Array(a[2..<6])).map { "\($0) (through 6to4)" } }
+        // The local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215) translates to whatever the
+        // operator's NAT64 reaches; Teredo (2001::/32) carries an obfuscated IPv4 address.
+        if a[0] == 0x00, a[1] == 0x64, a[2] == 0xFF, a[3] == 0x9B, a[4] == 0x00, a[5] == 0x01 { return "a local-use NAT64 address" }
+        if a[0] == 0x20, a[1] == 0x01, a[2] == 0x00, a[3] == 0x00 { return "a Teredo address" }
         if a[0] & 0xFE == 0xFC { return "a unique-local address" }
         if a[0] == 0xFE, a[1] & 0xC0 == 0x80 { return "a link-local address" }
         if a[0] == 0xFE, a[1] & 0xC0 == 0xC0 { return "a site-local address" }

@@ -110,12 +110,10 @@ public final class OutboundHTTP: Sendable {
         let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses = try resolve(bareHost)
         guard let first = addresses.first else { throw OutboundError.unreachable("\(host) does not resolve") }
-        if !allowed {
-            for address in addresses {
-                if let reason = AddressPolicy.refusal(address) {
-                    throw OutboundError.refused("\(host) resolves to \(AddressPolicy.text(address)), \(reason)")
-                }
-            }
+        // Which address a name resolves to, and what kind it is, stay unsaid: the message would
+        // otherwise map the internal network for whoever saves URLs.
+        if !allowed, addresses.contains(where: { AddressPolicy.refusal($0) != nil }) {
+            throw OutboundError.refused("\(host) is not an address the platform calls (public addresses only)")
         }
         return Target(host: bareHost, port: port, address: first)
     }

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 /// First notifications through the API: one incident per matching workflow, references,
 /// deadlines as data, the opening e-mails, idempotency, the daily limit, the acting context and
@@ -218,6 +219,17 @@ struct IncidentNotificationTests {
             let independent = try Self.items(try await call(client, .post, "/api/v1/incidents", tokens["iu"]!,
                                                             Self.notification(w, extra: ["notifier_name": "Acme Water & Co"])))
             #expect((independent.first?["reference"] as? String)?.hasPrefix("INDACMEWAT_ENER_ELEC_0001_") == true)
+            // The name the independent user chose is marked as theirs wherever it is shown.
+            let opening = try await w.platform.postgres.query("SELECT html_body FROM emails WHERE subject LIKE '%INDACMEWAT%'")
+            let bodies = try opening.map { try $0.decode("html_body", as: String.self) }
+            #expect(!bodies.isEmpty && bodies.allSatisfy { $0.contains("Dear Acme Water &amp; Co (independent notifier), incident") }, "\(bodies.first ?? "")")
+            #expect(Incident.shownNotifierName("PowerCo SA", isIndependent: true, in: .fr) == "PowerCo SA (notifiant indépendant)")
+            #expect(Incident.shownNotifierName("PowerCo SA", isIndependent: false, in: .de) == "PowerCo SA")
+            let independentID = try #require(independent.first?["id"] as? String)
+            #expect(try await call(client, .get, "/api/v1/incidents/\(independentID)/pdf", tokens["iu"]!).status == .accepted)
+            #expect(try await IncidentReportTests.renderPending(w) == 1)
+            let pdf = try await client.execute(uri: "/api/v1/incidents/\(independentID)/pdf", method: .get, headers: [.authorization: "Bearer \(tokens["iu"]!)"])
+            #expect(try PDFInspection(Data(buffer: pdf.body)).text.contains("Acme Water & Co (independent notifier)"))
             let byRegulator = try Self.items(try await call(client, .post, "/api/v1/incidents", tokens["ru"]!, Self.notification(w)))
             #expect((byRegulator.first?["reference"] as? String)?.hasPrefix("REGULATORO_ENER_ELEC_0001_") == true)
             #expect((byRegulator.first?["notifier"] as? [String: Any])?["regulator_id"] as? String == w.regulator1.text)

@@ -101,6 +101,15 @@ struct SheetLimitTests {
         #expect(rows.count == 1 && rows[0].line == 2 && rows[0].cells == ["code": "A1", "name": "x,y"])
     }
 
+    @Test("written sheets neutralise formulas in header cells as in other cells (a column may be named after a question label)")
+    func neutralisedHeaders() throws {
+        let formula = "=HYPERLINK(\"http://evil.test\")"
+        let csv = String(decoding: try CSVTable.data(header: ["Reference", formula], rows: [["I-1", "-3"]]), as: UTF8.self)
+        #expect(csv.hasPrefix("Reference,\"'=HYPERLINK(\"\"http://evil.test\"\")\"\r\n") && csv.contains("I-1,-3"), "\(csv)")
+        let rows = try XLSXTable.rows(try XLSXTable.data(header: ["@SUM(A1)", "Name"], rows: [["+1 Main street", "x"]]), limits: SheetLimits(rows: 5))
+        #expect(rows.map { $0.cells.map(\.value) } == [["'@SUM(A1)", "Name"], ["'+1 Main street", "x"]])
+    }
+
     @Test("every upload is authorised before a byte is read: 404 for callers outside the module, the parser's 422 only for those inside")
     func authoriseBeforeParse() async throws {
         let w = try await GovernanceWorld()

@@ -162,6 +162,16 @@ struct TicketingTests {
                 #expect(try await call(client, .put, path, tokens["oa"]!, ["rt_url": base, "queue": "Nope"]).status == .ok)
                 let kept: Data = try await w.platform.postgres.query("SELECT token FROM observer_ticketing").first!.decode("token")
                 #expect(kept == stored)
+                // Pointed at another server (host or port), the token is asked for again, and nothing changes.
+                for elsewhere in ["https://8.8.8.8/rt", "http://127.0.0.1:\(try #require(server.port) + 1)"] {
+                    let moved = try await call(client, .put, path, tokens["oa"]!, ["rt_url": elsewhere, "queue": "Nope"])
+                    let field = try array(moved, "errors").first?["field"] as? String
+                    #expect(moved.status == .unprocessableContent && field == "token", "\(elsewhere): \(String(buffer: moved.body))")
+                }
+                #expect(try object(try await call(client, .get, path, tokens["oa"]!))["rt_url"] as? String == base)
+                #expect(RequestTracker.sameOrigin("https://RT.example.org/rt", "https://rt.example.org:443/other"))
+                #expect(!RequestTracker.sameOrigin("https://rt.example.org", "https://rt.example.org:8443"))
+                #expect(!RequestTracker.sameOrigin("https://rt.example.org", "https://rt.example.org.evil.test"))
 
                 // The connection test: failed for a queue RT does not have, done for the right one.
                 func test() async throws -> [String: Any] {
@@ -367,7 +377,7 @@ struct TicketingTests {
                 let loopback = try await notify()
                 try await tracker.send(messageID: loopback, attempt: 1)
                 #expect(rt.calls.withLock { $0.count } == calls)
-                #expect(try await detail(loopback).contains("localhost resolves to 127.0.0.1, a loopback address"))
+                #expect(try await detail(loopback).contains("localhost is not an address the platform calls"))
 
                 // A token that no longer opens (another SECRET_KEY): e-mailed, saying why.
                 try await w.platform.postgres.query("UPDATE observer_ticketing SET token = '\\x0100'::bytea")

@@ -34,6 +34,24 @@ public struct Incident: Sendable, Equatable {
         case `operator`(UUID), regulator(UUID), independentUser
     }
 
+    /// The notifier's name as e-mails, PDFs and exports show it. An independent user writes the
+    /// name themselves (nothing vouches for it), so it says so: "PowerCo SA (independent
+    /// notifier)" can never pass for the operator.
+    public func shownNotifierName(in language: Language = .en) -> String {
+        Self.shownNotifierName(notifierName, isIndependent: notifier == .independentUser, in: language)
+    }
+
+    static func shownNotifierName(_ name: String, isIndependent: Bool, in language: Language) -> String {
+        guard isIndependent else { return name }
+        let mark = switch language {
+        case .en: "independent notifier"
+        case .fr: "notifiant indépendant"
+        case .de: "unabhängiger Melder"
+        case .nl: "onafhankelijke melder"
+        }
+        return "\(name) (\(mark))"
+    }
+
     /// One report of the incident, with its deadline as data.
     public struct Report: Sendable, Equatable, Codable {
         public var stageID: UUID

@@ -22,7 +22,8 @@ struct IncidentEmails {
               unit: UnitOfWork) async throws {
         let session = unit.session
         guard let facts = try await session.query("""
-            SELECT i.reference, i.notifier_name, i.time_zone, i.detected_at, i.notified_at, i.cross_border,
+            SELECT i.reference, i.notifier_name, i.operator_id IS NULL AND i.notifier_regulator_id IS NULL AS independent, i.time_zone,
+                   i.detected_at, i.notified_at, i.cross_border,
                    g.name::text AS regulator, r.label::text AS regulation, w.name::text AS workflow,
                    rt.label::text AS report, ir.due_at,
                    CASE $2 WHEN 'opening' THEN w.opening_template_id WHEN 'closing' THEN w.closing_template_id
@@ -51,10 +52,11 @@ struct IncidentEmails {
         let notifiedAt: Date = try facts.decode("notified_at")
         let reference: String = try facts.decode("reference")
         let notifierName: String = try facts.decode("notifier_name")
+        let independent: Bool = try facts.decode("independent")
         let languages = Language.allCases.filter { $0 == .en || template.content.values[$0.rawValue] != nil }
         let rendered = languages.map { language in
             (language, template.render(in: language, values: [
-                "reference": reference, "operator": notifierName,
+                "reference": reference, "operator": Incident.shownNotifierName(notifierName, isIndependent: independent, in: language),
                 "regulator": names.regulator.text(in: language), "regulation": names.regulation.text(in: language),
                 "workflow": names.workflow.text(in: language), "report": names.report.text(in: language),
                 "deadline": dueAt.map { Self.format($0, zone) } ?? "", "notificationDate": Self.format(notifiedAt, zone),

@@ -238,7 +238,7 @@ public struct IncidentExports: Sendable {
                 answers[item.questionID] = given.readable(for: item, language: .en, date: RFC3339.format).joined(separator: "; ")
             }
             records.append(Record(fixed: [
-                incident.notifierName, incident.reference, time(incident.notifiedAt), time(version?.detectedAt ?? incident.detectedAt),
+                incident.shownNotifierName(), incident.reference, time(incident.notifiedAt), time(version?.detectedAt ?? incident.detectedAt),
                 time(version?.startedAt), time(version?.resolvedAt), try row.decode("regulation", as: String?.self) ?? "",
                 try row.decode("sectors", as: [String].self).joined(separator: "; "), incident.significant ? "yes" : "no",
                 incident.crossBorder ? "yes" : "no", incident.notificationType.rawValue, incident.isOpen ? "open" : "closed",

@@ -68,7 +68,7 @@ enum IncidentPDF {
             blocks.append(.heading(level: 1, text: "Incident details"))
             blocks.append(.keyValues(pairs: [
                 KeyValue("Reference", incident.reference),
-                KeyValue("Notified by", incident.notifierName),
+                KeyValue("Notified by", incident.shownNotifierName(in: language)),
                 KeyValue("Incident status", incident.isOpen ? "Open" : "Closed"),
                 KeyValue("Legal basis", regulation),
                 KeyValue("Regulator", regulator),
@@ -112,7 +112,7 @@ enum IncidentPDF {
                 blocks.append(.heading(level: 1, text: report.label.text(in: language)))
                 for version in included { blocks += self.blocks(of: version) }
             }
-            return Document(title: title, author: incident.notifierName, subject: "Incident report", createdAt: Date(),
+            return Document(title: title, author: incident.shownNotifierName(in: language), subject: "Incident report", createdAt: Date(),
                             header: "\(incident.reference) · \(regulator) · TLP:AMBER", blocks: blocks)
         }
 

@@ -101,7 +101,8 @@ public struct RequestTracker: Sendable {
     }
 
     /// Creates or replaces the configuration. The URL is checked (form, and the addresses its
-    /// host resolves to now); the token is required the first time and kept when left out later.
+    /// host resolves to now); the token is required the first time and kept when left out later,
+    /// unless the URL now names another server (scheme, host or port).
     ///
     /// - Throws: 422 naming each faulty field (`rt_url` refused or unresolvable, `queue`, `token`).
     public func save(_ principal: Principal, observerID: UUID, _ input: TicketingInput, client: ClientInfo) async throws -> TicketingConfiguration {
@@ -128,9 +129,15 @@ public struct RequestTracker: Sendable {
         return try await postgres.withTransaction { session in
             try await Self.requireObserver(observerID, session: session)
             let sealed = try token.map { try box.seal(Data($0.utf8), owner: observerID) }
-            let existing = try await session.query("SELECT 1 FROM observer_ticketing WHERE observer_id = $1 FOR UPDATE", observerID).count == 1
+            let current = try await session.query("SELECT rt_url FROM observer_ticketing WHERE observer_id = $1 FOR UPDATE", observerID).first
+            let existing = current != nil
             guard existing || sealed != nil else {
                 throw DomainError.validation([FieldError(field: "token", code: "required", message: "The RT token is required the first time.")])
+            }
+            // The sealed token goes only where it was given for: another server needs it again.
+            if let current, sealed == nil, !Self.sameOrigin(try current.decode("rt_url", as: String.self), url) {
+                throw DomainError.validation([FieldError(field: "token", code: "required",
+                                                         message: "The address points to another server than before: send the RT token again.")])
             }
             // A new address or token makes the last test meaningless.
             let row = try await session.query(existing ? """
@@ -146,6 +153,19 @@ public struct RequestTracker: Sendable {
                                                                                        "token": sealed == nil ? "kept" : "set"])), in: session)
             return try Self.configuration(row)
         }
+    }
+
+    /// Whether two addresses name the same server: scheme, host (any case) and port (the
+    /// scheme's default when none is written).
+    static func sameOrigin(_ first: String, _ second: String) -> Bool {
+        func origin(_ url: String) -> String? {
+            guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+                  let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+            let port = components.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+            return "\(scheme)://\(host):\(port)"
+        }
+        guard let a = origin(first), let b = origin(second) else { return false }
+        return a == b
     }
 
     /// Removes the configuration: the observer's incidents go back to e-mail; its tickets are

@@ -2,13 +2,14 @@ import CSV
 import Foundation
 
 /// A CSV file (RFC 4180: comma-separated, CRLF, quoted where needed), written with CSV.swift.
-/// A cell that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, carriage return
+/// A cell, header cells included, that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, carriage return
 /// first) gets a leading apostrophe, so an exported answer never runs as one.
 public enum CSVTable {
     public static func data(header: [String], rows: [[String]]) throws -> Data {
         let stream = OutputStream(toMemory: ())
         let writer = try CSVWriter(stream: stream, newline: .crlf)
-        try writer.write(row: header)
+        // Header cells too: a column can be named after a regulator's question label.
+        try writer.write(row: header.map(neutralized))
         for row in rows { try writer.write(row: row.map(neutralized)) }
         writer.stream.close()
         return stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()

@@ -60,7 +60,7 @@ public enum XLSXTable {
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
             """
-        for (index, row) in ([header] + rows.map { $0.map(CSVTable.neutralized) }).enumerated() {
+        for (index, row) in ([header] + rows).map({ $0.map(CSVTable.neutralized) }).enumerated() {
             sheet += "<row r=\"\(index + 1)\">"
             for (column, value) in row.enumerated() where !value.isEmpty {
                 sheet += "<c r=\"\(columnName(column))\(index + 1)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escaped(value))</t></is></c>"
