@@ -121,6 +121,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Domain"], path: "Tests/TestSupport"),
         .testTarget(name: "InfrastructureTests", dependencies: [
             "TestSupport", "Postgres", "Redis", "Mail", "Documents", "Outbound", "Domain",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
