@@ -179,6 +179,15 @@ struct RiskAnalysisTests {
     /// `POST /api/v1/risk-analyses/import` with a multipart body.
     static func upload(_ client: any TestClientProtocol, _ token: String, file: Data?, operatorID: UUID, sectorIDs: [UUID], year: Int,
                        fileName: String = "analysis.json") async throws -> TestResponse {
+        let form = Self.form(file: file, operatorID: operatorID, sectorIDs: sectorIDs, year: year, fileName: fileName)
+        var headers = bearer(token)
+        headers[.contentType] = form.contentType
+        return try await client.execute(uri: "/api/v1/risk-analyses/import", method: .post, headers: headers, body: ByteBuffer(data: form.bytes))
+    }
+
+    /// The multipart form of an import: its content type (with the boundary) and bytes.
+    static func form(file: Data?, operatorID: UUID, sectorIDs: [UUID], year: Int, fileName: String = "analysis.json")
+        -> (contentType: String, bytes: Data) {
         let boundary = "----governance-\(UUID().uuidString)"
         var body = Data()
         func field(_ name: String, _ value: String) {
@@ -193,9 +202,7 @@ struct RiskAnalysisTests {
             body.append(Data("\r\n".utf8))
         }
         body.append(Data("--\(boundary)--\r\n".utf8))
-        var headers = bearer(token)
-        headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
-        return try await client.execute(uri: "/api/v1/risk-analyses/import", method: .post, headers: headers, body: ByteBuffer(data: body))
+        return ("multipart/form-data; boundary=\(boundary)", body)
     }
 
     @Test("an import writes every sector in its own transaction; a new one replaces the services and keeps the comment; read, list, delete")

@@ -14,6 +14,7 @@ struct Contract: Sendable {
     }
 
     struct Operation: Sendable {
+        let id: String
         let method: HTTPRequest.Method
         let segments: [Substring]
         var query: [Parameter] = []
@@ -39,7 +40,8 @@ struct Contract: Sendable {
             guard let item = item as? [String: Any] else { continue }
             for (method, value) in item {
                 guard let definition = value as? [String: Any], let httpMethod = HTTPRequest.Method(method.uppercased()) else { continue }
-                var operation = Operation(method: httpMethod, segments: path.split(separator: "/"))
+                var operation = Operation(id: definition["operationId"] as? String ?? "\(method) \(path)", method: httpMethod,
+                                          segments: path.split(separator: "/"))
                 for parameter in (definition["parameters"] as? [Any] ?? []) {
                     let resolved = try loader.parameter(parameter)
                     guard let name = resolved["name"] as? String, let location = resolved["in"] as? String, let schema = resolved["schema"] else { continue }
