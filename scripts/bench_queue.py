@@ -3,10 +3,16 @@
 For each system the queue is filled first, the worker is started, and the clock runs from the
 first job taken to the last one acknowledged (so neither process's start-up is counted).
 Usage: bench_queue.py {governance|celery} --jobs N --redis-port P [--worker-bin PATH] [--idle-queues NAMES] [--processes N]
+                      [--tracked --bench-bin PATH] [--celery-pool prefork|threads --celery-concurrency N]
 
-With --idle-queues, the consumer also serves those (empty) queues, listed before the one that
-holds the jobs: taking jobs must not wait on the empty ones. With --processes, that many consumer
-processes (each of --concurrency slots) drain the same queue.
+With --tracked (the path production takes), the jobs are recorded in the outbox by
+`governance-bench queue-fill` (transactions of 100, pushed after each commit; DATABASE_URL from
+the environment), timed apart, and the consumer begins and completes each one in PostgreSQL
+before acknowledging it; the run fails unless every outbox row ends completed. Without it, bare
+envelopes are pushed to Redis and the consumer touches no database. With --idle-queues, the
+consumer also serves those (empty) queues, listed before the one that holds the jobs: taking
+jobs must not wait on the empty ones. With --processes, that many consumer processes (each of
+--concurrency slots) drain the same queue.
 """
 
 import argparse
@@ -38,18 +44,30 @@ def drain(r, pending, start_worker, stop_worker, total):
         stop_worker(worker)
 
 
+def psql(sql):
+    return subprocess.run(["psql", os.environ["DATABASE_URL"], "-tAc", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+
 def governance(args):
     r = redis.Redis(port=args.redis_port, db=args.redis_db)
     prefix = f"bench:{uuid.uuid4().hex[:8]}"
     queue = f"{prefix}:queue:bench"
-    pipe = r.pipeline(transaction=False)
-    now = int(time.time() * 1000)
-    for i in range(args.jobs):
-        envelope = {"id": f"b{i}", "kind": "noop", "queue": "bench", "payload": "{}", "attempt": 1, "enqueued_at": now, "tracked": False}
-        pipe.lpush(queue, json.dumps(envelope, separators=(",", ":")))
-        if i % 1000 == 999:
-            pipe.execute()
-    pipe.execute()
+    result = {}
+    env = dict(os.environ, QUEUE_PREFIX=prefix, LOG_LEVEL="warning", REDIS_URL=f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}")
+    if args.tracked:
+        psql("DELETE FROM outbox WHERE queue = 'bench'")
+        filled = subprocess.run([args.bench_bin, "queue-fill", "--jobs", str(args.jobs), "--queue", "bench"], env=env, check=True,
+                                capture_output=True, text=True)
+        result.update(json.loads(filled.stdout.strip().splitlines()[-1]))
+    else:
+        pipe = r.pipeline(transaction=False)
+        now = int(time.time() * 1000)
+        for i in range(args.jobs):
+            envelope = {"id": f"b{i}", "kind": "noop", "queue": "bench", "payload": "{}", "attempt": 1, "enqueued_at": now, "tracked": False}
+            pipe.lpush(queue, json.dumps(envelope, separators=(",", ":")))
+            if i % 1000 == 999:
+                pipe.execute()
+        pipe.execute()
     consumers = [f"bench-{uuid.uuid4().hex[:6]}" for _ in range(args.processes)]
     processing = [f"{prefix}:processing:bench:{consumer}" for consumer in consumers]
 
@@ -58,8 +76,6 @@ def governance(args):
         for key in [queue] + processing:
             pipe.llen(key)
         return sum(pipe.execute())
-
-    env = dict(os.environ, QUEUE_PREFIX=prefix, LOG_LEVEL="warning", REDIS_URL=f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}")
 
     def start():
         queues = ",".join([q for q in args.idle_queues.split(",") if q] + ["bench"])
@@ -74,7 +90,13 @@ def governance(args):
 
     elapsed = drain(r, pending, start, stop, args.jobs)
     r.delete(queue, *processing)
-    return elapsed
+    if args.tracked:
+        unfinished = int(psql("SELECT count(*) FROM outbox WHERE queue = 'bench' AND completed_at IS NULL"))
+        psql("DELETE FROM outbox WHERE queue = 'bench'")
+        if unfinished:
+            raise SystemExit(f"{unfinished} tracked jobs were acknowledged without being completed in PostgreSQL")
+    result["seconds"] = elapsed
+    return result
 
 
 def celery(args):
@@ -104,7 +126,7 @@ def celery(args):
         except subprocess.TimeoutExpired:
             p.kill()
 
-    return drain(r, pending, start, stop, args.jobs)
+    return {"seconds": drain(r, pending, start, stop, args.jobs)}
 
 
 def main():
@@ -119,9 +141,14 @@ def main():
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--celery-pool", default="prefork")
     parser.add_argument("--idle-queues", default="", help="comma-separated empty queues the consumer serves too, before the busy one")
+    parser.add_argument("--tracked", action="store_true", help="jobs recorded in the outbox and completed in PostgreSQL (governance only)")
+    parser.add_argument("--bench-bin", help="the governance-bench executable (with --tracked)")
     args = parser.parse_args()
-    elapsed = (governance if args.system == "governance" else celery)(args)
-    print(json.dumps({"system": args.system, "jobs": args.jobs, "seconds": round(elapsed, 3), "jobs_per_second": round(args.jobs / elapsed)}))
+    result = (governance if args.system == "governance" else celery)(args)
+    elapsed = result.pop("seconds")
+    print(json.dumps({"system": args.system, "jobs": args.jobs, "seconds": round(elapsed, 3), "jobs_per_second": round(args.jobs / elapsed),
+                      **{k: (round(v) if k.endswith("per_second") else round(v, 3)) if isinstance(v, float) else v
+                         for k, v in result.items() if k != "jobs"}}))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ struct GovernanceBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "governance-bench",
         abstract: "Benchmarks of the Governance Platform's engines (see scripts/bench).",
-        subcommands: [PDF.self, Incidents.self, Declarations.self, Reporting.self, ReportBatch.self, Webhooks.self])
+        subcommands: [PDF.self, Incidents.self, Declarations.self, Reporting.self, ReportBatch.self, Webhooks.self, QueueFill.self, BareHTTP.self])
 }
 
 extension GovernanceBench {

@@ -112,7 +112,7 @@ extension GovernanceBench {
                 }
                 print(String(format: "report_load_and_dataset objectives=40 years=3 services=10 risks=500 sector_operators=%d runs=%d median_ms=%.2f",
                              operators.count, runs, load))
-                let (reportContent, inputs) = loaded!
+                guard let (reportContent, inputs) = loaded else { throw ValidationError("no report was loaded") }
                 var bytes = 0
                 let draw = try await Reporting.median(runs) {
                     bytes = try PDFRenderer.render(AnnualReport.document(reportContent, inputs: inputs, dataset: ReportDataset(inputs))).count
@@ -136,25 +136,35 @@ extension GovernanceBench {
             func run() async throws {
                 let platform = try ReportBatch.platform()
                 let regulator = try await Incidents.principal(platform, "regulator.admin")
+                guard let projectID = UUID(uuidString: project), runs > 0 else {
+                    throw ValidationError("--project names a project's id; --runs is positive")
+                }
                 var timings: [Double] = []
-                var last: ReportGeneration?
+                var generations: [ReportGeneration] = []
                 for _ in 0..<runs {
                     let start = ContinuousClock.now
-                    let started = try await platform.reporting.generations.start(regulator, projectID: UUID(uuidString: project)!, client: .system)
+                    let started = try await platform.reporting.generations.start(regulator, projectID: projectID, client: .system)
                     var generation = started
                     while [.queued, .running, .assembling].contains(generation.status) {
                         try await Task.sleep(for: .milliseconds(20))
                         generation = try await platform.reporting.generations.find(regulator, id: started.id)
                     }
                     timings.append(Incidents.milliseconds(ContinuousClock.now - start))
-                    last = generation
+                    generations.append(generation)
+                }
+                await platform.shutdown()
+                // A run whose reports did not all come out measured something else: the benchmark fails.
+                for generation in generations where generation.status != .done || generation.progress.failed > 0 {
+                    let errors = generation.items.compactMap(\.error).prefix(3).joined(separator: "; ")
+                    throw ValidationError("generation \(generation.id) ended \(generation.status.rawValue) with "
+                                              + "\(generation.progress.failed) failed report(s): \(errors)")
                 }
                 let median = timings.sorted()[timings.count / 2]
-                let progress = last!.progress
+                let last = generations[generations.count - 1]
+                let progress = last.progress
                 print(String(format: "report_batch %@ reports=%d status=%@ failed=%d skipped=%d runs=%d median_total_s=%.2f per_report_ms=%.1f zip_bytes=%d",
-                             label, progress.total, last!.status.rawValue, progress.failed, last!.skipped.count, runs, median / 1000,
-                             median / Double(max(progress.total, 1)), last!.artefact?.size ?? 0))
-                await platform.shutdown()
+                             label, progress.total, last.status.rawValue, progress.failed, last.skipped.count, runs, median / 1000,
+                             median / Double(max(progress.total, 1)), last.artefact?.size ?? 0))
             }
         }
     }

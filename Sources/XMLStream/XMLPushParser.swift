@@ -91,7 +91,8 @@ public final class XMLPushParser {
             if let attributes {
                 pairs.reserveCapacity(Int(attributeCount))
                 for index in 0..<Int(attributeCount) {
-                    guard let name = attributes[index * 5], let start = attributes[index * 5 + 3], let end = attributes[index * 5 + 4] else { continue }
+                    guard let name = attributes[index * 5], let start = attributes[index * 5 + 3], let end = attributes[index * 5 + 4]
+                    else { continue }
                     let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
                     pairs.append((String(cString: name), value))
                 }

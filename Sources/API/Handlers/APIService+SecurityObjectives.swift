@@ -232,7 +232,8 @@ extension APIService {
         let page = try await securityObjectives.query.accessLog(try await principal(), id: try Self.pathID(input.path.declarationId, "declaration"),
                                                                 limit: limit, cursor: input.query.cursor)
         linkNext("/api/v1/declarations/\(input.path.declarationId)/access-log", limit: limit, cursor: page.nextCursor, query: [])
-        return .ok(.init(body: .json(.init(items: try page.items.map(Components.Schemas.DeclarationAccessLogEntry.init), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(items: try page.items.map(Components.Schemas.DeclarationAccessLogEntry.init),
+                                           nextCursor: page.nextCursor))))
     }
 
     func getDeclarationPDF(_ input: Operations.GetDeclarationPDF.Input) async throws -> Operations.GetDeclarationPDF.Output {

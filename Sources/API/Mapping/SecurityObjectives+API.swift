@@ -86,7 +86,8 @@ extension Components.Schemas.Declaration {
 extension Components.Schemas.DeclarationDetail {
     init(_ detail: DeclarationDetail, _ language: Language) throws {
         self.init(
-            declaration: try .init(detail.declaration, language), levels: detail.levels.map { .init($0, language) }, maximumLevel: detail.maximumLevel,
+            declaration: try .init(detail.declaration, language), levels: detail.levels.map { .init($0, language) },
+            maximumLevel: detail.maximumLevel,
             editable: .init(isImplemented: detail.editable.answers, justification: detail.editable.answers, plannedActions: detail.editable.answers,
                             reviewComment: detail.editable.review, reviewStatus: detail.editable.review),
             objectives: try detail.objectives.map { objective in

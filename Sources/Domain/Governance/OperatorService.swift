@@ -113,7 +113,8 @@ public struct OperatorService: Sendable {
                 }
                 try await AuditLog.record(AuditEvent("operator.\(id == nil ? "created" : "updated")", by: principal, objectType: "operator",
                                                      objectID: operatorID, organisation: .operator(operatorID), client: client), in: session)
-                return try Operator(row: try await session.query("SELECT \(Operator.columns) FROM operators o WHERE o.id = $1", operatorID).required())
+                return try Operator(row: try await session.query("SELECT \(Operator.columns) FROM operators o WHERE o.id = $1", operatorID)
+                    .required())
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             let field = error.constraint == "operators_identifier_key" ? "identifier" : "name"

@@ -209,7 +209,8 @@ public struct ReferenceDataService: Sendable {
                 }
                 try await AuditLog.record(AuditEvent(id == nil ? "entity_category.created" : "entity_category.updated", by: principal,
                                                      objectType: "entity_category", objectID: categoryID, client: client), in: session)
-                return try EntityCategory(row: try await session.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1", categoryID).required())
+                return try EntityCategory(row: try await session.query("SELECT \(EntityCategory.columns) FROM entity_categories WHERE id = $1",
+                                                                       categoryID).required())
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw DomainError.conflict("Another entity category has the code \(normalizedCode ?? "").")

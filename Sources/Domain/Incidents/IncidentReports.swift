@@ -153,7 +153,8 @@ public struct IncidentReports: Sendable {
                 UPDATE incidents SET time_zone = $2, significant = CASE WHEN $3 AND NOT significance_overridden THEN $4 ELSE significant END,
                                      revision = revision + 1, updated_at = $5
                 WHERE id = $1 RETURNING revision
-                """, incidentID, submission.timeZone ?? incident.timeZone, decidesSignificance, !submission.impactIDs.isEmpty, submittedAt).required().decode("revision", as: Int.self)
+                """, incidentID, submission.timeZone ?? incident.timeZone, decidesSignificance, !submission.impactIDs.isEmpty, submittedAt)
+                .required().decode("revision", as: Int.self)
             try await IncidentAccessLog.record(.submitted, by: principal, on: incident, versionID: versionID, session: session)
             try await AuditLog.record(AuditEvent("incident.report_submitted", by: principal, objectType: "incident", objectID: incidentID,
                                                  organisation: .regulator(incident.regulatorID), client: client,

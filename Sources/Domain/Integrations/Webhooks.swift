@@ -164,7 +164,8 @@ public struct Webhooks: Sendable {
         guard let row = try await session.query("SELECT \(Self.columns) FROM webhook_subscriptions WHERE id = $1\(lock ? " FOR UPDATE" : "")", id).first else {
             throw DomainError.notFound("No such webhook.")
         }
-        let organisation = WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")), try row.decode("organisation_id"))
+        let organisation = WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")),
+                                               try row.decode("organisation_id"))
         guard Self.administered(principal).contains(organisation) else {
             if Self.belongs(principal, to: organisation) { throw DomainError.forbidden("Only the organisation's administrators manage its webhooks.") }
             throw DomainError.notFound("No such webhook.")
@@ -377,7 +378,8 @@ public struct Webhooks: Sendable {
     static func subscription(_ row: PostgresRow) throws -> WebhookSubscription {
         WebhookSubscription(
             id: try row.decode("id"),
-            organisation: WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")), try row.decode("organisation_id")),
+            organisation: WebhookOrganisation(try WebhookOrganisation.Kind(stored: try row.decode("organisation_kind")),
+                                              try row.decode("organisation_id")),
             url: try row.decode("url"), events: try row.decode("events", as: [String].self).compactMap(WebhookEvent.init(rawValue:)),
             description: try row.decode("description"), isActive: try row.decode("is_active"), failingSince: try row.decode("failing_since"),
             disabledAt: try row.decode("disabled_at"), disabledReason: try row.decode("disabled_reason"), lastDeliveryAt: try row.decode("last_delivery_at"),

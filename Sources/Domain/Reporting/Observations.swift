@@ -236,7 +236,8 @@ public struct Observations: Sendable {
 
     static func checkSectors(_ sectorIDs: [UUID], session: PostgresSession) async throws {
         guard !sectorIDs.isEmpty else { return }
-        let found = try await session.query("SELECT count(*) AS n FROM sectors WHERE id = ANY($1::uuid[])", sectorIDs).required().decode("n", as: Int.self)
+        let found = try await session.query("SELECT count(*) AS n FROM sectors WHERE id = ANY($1::uuid[])", sectorIDs).required()
+            .decode("n", as: Int.self)
         guard found == sectorIDs.count else {
             throw DomainError.validation([FieldError(field: "sector_ids", code: "unknown", message: "Name existing sectors.")])
         }

@@ -240,7 +240,8 @@ public struct ReportGenerations: Sendable {
         try await outbox.transaction { unit in
             let session = unit.session
             let (caller, projectID) = try await Self.reach(principal, id, write: true, session: session)
-            let status = try await session.query("SELECT status FROM report_generations WHERE id = $1 FOR UPDATE", id).required().decode("status", as: String.self)
+            let status = try await session.query("SELECT status FROM report_generations WHERE id = $1 FOR UPDATE", id).required()
+                .decode("status", as: String.self)
             guard ReportGeneration.Status(rawValue: status)?.isActive == true else { throw DomainError.conflict("This generation is over.") }
             try await session.query("UPDATE report_generations SET status = 'cancelled', finished_at = now() WHERE id = $1", id)
             try await Webhooks.publishReportGeneration(id, unit: unit)
@@ -264,7 +265,9 @@ public struct ReportGenerations: Sendable {
         try await postgres.withTransaction { session in
             let (caller, projectID) = try await Self.reach(principal, id, write: false, session: session)
             let generation = try await Self.generation(id, session: session)
-            if generation.artefactPurged { throw DomainError.notFound("A newer generation of the same reports, asked for by the same person, replaced this artefact.") }
+            if generation.artefactPurged {
+                throw DomainError.notFound("A newer generation of the same reports, asked for by the same person, replaced this artefact.")
+            }
             guard let artefactID = generation.artefactID, let document = try await DocumentStore.find(artefactID, session: session) else {
                 throw DomainError.conflict(generation.status.isActive ? "The reports are still being made." : "This generation made nothing to download.")
             }

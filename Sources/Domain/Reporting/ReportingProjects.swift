@@ -265,7 +265,8 @@ public struct ReportingProjects: Sendable {
             throw DomainError.validation([FieldError(field: "standard_id", code: "unknown", message: "Name one of your regulator's standards.")])
         }
         if let named = input.sectorIDs {
-            let known = try await session.query("SELECT count(*) AS n FROM sectors WHERE id = ANY($1::uuid[])", named).required().decode("n", as: Int.self)
+            let known = try await session.query("SELECT count(*) AS n FROM sectors WHERE id = ANY($1::uuid[])", named).required()
+                .decode("n", as: Int.self)
             guard known == sectorIDs.count, named.allSatisfy(caller.covers) else {
                 throw DomainError.validation([FieldError(field: "sector_ids", code: "not_yours", message: "Name existing sectors among yours.")])
             }

@@ -39,7 +39,9 @@ public struct StandardImports: Sendable {
     ///   whatever the import meets later through ``result(_:id:)``.
     public func importSheet(_ principal: Principal, standardID: UUID, sheet: StandardSheet, language: Language, file upload: Upload,
                             format: SheetFormat, dryRun: Bool, client: ClientInfo) async throws -> SheetImportOutcome {
-        _ = try await postgres.withSession { session in try await StandardCatalogue.administeredRegulator(principal, id: standardID, session: session) }
+        _ = try await postgres.withSession { session in
+            try await StandardCatalogue.administeredRegulator(principal, id: standardID, session: session)
+        }
         let file = try await upload.bytes()
         guard file.count > inlineBytes else {
             return .done(try await catalogue.importSheet(principal, id: standardID, sheet: sheet, language: language, file: file, format: format,

@@ -4,8 +4,8 @@ import ZIPFoundation
 
 /// The first worksheet of an XLSX workbook as rows of text, read with ZIPFoundation (the
 /// container) and libxml2 (its XML parts, streamed within ``SheetLimits``); and a one-sheet
-/// workbook written with inline strings. Cells a spreadsheet would run as formulas get a leading apostrophe, as in
-/// ``CSVTable``.
+/// workbook written with inline strings. Cells a spreadsheet would run as formulas, header cells
+/// included, get a leading apostrophe, as in ``CSVTable``.
 public enum XLSXTable {
     public static let mediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
