@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// What a streamed XML document reports, element by element, as it is read.
 ///
@@ -72,7 +72,8 @@ public final class XMLPushParser {
             let length = min(count - offset, Int(Int32.max))
             let code = xmlParseChunk(context, bytes.map { $0 + offset }, Int32(length), last && offset + length == count ? 1 : 0)
             if let failure { throw failure }
-            if code != 0 || context.pointee.wellFormed == 0 {
+            // The parser's error number: zero while the document is well formed so far.
+            if code != 0 {
                 throw XMLStreamError.malformed(lastMessage.isEmpty ? "error \(code)" : lastMessage)
             }
             offset += length
