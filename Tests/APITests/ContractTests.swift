@@ -104,9 +104,11 @@ struct ContractTests {
         var result: [Violation] = []
         for (path, item) in document["paths"] as! [String: Any] {
             let concretePath = path.split(separator: "/").map { $0.hasPrefix("{") ? UUID().uuidString.lowercased() : String($0) }.joined(separator: "/")
+            let shared = (item as! [String: Any])["parameters"] as? [Any] ?? []
             for (method, value) in item as! [String: Any] {
                 guard let operation = value as? [String: Any], let httpMethod = HTTPRequest.Method(method.uppercased()) else { continue }
-                for parameter in operation["parameters"] as? [Any] ?? [] {
+                // The path item's parameters apply to each of its operations.
+                for parameter in shared + (operation["parameters"] as? [Any] ?? []) {
                     let definition = resolve(parameter, in: parameters)
                     let name = definition["name"] as! String
                     let schema = resolve(definition["schema"] as Any, in: schemas)
@@ -128,6 +130,12 @@ struct ContractTests {
                             guard !constraint.hasSuffix("with NUL") else { continue }
                             result.append(Violation(method: httpMethod, path: "/" + concretePath, headers: [HTTPField.Name(name)!: text],
                                                     field: name, constraint: constraint))
+                        case "path" where schema["minimum"] != nil || schema["maximum"] != nil:
+                            // A number in the path (a year): the template with the broken value in its place.
+                            let brokenPath = path.split(separator: "/").map {
+                                $0 == "{\(name)}" ? text : $0.hasPrefix("{") ? UUID().uuidString.lowercased() : String($0)
+                            }.joined(separator: "/")
+                            result.append(Violation(method: httpMethod, path: "/" + brokenPath, field: name, constraint: constraint))
                         default:
                             continue
                         }

@@ -478,6 +478,10 @@ struct RiskAnalysisTests {
             #expect(try await call(client, .get, "/api/v1/operators/\(w.operator1.text)/observations/\(w.gas.text)/2025", tokens["ru"]!).status
                     == .notFound)
             #expect(try await call(client, .get, path(2025), tokens["opa"]!).status == .notFound)
+            // The year's bounds of openapi.yaml (a path-item parameter) hold for reads too.
+            for year in [1999, 3000] {
+                #expect(try IncidentConfigurationTests.fields(try await call(client, .get, path(year), ra)) == ["year"], "\(year)")
+            }
             // An entry in use stays; once unused it goes.
             #expect(try await call(client, .delete, "/api/v1/observation-catalogue/\(codes["A"]!)", ra).status == .conflict)
             #expect(try object(try await call(client, .get, "/api/v1/observation-catalogue/\(codes["A"]!)", ra))["usage_count"] as? Int == 2)

@@ -19,6 +19,8 @@ struct Contract: Sendable {
         let segments: [Substring]
         var query: [Parameter] = []
         var headers: [Parameter] = []
+        /// Path parameters other than ids, by the index of their segment (`{year}`).
+        var path: [(segment: Int, parameter: Parameter)] = []
         var body: SchemaRule?
         /// The request body is a file (a sheet, a workbook, a form, an image), never JSON: it
         /// is read by the use case once the caller is authorised, not buffered ahead.
@@ -42,14 +44,21 @@ struct Contract: Sendable {
                 guard let definition = value as? [String: Any], let httpMethod = HTTPRequest.Method(method.uppercased()) else { continue }
                 var operation = Operation(id: definition["operationId"] as? String ?? "\(method) \(path)", method: httpMethod,
                                           segments: path.split(separator: "/"))
-                for parameter in (definition["parameters"] as? [Any] ?? []) {
+                // Parameters of the path item apply to each of its operations.
+                for parameter in (item["parameters"] as? [Any] ?? []) + (definition["parameters"] as? [Any] ?? []) {
                     let resolved = try loader.parameter(parameter)
                     guard let name = resolved["name"] as? String, let location = resolved["in"] as? String, let schema = resolved["schema"] else { continue }
                     let rule = try loader.rule(schema)
                     switch location {
                     case "query": operation.query.append(Parameter(name: name, rule: rule))
                     case "header": operation.headers.append(Parameter(name: name, rule: rule))
-                    default: break  // Path ids: anything but a UUID names nothing, so it answers 404.
+                    // Path ids: anything but a UUID names nothing, so it answers 404. Numbers
+                    // in a path (a year) have their bounds checked like a query's.
+                    case "path" where rule.minimum != nil || rule.maximum != nil:
+                        if let index = operation.segments.firstIndex(of: Substring("{\(name)}")) {
+                            operation.path.append((index, Parameter(name: name, rule: rule)))
+                        }
+                    default: break
                     }
                 }
                 if let body = definition["requestBody"] as? [String: Any], let content = body["content"] as? [String: Any] {

@@ -6,7 +6,7 @@ import NIOCore
 
 /// Enforces at runtime what `openapi.yaml` states and the generated server leaves unchecked:
 /// every `maxLength`, `minLength`, `pattern`, `minimum`/`maximum`, `minItems`/`maxItems` and
-/// `uuid` format of query parameters, headers and JSON bodies. A request breaking any of them
+/// `uuid` format of query parameters, path values other than ids, headers and JSON bodies. A request breaking any of them
 /// answers 422 naming every faulty field, before authentication and before its handler runs;
 /// a NUL (`%00`) in the path or query answers 400 (PostgreSQL text cannot hold it, and C
 /// strings would silently cut the value there).
@@ -20,6 +20,13 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         guard let operation = contract.operation(request.method, path: request.uri.path) else { return try await next(request, context) }
         var errors: [FieldError] = []
+        if !operation.path.isEmpty {
+            let segments = request.uri.path.split(separator: "/")
+            for (index, parameter) in operation.path where index < segments.count {
+                let value = String(segments[index]).removingPercentEncoding ?? String(segments[index])
+                parameter.rule.check(parameter: value, field: parameter.name, into: &errors)
+            }
+        }
         if !operation.query.isEmpty, let query = request.uri.query {
             let values = Self.queryItems(query)
             for parameter in operation.query {
