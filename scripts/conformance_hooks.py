@@ -63,8 +63,7 @@ def totp_now(secret):
     return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
 
 
-@schemathesis.hook
-def before_call(context, case, kwargs):
+def with_credentials(case):
     if not TOTP_SECRET or case.meta is None or not case.meta.generation.mode.is_positive or not isinstance(case.body, dict):
         return
     code_field = "code" if case.path.endswith("/totp/confirm") else "totp_code"
@@ -73,3 +72,129 @@ def before_call(context, case, kwargs):
     for field in ("password", "current_password"):
         if PASSWORD and isinstance(case.body.get(field), str):
             case.body[field] = PASSWORD
+
+
+# Ids that reach real objects (CONFORMANCE_IDS: what scripts/conformance_ids.py found the role
+# reaches). Outside the stateful phase, whose ids come from links, an id the generator drew as a
+# well-formed UUID, in a path or a body's `*_id`/`*_ids` field, is swapped for a reached one
+# most of the time (ids that belong
+# together swapped together), so the examples, coverage and fuzzing phases get past the lookup
+# into each operation's logic; the rest stay random and exercise the 404s. A DELETE removes only
+# what the run itself created (a POST's 201 earlier in the same run) or a part that an upsert
+# of the same path puts back (a routing rule, a configuration): the demo data the other
+# operations read is never deleted, and each DELETE operation deletes once per phase. A link
+# to choose a password takes one of the reset links seeded for the run, each used once.
+import random
+import re
+import threading
+
+IDS = json.load(open(os.environ["CONFORMANCE_IDS"], encoding="utf-8")) if os.environ.get("CONFORMANCE_IDS") else None
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+SWAPPED = 0.85
+lock = threading.Lock()
+draw = random.Random(2026)
+created = {}  # item path -> [path parameters of an object this run created]
+deleted = set()  # (operation, phase) that deleted something
+
+
+def phase_of(case):
+    return case.meta.phase.name.value if case.meta is not None else ""
+
+
+def target_of(path):
+    """The parameter a path ends with (`/api/v1/sectors/{sector_id}` -> sector_id), if any."""
+    match = re.search(r"\{(\w+)\}$", path)
+    return match.group(1) if match else None
+
+
+def reached(case):
+    if IDS is None or case.meta is None or not case.meta.generation.mode.is_positive or phase_of(case) == "stateful":
+        return
+    if case.operation.path == "/api/v1/auth/set-password" and isinstance(case.body, dict) and isinstance(case.body.get("token"), str):
+        with lock:
+            if IDS["links"]:
+                case.body["token"] = IDS["links"].pop()
+        return
+    with lock:
+        if case.path_parameters:
+            in_path(case)
+        if isinstance(case.body, dict):
+            in_body(case.body)
+
+
+def in_path(case):
+    parameters = case.path_parameters
+    path = case.operation.path
+    target = target_of(path)
+    if case.method.upper() == "DELETE" and target is not None:
+        if (case.operation.label, phase_of(case)) in deleted:
+            return
+        mine = created.get(path)
+        if mine:
+            parameters.update(mine[-1])
+            return
+        upserted = "put" in case.operation.schema.raw_schema["paths"].get(path, {})
+        if not upserted and target != "job_id":
+            return
+    for prefix, combinations in IDS["tuples"].items():
+        if path.startswith(prefix) and combinations:
+            if draw.random() < SWAPPED:
+                parameters.update({k: int(v) if k == "year" else v for k, v in draw.choice(combinations).items()})
+            return
+    for name, value in list(parameters.items()):
+        pool = IDS["ids"].get(name)
+        if pool and isinstance(value, str) and UUID.match(value) and draw.random() < SWAPPED:
+            parameters[name] = draw.choice(pool)
+
+
+def in_body(body):
+    """Ids in a body (`user_id`, `sector_ids`) that name reached objects, most of the time."""
+    for key, value in list(body.items()):
+        if key.endswith("_id") and isinstance(value, str) and UUID.match(value):
+            pool = IDS["ids"].get(key)
+            if pool and draw.random() < SWAPPED:
+                body[key] = draw.choice(pool)
+        elif key.endswith("_ids") and isinstance(value, list) and value and all(isinstance(v, str) and UUID.match(v) for v in value):
+            pool = IDS["ids"].get(key[:-1])
+            if pool and draw.random() < SWAPPED:
+                body[key] = list(dict.fromkeys(draw.choice(pool) for _ in value))
+
+
+def remember(case, response):
+    if IDS is None or case.meta is None or response.status_code >= 300:
+        return
+    method = case.method.upper()
+    path = case.operation.path
+    with lock:
+        if method == "POST" and response.status_code == 201:
+            try:
+                body = json.loads(response.content or b"{}")
+            except ValueError:
+                return
+            for item in case.operation.schema.raw_schema["paths"]:
+                target = target_of(item)
+                if target is None or "delete" not in case.operation.schema.raw_schema["paths"][item]:
+                    continue
+                if item.rsplit("/", 1)[0] == path and isinstance(body, dict):
+                    value = body.get("user_id") if target == "user_id" else body.get("id")
+                    if isinstance(value, str):
+                        created.setdefault(item, []).append({**(case.path_parameters or {}), target: value})
+        elif method == "DELETE" and phase_of(case) != "stateful":
+            deleted.add((case.operation.label, phase_of(case)))
+            gone = dict(case.path_parameters or {})
+            if path in created:
+                created[path] = [entry for entry in created[path] if entry != gone]
+            target = target_of(path)
+            if target is not None and gone.get(target) in IDS["ids"].get(target, []):
+                IDS["ids"][target].remove(gone[target])
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    reached(case)
+    with_credentials(case)
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    remember(case, response)
