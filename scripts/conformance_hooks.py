@@ -77,9 +77,8 @@ def with_credentials(case):
 # Ids that reach real objects (CONFORMANCE_IDS: what scripts/conformance_ids.py found the role
 # reaches). Outside the stateful phase, whose ids come from links, an id the generator drew as a
 # well-formed UUID, in a path or a body's `*_id`/`*_ids` field, is swapped for a reached one
-# most of the time (ids that belong
-# together swapped together), so the examples, coverage and fuzzing phases get past the lookup
-# into each operation's logic; the rest stay random and exercise the 404s. A DELETE removes only
+# most of the time (ids that belong together swapped together), so the examples, coverage and
+# fuzzing phases get past the lookup into each operation's logic; the rest stay random and exercise the 404s. A DELETE removes only
 # what the run itself created (a POST's 201 earlier in the same run) or a part that an upsert
 # of the same path puts back (a routing rule, a configuration): the demo data the other
 # operations read is never deleted, and each DELETE operation deletes once per phase. A link
