@@ -24,20 +24,16 @@ import yaml
 
 url, token, database, out = sys.argv[1:]
 
-# parameter -> the SQL that lists its candidates.
-CANDIDATES = {
-    "operator_id": "SELECT id FROM operators", "regulator_id": "SELECT id FROM regulators",
-    "observer_id": "SELECT id FROM observers", "user_id": "SELECT id FROM users",
-    "sector_id": "SELECT id FROM sectors", "regulation_id": "SELECT id FROM regulations",
-    "category_id": "SELECT id FROM entity_categories", "template_id": "SELECT id FROM incident_email_templates",
-    "impact_id": "SELECT id FROM impacts", "question_category_id": "SELECT id FROM question_categories",
-    "question_id": "SELECT id FROM questions", "report_type_id": "SELECT id FROM report_types",
-    "workflow_id": "SELECT id FROM notification_workflows", "incident_id": "SELECT id FROM incidents",
-    "version_id": "SELECT id FROM report_versions", "job_id": "SELECT id FROM outbox",
-    "standard_id": "SELECT id FROM standards", "declaration_id": "SELECT id FROM declarations",
-    "project_id": "SELECT id FROM reporting_projects", "analysis_id": "SELECT id FROM risk_analyses",
-    "generation_id": "SELECT id FROM report_generations", "webhook_id": "SELECT id FROM webhook_subscriptions",
-    "delivery_id": "SELECT id FROM webhook_deliveries", "observation_id": "SELECT id FROM observation_catalogue",
+# parameter -> the table whose ids are its candidates.
+TABLES = {
+    "operator_id": "operators", "regulator_id": "regulators", "observer_id": "observers", "user_id": "users",
+    "sector_id": "sectors", "regulation_id": "regulations", "category_id": "entity_categories",
+    "template_id": "incident_email_templates", "impact_id": "impacts", "question_category_id": "question_categories",
+    "question_id": "questions", "report_type_id": "report_types", "workflow_id": "notification_workflows",
+    "incident_id": "incidents", "version_id": "report_versions", "job_id": "outbox", "standard_id": "standards",
+    "declaration_id": "declarations", "project_id": "reporting_projects", "analysis_id": "risk_analyses",
+    "generation_id": "report_generations", "webhook_id": "webhook_subscriptions", "delivery_id": "webhook_deliveries",
+    "observation_id": "observation_catalogue",
 }
 
 # path -> the SQL that lists the combinations of its parameters that belong together.
@@ -86,8 +82,11 @@ for path, operations in spec["paths"].items():
         readers.setdefault(names[0], path)
 
 ids = {}
-for name, sql in CANDIDATES.items():
-    candidates = [row[0] for row in rows(sql)]
+in_demo = set()  # parameters of which the demo data has objects, reached or not
+for name, table in TABLES.items():
+    candidates = [row[0] for row in rows(f"SELECT id FROM {table}")]
+    if candidates:
+        in_demo.add(name)
     reader = readers.get(name)
     if reader is not None:
         candidates = [value for value in candidates if reaches(reader.replace("{%s}" % name, value))]
@@ -107,7 +106,7 @@ def filled(path):
         if path.startswith(prefix):
             if not combinations:
                 return None
-            return path.format(**combinations[0]) if "{" in path else path
+            return path.format(**combinations[0])
     values = {}
     for name in re.findall(r"\{(\w+)\}", path):
         if not ids.get(name):
@@ -129,10 +128,9 @@ for path, operations in spec["paths"].items():
         target = filled(path)
         if target is not None and status(target) == 404:
             unreached.append(path)
-demo = {name: bool(rows(sql)) for name, sql in CANDIDATES.items()}
 excluded = []
 for path, operations in spec["paths"].items():
-    beyond = any(demo.get(name) and not ids[name] for name in re.findall(r"\{(\w+)\}", path))
+    beyond = any(name in in_demo and not ids[name] for name in re.findall(r"\{(\w+)\}", path))
     below = any(path == prefix or path.startswith(prefix + "/") for prefix in unreached)
     if beyond or below:
         excluded += [operation["operationId"] for method, operation in operations.items()
