@@ -76,12 +76,15 @@ def with_credentials(case):
 
 # Ids that reach real objects (CONFORMANCE_IDS: what scripts/conformance_ids.py found the role
 # reaches). Outside the stateful phase, whose ids come from links, an id the generator drew as a
-# well-formed UUID, in a path or a body's `*_id`/`*_ids` field, is swapped for a reached one
-# most of the time (ids that belong together swapped together), so the examples, coverage and
-# fuzzing phases get past the lookup into each operation's logic; the rest stay random and exercise the 404s. A DELETE removes only
+# well-formed UUID is swapped for a reached one: always in a path (ids that belong together
+# swapped together), so the examples, coverage and fuzzing phases get past the lookup into each
+# operation's logic and a 404 there means the role may not do it; most of the time in a body's
+# `*_id`/`*_ids` field, the rest staying random to exercise the refusals of unknown references
+# (the stateful phase's random ids exercise the 404s of unknown paths). A DELETE removes only
 # what the run itself created (a POST's 201 earlier in the same run) or a part that an upsert
-# of the same path puts back (a routing rule, a configuration): the demo data the other
-# operations read is never deleted, and each DELETE operation deletes once per phase. A link
+# of the same path puts back (a routing rule, a configuration), or a reached object of a kind
+# the role was refused creating (never its own account): the demo data the other operations
+# read is not deleted, and each DELETE operation deletes once per phase. A link
 # to choose a password takes one of the reset links seeded for the run, each used once.
 import random
 import re
@@ -94,6 +97,7 @@ lock = threading.Lock()
 draw = random.Random(2026)
 created = {}  # item path -> [path parameters of an object this run created]
 deleted = set()  # (operation, phase) that deleted something
+refused = set()  # collection paths whose POST the role was refused (403, 404)
 
 
 def phase_of(case):
@@ -132,17 +136,26 @@ def in_path(case):
         if mine:
             parameters.update(mine[-1])
             return
-        upserted = "put" in case.operation.schema.raw_schema["paths"].get(path, {})
-        if not upserted and target != "job_id":
+        paths = case.operation.schema.raw_schema["paths"]
+        upserted = "put" in paths.get(path, {})
+        collection = path.rsplit("/", 1)[0]
+        # Where the role may not create the kind, it may not delete it either (the permission
+        # matrix): a reached object shows the refusal, and should it be deleted all the same,
+        # it leaves the pools.
+        uncreatable = collection in refused or "post" not in paths.get(collection, {})
+        if not upserted and not uncreatable and target != "job_id":
             return
+    # Never the run's own account where something is deleted (its credentials would end).
+    own = (lambda value: value == IDS.get("me")) if case.method.upper() == "DELETE" else (lambda value: False)
     for prefix, combinations in IDS["tuples"].items():
         if path.startswith(prefix) and combinations:
-            if draw.random() < SWAPPED:
-                parameters.update({k: int(v) if k == "year" else v for k, v in draw.choice(combinations).items()})
+            usable = [c for c in combinations if not own(c.get("user_id"))]
+            if usable:
+                parameters.update({k: int(v) if k == "year" else v for k, v in draw.choice(usable).items()})
             return
     for name, value in list(parameters.items()):
-        pool = IDS["ids"].get(name)
-        if pool and isinstance(value, str) and UUID.match(value) and draw.random() < SWAPPED:
+        pool = [candidate for candidate in IDS["ids"].get(name, []) if not own(candidate)]
+        if pool and isinstance(value, str) and UUID.match(value):
             parameters[name] = draw.choice(pool)
 
 
@@ -160,10 +173,15 @@ def in_body(body):
 
 
 def remember(case, response):
-    if IDS is None or case.meta is None or response.status_code >= 300:
+    if IDS is None or case.meta is None:
         return
     method = case.method.upper()
     path = case.operation.path
+    if method == "POST" and response.status_code in (403, 404) and case.meta.generation.mode.is_positive:
+        with lock:
+            refused.add(path)
+    if response.status_code >= 300:
+        return
     with lock:
         if method == "POST" and response.status_code == 201:
             try:
