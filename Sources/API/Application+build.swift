@@ -9,10 +9,10 @@ import ServiceLifecycle
 /// The contract's constraints, read once per process from the embedded `openapi.yaml`.
 let embeddedContract = Result { try Contract(yaml: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)) }
 
-/// Builds the router: middleware in order (request id, metrics, access log, CORS, problems,
+/// Builds the router: middleware in order (request id, metrics, access log, CORS, HEAD as GET, problems,
 /// rate limits, body limit, the contract's constraints), then the routes generated from `openapi.yaml`.
 func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throws -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable(maxBodyBytes: platform.configuration.maxBodyBytes)
     router.middlewares.add(RequestInfoMiddleware(trustedProxyHops: platform.configuration.trustedProxyHops))
     router.middlewares.add(MetricsMiddleware())
@@ -21,6 +21,7 @@ func buildRouter(platform: Platform, metrics: PrometheusCollectorRegistry) throw
         // Outside the problem middleware: errors get CORS headers too, so pages can read them.
         router.middlewares.add(AllowedOriginsMiddleware(origins: platform.configuration.corsAllowedOrigins))
     }
+    router.middlewares.add(HeadMiddleware())
     router.middlewares.add(ProblemMiddleware(routes: routes))
     router.middlewares.add(RateLimitMiddleware(limiter: platform.makeRequestRateLimit()))
     let contract = try embeddedContract.get()

@@ -34,6 +34,8 @@ final class RouteTable: Sendable {
             for route in matching where literals(route.segments) == best && !methods.contains(route.method) {
                 methods.append(route.method)
             }
+            // HEAD is answered wherever GET is (HeadMiddleware).
+            if let get = methods.firstIndex(of: .get) { methods.insert(.head, at: get + 1) }
             return methods
         }
     }

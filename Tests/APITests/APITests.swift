@@ -90,15 +90,99 @@ struct APITests {
             do {
                 let response = try await client.execute(uri: "/health", method: .delete)
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET")
+                #expect(response.headers[.allow] == "GET, HEAD")
                 #expect(try problem(response).status == 405)
             }
             // A literal segment beats a parameter: /users/me is not /users/{user_id}.
             let me = try await client.execute(uri: "/api/v1/users/me", method: .put)
-            #expect(me.headers[.allow] == "GET, PATCH")
+            #expect(me.headers[.allow] == "GET, HEAD, PATCH")
             let user = try await client.execute(uri: "/api/v1/users/\(UUID().uuidString)", method: .put)
-            #expect(user.headers[.allow] == "GET, PATCH, DELETE")
+            #expect(user.headers[.allow] == "GET, HEAD, PATCH, DELETE")
         }
+    }
+
+    @Test("HEAD answers wherever GET does: the same status and headers, no body")
+    func head() async throws {
+        try await withApp { client in
+            let get = try await client.execute(uri: "/health", method: .get)
+            let head = try await client.execute(uri: "/health", method: .head)
+            #expect(get.status == .ok && head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == get.headers[.contentType])
+            #expect(head.headers[.contentLength] == String(get.body.readableBytes))
+            // Refusals keep their status: unauthenticated, unknown, and a path without GET.
+            #expect(try await client.execute(uri: "/api/v1/users/me", method: .head).status == .unauthorized)
+            #expect(try await client.execute(uri: "/api/v1/nowhere", method: .head).status == .notFound)
+            let login = try await client.execute(uri: "/api/v1/auth/login", method: .head)
+            #expect(login.status == .methodNotAllowed)
+            #expect(login.headers[.allow] == "POST")
+            #expect(login.body.readableBytes == 0)
+        }
+    }
+
+    @Test("bytes that are not JSON are a 400 naming the line and column; a trailing comma is not JSON")
+    func malformedJSON() async throws {
+        try await withApp { client in
+            func send(_ text: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: text))
+            }
+            let trailing = try await send("{\"email\": \"a@b.example\",\n \"password\": \"x\",\n}")
+            #expect(trailing.status == .badRequest)
+            let trailingProblem = try problem(trailing)
+            #expect(trailingProblem.type == "urn:governance:problem:malformed-body")
+            #expect(trailingProblem.detail?.contains("line 2, column 17") == true, "\(trailingProblem.detail ?? "")")
+            #expect(try await send("[1, 2,]").status == .badRequest)
+            // A comma inside a string is text.
+            #expect(try await send(#"{"email": "a,}@b.example", "password": "x"}"#).status != .badRequest)
+            let broken = try await send("{\"email\":\n  oops}")
+            #expect(broken.status == .badRequest)
+            let brokenDetail = try problem(broken).detail ?? ""
+            #expect(brokenDetail.contains("line 2, column 3"), "\(brokenDetail)")
+            #expect(try problem(try await send("")).detail?.contains("empty") == true)
+        }
+    }
+
+    @Test("every fault of a body in one 422: missing, null, wrong type, unknown, format and constraint")
+    func everyFaultAtOnce() async throws {
+        try await withApp { client in
+            func send(_ body: String) async throws -> [String: String] {
+                let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: [.contentType: "application/json"],
+                                                        body: ByteBuffer(string: body))
+                #expect(response.status == .unprocessableContent)
+                let errors = try problem(response).errors ?? []
+                return Dictionary(errors.map { ($0.field, $0.code) }, uniquingKeysWith: { first, _ in first })
+            }
+            // `{}` names all five required fields at once.
+            #expect(try await send("{}") == ["contact": "required", "regulation_ids": "required", "regulator_ids": "required",
+                                             "time_zone": "required", "notification_type": "required"])
+            let faults = try await send("""
+                {"contact": null, "regulation_ids": "x", "regulator_ids": ["not-a-uuid"], "time_zone": 3, "notification_type": "first",
+                 "detected_at": "yesterday", "severity": "high", "cross_border": "yes"}
+                """)
+            #expect(faults == ["contact": "null", "regulation_ids": "type", "regulator_ids[0]": "invalid", "time_zone": "type",
+                               "notification_type": "not_allowed", "detected_at": "invalid", "severity": "unknown", "cross_border": "type"])
+            // Messages speak to people: the unknown field by name, no regular expression.
+            let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: [.contentType: "application/json"],
+                                                    body: ByteBuffer(string: #"{"severity": 1, "contact": {"email": "nope"}}"#))
+            let messages = (try problem(response).errors ?? []).map(\.message)
+            #expect(messages.contains("Unknown field `severity`: leave it out."))
+            #expect(messages.contains { $0.contains("an e-mail address") })
+            #expect(!messages.contains { $0.contains("^") || $0.contains("\\u") })
+        }
+    }
+
+    @Test("every pattern of openapi.yaml has words for its messages")
+    func patternWords() throws {
+        let patterns = Set(try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../openapi.yaml"), encoding: .utf8).split(separator: "\n").compactMap { line -> String? in
+                let text = line.trimmingCharacters(in: .whitespaces)
+                guard text.hasPrefix("pattern: \"") else { return nil }
+                // The YAML double-quoted scalar: `\\` is one backslash.
+                return String(text.dropFirst(10).dropLast()).replacingOccurrences(of: "\\\\", with: "\\")
+            })
+        #expect(!patterns.isEmpty)
+        #expect(patterns.subtracting(SchemaRule.patternWords.keys).isEmpty, "\(patterns.subtracting(SchemaRule.patternWords.keys))")
     }
 
     @Test("a body over the limit is a 413 problem, declared or streamed")
@@ -197,7 +281,7 @@ struct APITests {
         }
     }
 
-    @Test("malformed JSON, wrong types and missing fields become 400 problems naming the field")
+    @Test("what still reaches the generated decoding answers in the same shape: a 422 naming the field, 400 only for what is not JSON")
     func decodingProblems() throws {
         func decodingError(_ json: String) -> DecodingError? {
             do {
@@ -207,23 +291,22 @@ struct APITests {
                 return error as? DecodingError
             }
         }
-        func describe(_ json: String) -> String? {
-            if let error = decodingError(json) {
-                let wrapped = ServerError(operationID: "op", request: HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/x"),
-                                          requestBody: nil, requestMetadata: .init(), causeDescription: "", underlyingError: error)
-                let problem = ProblemMiddleware<AppRequestContext>(routes: RouteTable(maxBodyBytes: 1))
-                    .problem(for: wrapped,
-                             request: Request(head: .init(method: .post, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
-                             logger: TestEnvironment.logger)
-                #expect(problem.status == .badRequest)
-                #expect(problem.slug == "malformed-body")
-                return problem.detail
-            }
-            return nil
+        func problem(_ json: String) throws -> Problem {
+            let error = try #require(decodingError(json))
+            let wrapped = ServerError(operationID: "op", request: HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/x"),
+                                      requestBody: nil, requestMetadata: .init(), causeDescription: "", underlyingError: error)
+            return ProblemMiddleware<AppRequestContext>(routes: RouteTable(maxBodyBytes: 1))
+                .problem(for: wrapped,
+                         request: Request(head: .init(method: .post, scheme: nil, authority: nil, path: "/x"), body: .init(buffer: ByteBuffer())),
+                         logger: TestEnvironment.logger)
         }
-        #expect(describe("{not json") == "The body is not valid JSON.")
-        #expect(describe(#"{"name": "a"}"#) == "Missing required field 'count' in the body.")
-        #expect(describe(#"{"name": "a", "count": "three"}"#)?.hasPrefix("Wrong type at 'count'") == true)
+        let notJSON = try problem("{not json")
+        #expect(notJSON.status == .badRequest && notJSON.slug == "malformed-body")
+        let missing = try problem(#"{"name": "a"}"#)
+        #expect(missing.status == .unprocessableContent && missing.slug == "validation")
+        #expect(missing.errors?.map(\.field) == ["count"] && missing.errors?.map(\.code) == ["required"])
+        let mistyped = try problem(#"{"name": "a", "count": "three"}"#)
+        #expect(mistyped.errors?.map(\.field) == ["count"] && mistyped.errors?.map(\.code) == ["type"])
     }
 
     @Test("an unexpected error is a generic 500 problem without internals")

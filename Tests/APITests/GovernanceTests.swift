@@ -155,7 +155,8 @@ struct GovernanceTests {
             #expect(blank.status == .unprocessableContent)
             #expect(try problem(blank).errors?.map(\.field) == ["name.en"])
             let unknown = try await call(client, .post, "/api/v1/sectors", ra, ["name": ["en": "Mining", "es": "Minería"], "acronym": "MIN"])
-            #expect(unknown.status == .badRequest)
+            #expect(unknown.status == .unprocessableContent)
+            #expect(try problem(unknown).errors?.map(\.code) == ["unknown"])
             // Two levels at most.
             let deep = try await call(client, .post, "/api/v1/sectors", ra, ["name": ["en": "Deep"], "acronym": "DEEP", "parent_id": id])
             #expect(try problem(deep).errors?.first?.code == "too_deep")

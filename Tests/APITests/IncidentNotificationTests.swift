@@ -157,9 +157,13 @@ struct IncidentNotificationTests {
             _ = try await Self.configure(w, client, tokens["ra"]!)
             let opa = tokens["opa"]!
             let body = Self.notification(w, operatorID: w.operator1)
-            let first = try Self.items(try await call(client, .post, "/api/v1/incidents", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"]))
-            let again = try Self.items(try await call(client, .post, "/api/v1/incidents", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"]))
+            let firstResponse = try await call(client, .post, "/api/v1/incidents", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
+            let againResponse = try await call(client, .post, "/api/v1/incidents", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
+            let first = try Self.items(firstResponse), again = try Self.items(againResponse)
             #expect(first.map { $0["id"] as? String } == again.map { $0["id"] as? String })
+            // The replay says it is one; the first answer does not.
+            #expect(firstResponse.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(againResponse.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(try await w.platform.postgres.query("SELECT 1 FROM incidents").count == 1)
             var other = body
             other["cross_border"] = true

@@ -164,9 +164,20 @@ struct IncidentReportTests {
             #expect(finalDue.timeIntervalSince(try #require(RFC3339.parseUTC(notifiedAt))) == 720 * 3600)
             #expect(try await submit(0, Self.earlyWarning(setup)).status == .conflict, "frozen once a later report exists")
 
-            // A regulator's ruling on significance outlives later submissions.
+            // A regulator's ruling on significance outlives later submissions. If-Match as RFC 9110
+            // has it: a list matches by any of its strong tags, `*` any current incident, a weak
+            // tag never; what is no entity tag at all is a malformed header (400), not a change.
             let etag = try #require(try await call(client, .get, "/api/v1/incidents/\(id)", ra).headers[.eTag])
-            #expect(try await call(client, .patch, "/api/v1/incidents/\(id)", ra, ["significant": false], headers: [.ifMatch: etag]).status == .ok)
+            let patch = "/api/v1/incidents/\(id)"
+            #expect(try await call(client, .patch, patch, ra, ["significant": false], headers: [.ifMatch: "W/\(etag)"]).status == .preconditionFailed)
+            let malformed = try await call(client, .patch, patch, ra, ["significant": false], headers: [.ifMatch: "not-a-tag"])
+            #expect(malformed.status == .badRequest)
+            #expect(try object(malformed)["type"] as? String == "urn:governance:problem:malformed-if-match")
+            #expect(try await call(client, .patch, patch, ra, ["significant": false], headers: [.ifMatch: "\"stale\", \(etag)"]).status == .ok)
+            let listed = try #require(try await call(client, .get, patch, ra).headers[.eTag])
+            #expect(try await call(client, .patch, patch, ra, ["significant": false], headers: [.ifMatch: "*"]).status == .ok)
+            #expect(try await call(client, .patch, patch, ra, ["significant": false], headers: [.ifMatch: listed]).status == .preconditionFailed,
+                    "the * write changed the tag")
             #expect(try await submit(1, ["answers": [], "impact_ids": [setup.impact]]).status == .created)
             #expect(try object(try await call(client, .get, "/api/v1/incidents/\(id)", ra))["significant"] as? Bool == false)
 
@@ -270,9 +281,11 @@ struct IncidentReportTests {
             #expect((incident["reports"] as? [[String: Any]])?.map { $0["due_at"] as? String } == [nil, nil, nil])
             let stage = try #require((incident["reports"] as? [[String: Any]])?.first?["stage_id"] as? String)
             let detected = Date().addingTimeInterval(-30 * 3600).addingTimeInterval(-Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1))
-            #expect(try Self.fieldsOf(try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", tokens["opa"]!,
-                                                     Self.earlyWarning(setup,
-                                                                       detected: Self.iso(Date().addingTimeInterval(3600))))) == ["detected_at"])
+            // A detection in the future is also after the notification: both faults come at once.
+            let future = try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", tokens["opa"]!,
+                                        Self.earlyWarning(setup, detected: Self.iso(Date().addingTimeInterval(3600))))
+            #expect(Set(try Self.fieldsOf(future)) == ["detected_at"])
+            #expect(Set(try problem(future).errors?.map(\.code) ?? []) == ["in_future", "after_notification"])
             let version = try await call(client, .post, "/api/v1/incidents/\(id)/reports/\(stage)/versions", tokens["opa"]!,
                                          Self.earlyWarning(setup, detected: Self.iso(detected)))
             #expect(version.status == .created)

@@ -902,6 +902,8 @@ struct SecurityObjectivesTests {
             let second = try await call(client, .post, "/api/v1/declarations", opa, body, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
             #expect((try object(first)["declaration"] as? [String: Any])?["id"] as? String
                     == (try object(second)["declaration"] as? [String: Any])?["id"] as? String)
+            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             var other = body
             other["year"] = year - 1
             #expect(try await call(client, .post, "/api/v1/declarations", opa, other, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"]).status

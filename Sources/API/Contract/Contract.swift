@@ -135,8 +135,16 @@ private struct RuleLoader {
         rule.maximum = Self.number(object["maximum"])
         rule.minItems = object["minItems"] as? Int
         rule.maxItems = object["maxItems"] as? Int
-        rule.isUUID = object["format"] as? String == "uuid"
-        rule.allowsNull = (object["type"] as? [Any])?.contains { $0 as? String == "null" } == true || object["nullable"] as? Bool == true
+        rule.format = object["format"] as? String
+        let types = (object["type"] as? [Any])?.compactMap { $0 as? String } ?? (object["type"] as? String).map { [$0] }
+        if let types { rule.types = Set(types.filter { $0 != "null" }) }
+        rule.allowsNull = types?.contains("null") == true || object["nullable"] as? Bool == true
+        rule.required = object["required"] as? [String] ?? []
+        switch object["additionalProperties"] {
+        case let flag as Bool: rule.closed = !flag
+        case let schema as [String: Any]: rule.additional = try self.rule(schema)
+        default: break
+        }
         if let values = object["enum"] as? [Any] {
             let texts = values.compactMap { $0 as? String }
             if texts.count == values.count { rule.allowedTexts = Set(texts) }

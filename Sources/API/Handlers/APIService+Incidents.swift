@@ -15,8 +15,10 @@ extension APIService {
     func notifyIncident(_ input: Operations.NotifyIncident.Input) async throws -> Operations.NotifyIncident.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
         let principal = try await principal()
+        let witness = Idempotency.Witness()
         let ids = try await incidents.notification.notify(principal, try NotificationInput(body), idempotencyKey: input.headers.idempotencyKey,
-                                                          client: RequestInfo.current.client)
+                                                          witness: witness, client: RequestInfo.current.client)
+        Self.stateReplay(witness)
         let created = try await incidents.query.incidents(principal, ids: ids)
         let language = responseLanguage()
         let now = Date()
@@ -90,10 +92,12 @@ extension APIService {
 
     func submitReport(_ input: Operations.SubmitReport.Input) async throws -> Operations.SubmitReport.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let witness = Idempotency.Witness()
         let version = try await incidents.reports.submit(
             try await principal(), incidentID: try Self.pathID(input.path.incidentId,
                                                                "incident"), stageID: try Self.pathID(input.path.stageId, "report"),
-            try ReportSubmission(body), idempotencyKey: input.headers.idempotencyKey, client: RequestInfo.current.client)
+            try ReportSubmission(body), idempotencyKey: input.headers.idempotencyKey, witness: witness, client: RequestInfo.current.client)
+        Self.stateReplay(witness)
         RequestInfo.current.responseHeaders.add(.eTag, version.etag)
         return .created(.init(body: .json(try .init(version, responseLanguage()))))
     }

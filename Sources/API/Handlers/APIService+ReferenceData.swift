@@ -17,6 +17,11 @@ extension APIService {
         return language
     }
 
+    /// Says `Idempotent-Replayed: true` when the call answered with an earlier call's result.
+    static func stateReplay(_ witness: Idempotency.Witness) {
+        if witness.replayed { RequestInfo.current.responseHeaders.add(.idempotentReplayed, "true") }
+    }
+
     /// Adds the `Link: <...>; rel="next"` header of a page.
     func linkNext(_ path: String, limit: Int, cursor: String?, query: [(String, String?)]) {
         guard let cursor else { return }

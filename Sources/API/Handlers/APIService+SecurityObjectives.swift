@@ -115,11 +115,13 @@ extension APIService {
 
     func createDeclaration(_ input: Operations.CreateDeclaration.Input) async throws -> Operations.CreateDeclaration.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Send a JSON body.") }
+        let witness = Idempotency.Witness()
         let detail = try await securityObjectives.declarations.create(
             try await principal(), DeclarationInput(standardID: try Self.uuid(field: "standard_id")(body.standardId),
                                                     operatorID: try body.operatorId.map(Self.uuid(field: "operator_id")), year: body.year,
                                                     sectorIDs: try body.sectorIds.map(Self.uuid(field: "sector_ids"))),
-            idempotencyKey: input.headers.idempotencyKey, language: responseLanguage(), client: RequestInfo.current.client)
+            idempotencyKey: input.headers.idempotencyKey, witness: witness, language: responseLanguage(), client: RequestInfo.current.client)
+        Self.stateReplay(witness)
         RequestInfo.current.responseHeaders.add(.eTag, detail.declaration.etag)
         return .created(.init(body: .json(try .init(detail, responseLanguage()))))
     }

@@ -14,7 +14,8 @@ struct AllowedOriginsMiddleware: RouterMiddleware {
     let origins: Set<String>
     let cors: CORSMiddleware<Context>
     static let exposedHeaders = ["ETag", "Link", "Location", "Retry-After", "Content-Disposition", "Content-Language", "X-Request-Id",
-                                 "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"]
+                                 "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
+                                 "Idempotent-Replayed", "X-Accepted-Scopes"]
 
     init(origins: [String]) {
         self.origins = Set(origins)
@@ -42,4 +43,5 @@ struct AllowedOriginsMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
 }

@@ -4,12 +4,15 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Enforces at runtime what `openapi.yaml` states and the generated server leaves unchecked:
-/// every `maxLength`, `minLength`, `pattern`, `minimum`/`maximum`, `minItems`/`maxItems` and
-/// `uuid` format of query parameters, path values other than ids, headers and JSON bodies. A request breaking any of them
-/// answers 422 naming every faulty field, before authentication and before its handler runs;
+/// Enforces at runtime what `openapi.yaml` states, before the generated decoding reads the
+/// request: the constraints of query parameters, path values other than ids and headers, and
+/// the whole schema of a JSON body (types, required and unknown fields, null, lengths,
+/// patterns, formats, ranges, item counts). A request breaking any of them answers one 422
+/// naming every fault, before authentication and before its handler runs; a body that is not
+/// JSON (a trailing comma included) answers 400 with the line and column;
 /// a NUL (`%00`) in the path or query answers 400 (PostgreSQL text cannot hold it, and C
-/// strings would silently cut the value there).
+/// strings would silently cut the value there), and so does an `If-Match` that is neither `*`
+/// nor a list of entity tags.
 struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
     let contract: Contract
 
@@ -18,7 +21,10 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(status: .badRequest, slug: "nul-in-target", title: "NUL character in the request target",
                           detail: "Paths and query parameters must not contain the NUL character (%00).")
         }
-        guard let operation = contract.operation(request.method, path: request.uri.path) else { return try await next(request, context) }
+        // HEAD is its GET without the body: the same parameters are checked.
+        guard let operation = contract.operation(request.method == .head ? .get : request.method, path: request.uri.path) else {
+            return try await next(request, context)
+        }
         var errors: [FieldError] = []
         if !operation.path.isEmpty {
             let segments = request.uri.path.split(separator: "/")
@@ -33,7 +39,7 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
                 let given = values.filter { $0.name == parameter.name }.map(\.value)
                 if parameter.rule.items != nil {
                     // An exploded array (`ids=a&ids=b`): its count and each item.
-                    parameter.rule.check(given as [Any], field: parameter.name, into: &errors)
+                    parameter.rule.check(parameters: given, field: parameter.name, into: &errors)
                 } else {
                     for value in given { parameter.rule.check(parameter: value, field: parameter.name, into: &errors) }
                 }
@@ -47,12 +53,13 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
         if let rule = operation.body, request.headers[.contentType]?.lowercased().contains("json") == true {
             // BodyLimitMiddleware collected the body already: this reads the same buffer.
             let body = try await request.collectBody(upTo: .max)
-            // Malformed JSON is left to the generated decoding, which names what is wrong.
-            if let value = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed]) {
-                rule.check(value, field: "", into: &errors)
-            }
+            rule.check(try StrictJSON.parse(Data(buffer: body)), field: "", into: &errors)
         }
         guard errors.isEmpty else { throw DomainError.validation(errors) }
+        if let ifMatch = request.headers[.ifMatch], EntityTag.condition(ifMatch) == nil {
+            throw Problem(status: .badRequest, slug: "malformed-if-match", title: "Malformed If-Match",
+                          detail: "If-Match takes * or entity tags in double quotes, as the ETag header gives them (\"…\"), separated by commas.")
+        }
         return try await next(request, context)
     }
 

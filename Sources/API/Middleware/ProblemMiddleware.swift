@@ -63,7 +63,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .serviceUnavailable()
         }
         if let decoding = error.underlyingError as? DecodingError {
-            return .malformedBody(Self.describe(decoding))
+            // The contract's check finds these first; what reaches the decoding still answers
+            // in the same shape, a 422 naming the field.
+            guard let fault = Self.fault(decoding) else { return .malformedBody("The body is not valid JSON.") }
+            return Problem.from(DomainError.validation([fault]))
         }
         if (400..<500).contains(error.httpStatus.code) {
             return Problem(status: error.httpStatus, slug: "invalid-request", title: error.httpStatus.reasonPhrase, detail: error.causeDescription)
@@ -72,23 +75,31 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return .internalError()
     }
 
-    /// A client-facing account of a JSON decoding failure: where, and what was expected.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return path.isEmpty ? "the body" : "'\(path)'"
+    /// The field a JSON decoding failure names, and what it expected; nil when the bytes are
+    /// not JSON at all.
+    static func fault(_ error: DecodingError) -> FieldError? {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.reduce("") { path, key in
+                key.intValue.map { "\(path)[\($0)]" } ?? (path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)")
+            }
         }
+        func name(_ path: String) -> String { path.isEmpty ? "The body" : path }
         switch error {
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "The body is not valid JSON." : "Invalid value at \(path(context))."
+            guard !context.codingPath.isEmpty else { return nil }
+            let field = path(context.codingPath)
+            return FieldError(field: field, code: "invalid", message: "\(name(field)) does not hold a value this field takes.")
         case .keyNotFound(let key, let context):
-            return "Missing required field '\(key.stringValue)' in \(path(context))."
-        case .typeMismatch(let type, let context):
-            return "Wrong type at \(path(context)): expected \(type)."
-        case .valueNotFound(let type, let context):
-            return "Missing value at \(path(context)): expected \(type)."
+            let field = path(context.codingPath + [key])
+            return FieldError(field: field, code: "required", message: "\(field) is required: give it a value.")
+        case .typeMismatch(_, let context):
+            let field = path(context.codingPath)
+            return FieldError(field: field, code: "type", message: "\(name(field)) has the wrong type; the API reference gives the one it takes.")
+        case .valueNotFound(_, let context):
+            let field = path(context.codingPath)
+            return FieldError(field: field, code: "null", message: "\(name(field)) is required: give it a value; null is not a value here.")
         @unknown default:
-            return "The body could not be decoded."
+            return FieldError(field: "", code: "invalid", message: "The body could not be read.")
         }
     }
 }

@@ -12,7 +12,7 @@ extension IncidentNotification {
     /// - Throws: 422 naming every faulty field, or when no workflow matches; 429 past the daily
     ///   limit of incidents per user (counted per incident, inside the transaction).
     public func notify(_ principal: Principal, _ input: NotificationInput, idempotencyKey: String? = nil,
-                       client: ClientInfo) async throws -> [UUID] {
+                       witness: Idempotency.Witness? = nil, client: ClientInfo) async throws -> [UUID] {
         try principal.requireAccess(.incidentsWrite)
         try Self.requireNotifierRole(principal)
         let cleaned = try Self.validated(input, now: now())
@@ -22,7 +22,7 @@ extension IncidentNotification {
             let session = unit.session
             if let idempotencyKey {
                 let claim = try await Idempotency.claim(idempotencyKey, userID: principal.userID, scope: "incidents.create", fingerprint: fingerprint,
-                                                        session: session)
+                                                        witness: witness, session: session)
                 if case .replay(let result) = claim { return try JSONDecoder().decode([UUID].self, from: Data(result.utf8)) }
             }
             let notifier = try await notifier(principal, operatorID: input.operatorID, notifierName: input.notifierName, session: session)

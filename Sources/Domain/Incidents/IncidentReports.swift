@@ -91,10 +91,12 @@ public struct IncidentReports: Sendable {
     /// - Throws: 404 outside the caller's reach, 403 for readers who do not file reports, 409 for
     ///   a closed incident or a report that is not the frontier, 422 naming every faulty field.
     public func submit(_ principal: Principal, incidentID: UUID, stageID: UUID, _ submission: ReportSubmission, idempotencyKey: String? = nil,
-                       client: ClientInfo) async throws -> ReportVersion {
+                       witness: Idempotency.Witness? = nil, client: ClientInfo) async throws -> ReportVersion {
         try principal.requireAccess(.incidentsWrite)
         let submittedAt = now()
-        try Self.checkShape(submission, at: submittedAt)
+        let shape = Self.shapeFaults(submission, at: submittedAt)
+        // Too many answers or impacts: refused before any work on them.
+        if shape.errors.contains(where: { $0.code == "too_many" }) { throw DomainError.validation(shape.errors) }
         let fingerprint = SHA256.hex(try Self.fingerprintEncoder.encode(submission)) + incidentID.uuidString + stageID.uuidString
         return try await outbox.transaction { unit in
             let session = unit.session
@@ -104,7 +106,7 @@ public struct IncidentReports: Sendable {
             }
             if let idempotencyKey {
                 let claim = try await Idempotency.claim(idempotencyKey, userID: principal.userID, scope: "incidents.report", fingerprint: fingerprint,
-                                                        session: session)
+                                                        witness: witness, session: session)
                 if case .replay(let result) = claim {
                     return try await Self.load(try JSONDecoder().decode(UUID.self, from: Data(result.utf8)), session: session)
                 }
@@ -116,7 +118,7 @@ public struct IncidentReports: Sendable {
                     ? "Submit the previous report first." : "A later report was submitted; this one is frozen.")
             }
             let snapshot = try await IncidentConfiguration.snapshotQuestionnaire(report.reportTypeID, session: session)
-            var validator = Validator()
+            var validator = shape
             var answers: [ReportAnswer] = []
             do {
                 answers = try snapshot.questionnaire.validated(submission.answers)
@@ -182,8 +184,9 @@ public struct IncidentReports: Sendable {
         return encoder
     }()
 
-    /// - Throws: 422 for what is wrong whatever the incident: sizes, the time zone, times in the future.
-    static func checkShape(_ submission: ReportSubmission, at time: Date) throws {
+    /// What is wrong whatever the incident: sizes, the time zone, times in the future; reported
+    /// together with the faults found against the incident and its form.
+    static func shapeFaults(_ submission: ReportSubmission, at time: Date) -> Validator {
         var validator = Validator()
         validator.check(submission.answers.count <= ReportSubmission.maximumAnswers, "answers", "too_many",
                         "A report has at most \(ReportSubmission.maximumAnswers) answers.")
@@ -199,7 +202,7 @@ public struct IncidentReports: Sendable {
             validator.check(value <= latest, field, "in_future", "This time cannot be in the future.")
             validator.check(value >= Date(timeIntervalSince1970: 946_684_800), field, "too_early", "Give a time after 2000.")
         }
-        try validator.throwIfInvalid()
+        return validator
     }
 
     /// The version's detection time after the timeline's checks: the incident's when the first
@@ -214,15 +217,18 @@ public struct IncidentReports: Sendable {
         }
         if let detectedAt {
             validator.check(detectedAt <= incident.notifiedAt, "detected_at", "after_notification",
-                            "The incident was detected before it was notified.")
+                            "The detection comes after the notification; an incident is detected before it is notified.")
             if let startedAt = submission.startedAt {
-                validator.check(startedAt <= detectedAt, "started_at", "after_detection", "The incident started before it was detected.")
+                validator.check(startedAt <= detectedAt, "started_at", "after_detection",
+                                "The start comes after the detection; an incident starts before it is detected.")
             }
             if let resolvedAt = submission.resolvedAt {
-                validator.check(resolvedAt >= detectedAt, "resolved_at", "before_detection", "The incident was resolved after it was detected.")
+                validator.check(resolvedAt >= detectedAt, "resolved_at", "before_detection",
+                                "The resolution comes before the detection; an incident is resolved after it is detected.")
             }
         } else if let startedAt = submission.startedAt, let resolvedAt = submission.resolvedAt {
-            validator.check(startedAt <= resolvedAt, "resolved_at", "before_start", "The incident was resolved after it started.")
+            validator.check(startedAt <= resolvedAt, "resolved_at", "before_start",
+                            "The resolution comes before the start; an incident is resolved after it starts.")
         }
         return detectedAt
     }
@@ -351,14 +357,12 @@ public struct IncidentReports: Sendable {
             guard incident.isReviewer(principal), !incident.isNotifier(principal) else {
                 throw DomainError.forbidden("Only the staff of the incident's regulator (for its sectors) review reports it did not file.")
             }
-            guard let ifMatch else {
-                throw DomainError.preconditionRequired("Send If-Match with the version's ETag (from GET /api/v1/report-versions/{id}).")
-            }
+            let missing = "Send If-Match with the version's ETag (from GET /api/v1/report-versions/{id})."
+            guard ifMatch != nil else { throw DomainError.preconditionRequired(missing) }
             try await session.query("SELECT 1 FROM report_versions WHERE id = $1 FOR UPDATE", versionID)
             let current = try await Self.load(versionID, session: session)
-            guard ifMatch == current.etag else {
-                throw DomainError.preconditionFailed("The version was reviewed since you read it; read it again and retry with its new ETag.")
-            }
+            try EntityTag.require(ifMatch, current: current.etag, missing: missing,
+                                  changed: "The version was reviewed since you read it; read it again and retry with its new ETag.")
             try await session.query("""
                 UPDATE report_versions SET review_status = $2, review_comment = $3, reviewed_at = $4, reviewed_by = $5, revision = revision + 1
                 WHERE id = $1

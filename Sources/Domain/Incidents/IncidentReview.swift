@@ -46,12 +46,9 @@ public struct IncidentReview: Sendable {
             guard incident.isReviewer(principal) else {
                 throw DomainError.forbidden("Only the staff of the incident's regulator (for its sectors) change its status, significance or reference.")
             }
-            guard let ifMatch else {
-                throw DomainError.preconditionRequired("Send If-Match with the incident's ETag (from GET /api/v1/incidents/{id}).")
-            }
-            guard ifMatch == incident.etag else {
-                throw DomainError.preconditionFailed("The incident changed since you read it; read it again and retry with its new ETag.")
-            }
+            try EntityTag.require(ifMatch, current: incident.etag,
+                                  missing: "Send If-Match with the incident's ETag (from GET /api/v1/incidents/{id}).",
+                                  changed: "The incident changed since you read it; read it again and retry with its new ETag.")
             var events: [(String, [String: String])] = []
             if let isOpen = change.isOpen, isOpen != incident.isOpen {
                 try await session.query("UPDATE incidents SET status = $2 WHERE id = $1", id, isOpen ? "open" : "closed")

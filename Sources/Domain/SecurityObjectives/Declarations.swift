@@ -22,8 +22,8 @@ public struct Declarations: Sendable {
     ///
     /// - Throws: 403 for regulator staff; 422 naming the field for a standard the operator cannot
     ///   declare against, a year outside now−3 … now+1, sectors not the operator's.
-    public func create(_ principal: Principal, _ input: DeclarationInput, idempotencyKey: String?, language: Language = .en,
-                       client: ClientInfo) async throws
+    public func create(_ principal: Principal, _ input: DeclarationInput, idempotencyKey: String?,
+                       witness: Idempotency.Witness? = nil, language: Language = .en, client: ClientInfo) async throws
         -> DeclarationDetail {
         let sectorIDs = try checkedScope(year: input.year, sectorIDs: input.sectorIDs)
         let fingerprint = SHA256.hex(Data("\(input.standardID)|\(input.operatorID?.uuidString ?? "")|\(input.year)|\(sectorIDs.map(\.uuidString).sorted())".utf8))
@@ -35,7 +35,7 @@ public struct Declarations: Sendable {
             }
             if let idempotencyKey, case .replay(let result) = try await Idempotency.claim(idempotencyKey, userID: principal.userID,
                                                                                           scope: "declarations.create", fingerprint: fingerprint,
-                                                                                          session: session) {
+                                                                                          witness: witness, session: session) {
                 guard let id = try JSONDecoder().decode([String: UUID].self, from: Data(result.utf8))["id"] else {
                     throw DomainError.inconsistency("an idempotency record of declarations.create has no id")
                 }
@@ -434,12 +434,9 @@ public struct Declarations: Sendable {
 
     /// - Throws: 428 without `If-Match`, 412 when it is not the declaration's current `ETag`.
     static func check(_ ifMatch: String?, _ declaration: Declaration) throws {
-        guard let ifMatch else {
-            throw DomainError.preconditionRequired("Send If-Match with the declaration's ETag, so a change made meanwhile is not overwritten.")
-        }
-        guard ifMatch == declaration.etag || ifMatch == "*" else {
-            throw DomainError.preconditionFailed("The declaration changed since you read it; read it again.")
-        }
+        try EntityTag.require(ifMatch, current: declaration.etag,
+                              missing: "Send If-Match with the declaration's ETag, so a change made meanwhile is not overwritten.",
+                              changed: "The declaration changed since you read it; read it again.")
     }
 
     // MARK: Versions and deletion

@@ -1,11 +1,25 @@
 import Foundation
 import Postgres
+import Synchronization
 
 /// `Idempotency-Key` for creating calls: the first request with a key does the work and records
 /// its result in the same transaction; a retry with the same key and the same request gets that
 /// result again, one with another request 422. Keys are per user and kept 24 hours.
 public enum Idempotency {
     public static let lifetime: TimeInterval = 24 * 3600
+
+    /// Learns whether a call answered with the result of an earlier one, for the API to say so
+    /// (`Idempotent-Replayed: true`).
+    public final class Witness: Sendable {
+        private let seen = Mutex(false)
+
+        public init() {}
+
+        /// Whether the call replayed an earlier result.
+        public var replayed: Bool { seen.withLock { $0 } }
+
+        func noteReplay() { seen.withLock { $0 = true } }
+    }
 
     /// What a key allows: run the call (`fresh`) or answer with what it produced (`replay`).
     public enum Claim: Sendable, Equatable {
@@ -20,7 +34,9 @@ public enum Idempotency {
     ///   - scope: the kind of call (`incidents.create`): a key used for another kind of call is
     ///     refused like one reused with another request.
     ///   - fingerprint: a digest of everything the request says.
-    public static func claim(_ key: String, userID: UUID, scope: String, fingerprint: String, session: PostgresSession) async throws -> Claim {
+    ///   - witness: told when the claim is a replay.
+    public static func claim(_ key: String, userID: UUID, scope: String, fingerprint: String, witness: Witness? = nil,
+                             session: PostgresSession) async throws -> Claim {
         try await session.query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < now() - make_interval(secs => $3)",
                                 userID, key, Int(lifetime))
         if try await session.query("""
@@ -35,6 +51,7 @@ public enum Idempotency {
             throw DomainError.validation([FieldError(field: "Idempotency-Key", code: "reused",
                                                      message: "This key was used for another request; use a new key for a new request.")])
         }
+        witness?.noteReplay()
         return .replay(result)
     }
 
