@@ -59,6 +59,14 @@ struct Problem: Error, Sendable {
             return .notFound(detail)
         case .forbidden(let detail):
             return Problem(status: .forbidden, slug: "forbidden", title: "Forbidden", detail: detail)
+        case .missingScope(let scope):
+            // RFC 6750 §3.1, and the scope named the way GitHub's API does.
+            let message = "This token lacks the \(scope) scope; use a token made with it (POST /api/v1/users/me/tokens)."
+            var problem = Problem(status: .forbidden, slug: "insufficient-scope", title: "Insufficient scope", detail: message)
+            problem.errors = [FieldError(field: "scope", code: "missing_scope", message: message)]
+            problem.headers[.wwwAuthenticate] = #"Bearer error="insufficient_scope", scope="\#(scope)""#
+            problem.headers[.xAcceptedScopes] = scope
+            return problem
         case .totpCodeRequired:
             var problem = Problem(status: .unauthorized, slug: "totp-required", title: "One-time code required",
                                   detail: "This account uses a second factor: send totp_code with the e-mail and password.")
@@ -102,6 +110,9 @@ struct Problem: Error, Sendable {
             return problem
         case .preconditionFailed(let detail):
             return Problem(status: .preconditionFailed, slug: "precondition-failed", title: "Precondition failed", detail: detail)
+        case .malformedIfMatch:
+            return Problem(status: .badRequest, slug: "malformed-if-match", title: "Malformed If-Match",
+                           detail: "If-Match takes * or entity tags in double quotes, as the ETag header gives them (\"…\"), separated by commas.")
         case .preconditionRequired(let detail):
             return Problem(status: .preconditionRequired, slug: "precondition-required", title: "Precondition required", detail: detail)
         case .inconsistency:

@@ -424,12 +424,28 @@ struct ConfigurationTests {
     @Test("every invalid variable is reported at once")
     func invalid() {
         do {
-            _ = try AppConfiguration.fromEnvironment(["REDIS_URL": "http://x", "LOG_LEVEL": "loud", "DATABASE_POOL_SIZE": "0", "SMTP_URL": "ftp://x"])
+            _ = try AppConfiguration.fromEnvironment(["REDIS_URL": "http://x", "LOG_LEVEL": "loud", "DATABASE_POOL_SIZE": "0", "SMTP_URL": "ftp://x",
+                                                      "FRONTEND_INCIDENT_PATH": "/incidents", "DOCUMENT_TIME_ZONE": "Mars/Olympus"])
             Issue.record("invalid configuration accepted")
         } catch let error as ConfigurationError {
-            #expect(Set(error.problems.map(\.variable)) == ["REDIS_URL", "LOG_LEVEL", "DATABASE_POOL_SIZE", "SMTP_URL", "SECRET_KEY"])
+            #expect(Set(error.problems.map(\.variable)) == ["REDIS_URL", "LOG_LEVEL", "DATABASE_POOL_SIZE", "SMTP_URL", "SECRET_KEY",
+                                                             "FRONTEND_INCIDENT_PATH", "DOCUMENT_TIME_ZONE"])
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test("links in e-mails lead to the frontend: FRONTEND_URL (PUBLIC_URL by default) and a path per kind of object")
+    func frontendLinks() throws {
+        let secret = ["SECRET_KEY": String(repeating: "k", count: 40)]
+        let defaults = try AppConfiguration.fromEnvironment(secret.merging(["PUBLIC_URL": "https://api.example.org/"]) { $1 })
+        let id = UUID()
+        #expect(defaults.frontend.incident(id) == "https://api.example.org/incidents/\(id.uuidString.lowercased())")
+        let set = try AppConfiguration.fromEnvironment(secret.merging([
+            "FRONTEND_URL": "https://app.example.org", "FRONTEND_DECLARATION_PATH": "/#/security/declarations/{id}/view",
+            "FRONTEND_PASSWORD_RESET_PATH": "/account/password?key={token}"]) { $1 })
+        #expect(set.frontend.declaration(id) == "https://app.example.org/#/security/declarations/\(id.uuidString.lowercased())/view")
+        #expect(set.frontend.passwordReset(token: "abc") == "https://app.example.org/account/password?key=abc")
+        #expect(set.frontend.activation(token: "abc") == "https://app.example.org/activate?token=abc")
     }
 }

@@ -402,6 +402,13 @@ struct AccountTests {
 
             let me = try await client.execute(uri: "/api/v1/users/me", method: .get, headers: bearer(token))
             #expect(me.status == .ok)
+            // Outside its scopes: 403 naming the scope it needs, in errors[], X-Accepted-Scopes and WWW-Authenticate.
+            let users = try await client.execute(uri: "/api/v1/users", method: .get, headers: bearer(token))
+            #expect(users.status == .forbidden)
+            #expect(try problem(users).errors?.map(\.code) == ["missing_scope"])
+            #expect(try problem(users).errors?.first?.message.contains("governance:read") == true)
+            #expect(users.headers[HTTPField.Name("X-Accepted-Scopes")!] == "governance:read")
+            #expect(users.headers[.wwwAuthenticate] == #"Bearer error="insufficient_scope", scope="governance:read""#)
             // A token cannot mint tokens, nor list them.
             #expect(try await call(client, .post, "/api/v1/users/me/tokens", token, request).status == .forbidden)
             #expect(try await call(client, .get, "/api/v1/users/me/tokens", token).status == .forbidden)

@@ -344,7 +344,7 @@ struct IncidentConfigurationTests {
         await w.platform.shutdown()
     }
 
-    @Test("the preview renders sanitised HTML with sample values, in the requested language")
+    @Test("the preview renders sanitised HTML with sample values in the requested language")
     func preview() async throws {
         let w = try await GovernanceWorld()
         try await w.fixture.withClient { client in
@@ -362,14 +362,15 @@ struct IncidentConfigurationTests {
             let html = try #require(english["html"] as? String)
             #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(!html.contains("<script"))
-            #expect(html.contains("<strong>due 2026-03-02 14:00 GMT+1</strong>"))
+            #expect(html.contains("<strong>due 2026-03-02 14:00 CET</strong>"))
             #expect(html.contains("<a href=\"https://governance.example/incidents/"))
             #expect(!html.contains("javascript:"))
             #expect(html.contains("Dear Operator One S.A.,"))
             #expect((english["text"] as? String)?.contains("[Open](https://governance.example/incidents/") == true)
             let french = try object(try await call(client, .post, "/api/v1/email-templates/\(template)/preview?language=fr", ra))
             #expect(french["language"] as? String == "fr")
-            #expect(french["subject"] as? String == "Rappel : Early warning de OPONE_ENER_ELEC_0001_2026")
+            // Sample values in the preview's language: the report's name, the zone as French writes it.
+            #expect(french["subject"] as? String == "Rappel : Alerte précoce de OPONE_ENER_ELEC_0001_2026")
             #expect((french["html"] as? String)?.contains("Bonjour Operator One S.A.,") == true)
             let byHeader = try object(try await call(client, .post, "/api/v1/email-templates/\(template)/preview", ra,
                                                      headers: [.acceptLanguage: "fr"]))

@@ -302,6 +302,10 @@ struct IncidentNotificationTests {
             #expect((start["regulators"] as? [Any])?.isEmpty == true)
             let next = try object(try await call(client, .get, "/api/v1/notification-options?regulation_ids=\(w.regulation.text)", opa))
             #expect((next["regulators"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [w.regulator1.text])
+            // Unknown until regulations and regulators are chosen: absent, not false.
+            for partial in [start, next] {
+                #expect(partial["sectors_needed"] == nil && partial["detection_time_needed"] == nil)
+            }
             let last = try object(try await call(client, .get,
                                                  "/api/v1/notification-options?regulation_ids=\(w.regulation.text)&regulator_ids=\(w.regulator1.text)", opa))
             let groups = try #require(last["sector_groups"] as? [[String: Any]])

@@ -33,7 +33,7 @@ struct IncidentReportTests {
             "name": "Submitted", "event": "submission", "subject": ["en": "{{report}} of {{reference}} submitted"], "content": ["en": "Submitted."]],
                                            "submission")
         let review = try await created("/api/v1/email-templates", [
-            "name": "Reviewed", "event": "reviewStatus", "subject": ["en": "{{report}} of {{reference}}: {{reviewStatus}}"], "content": ["en": "Reviewed."]],
+            "name": "Reviewed", "event": "reviewStatus", "subject": ["en": "{{report}} of {{reference}}: {{reviewStatus}}"], "content": ["en": "Reviewed: {{reviewComment}}"]],
                                        "review")
         let kinds: [(String, String, [String])] = [
             ("SUMMARY", "freeText", []), ("CAUSE", "singleChoiceWithDetail", ["Malicious action", "System failure"]),
@@ -242,10 +242,13 @@ struct IncidentReportTests {
             #expect(reports[0]["review_status"] as? String == "unreviewed")
             // The e-mail goes on a change of status only.
             func reviewMails() async throws -> Int {
-                try await w.platform.postgres.query("SELECT 1 FROM emails WHERE subject LIKE '%revisionRequired'").count
+                try await w.platform.postgres.query("SELECT 1 FROM emails WHERE subject LIKE '%: Revision required'").count
             }
             let mails = try await reviewMails()
-            #expect(mails > 0)
+            #expect(mails > 0, "the status in words, not its code")
+            // The reviewer's comment travels with it.
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM emails WHERE text_body LIKE '%Reviewed: Describe the affected services.%'")
+                .count == mails)
             #expect(try await call(client, .put, "\(path)/review", ra, ["review_status": "revisionRequired", "comment": "More."],
                                    headers: [.ifMatch: newTag]).status == .ok)
             #expect(try await reviewMails() == mails)
@@ -393,7 +396,8 @@ struct IncidentReportTests {
             #expect(text.contains("Corrected account: ransomware on billing."))
             #expect(text.contains("Billing") && text.contains("Grid control"))
             #expect(text.contains("Luxembourg") && text.contains("France"), "country names, not codes")
-            #expect(text.contains("2026-11-29 10:30"), "the detection time in the incident's zone")
+            #expect(text.contains("2026-11-29 10:30 CET"), "the detection time in the incident's zone, named as people write it")
+            #expect(whole.headers[.contentDisposition]?.contains("_en.pdf") == true, "the file name carries the language")
             #expect(text.contains("Marie Weber"))
             let version = try await call(client, .get, "/api/v1/report-versions/\(second["id"] as! String)/pdf", ra)
             #expect(version.status == .ok)
@@ -413,8 +417,40 @@ struct IncidentReportTests {
             #expect(again["id"] as? String != french["id"] as? String)
             #expect(try await Self.renderPending(w) == 1)
             #expect(try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: "fr"]).status == .ok)
+
+            // Wholly in the reader's language: the document's own words from the catalogue, none
+            // of the English ones left, the zone as that language writes it, the language in the name.
+            for (language, zone) in [(Language.fr, "UTC+1"), (.de, "MEZ"), (.nl, "CET")] {
+                if try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: language.rawValue]).status == .accepted {
+                    #expect(try await Self.renderPending(w) == 1)
+                }
+                let localized = try await call(client, .get, "/api/v1/incidents/\(id)/pdf", ra, headers: [.acceptLanguage: language.rawValue])
+                #expect(localized.status == .ok)
+                #expect(localized.headers[.contentDisposition]?.contains("_\(language.rawValue).pdf") == true)
+                let words = try PDFInspection(Data(buffer: localized.body)).text
+                for key in [DocumentText.incidentDetails, .timeline, .notificationManager, .submittedBy] {
+                    #expect(words.contains(key.text(in: language)), "\(language): \(key)")
+                }
+                #expect(words.contains(DocumentText.pageLabel.text(in: language, ["page": "1"]).components(separatedBy: "{pages}")[0]))
+                #expect(words.contains("2026-11-29 10:30 \(zone)"), "\(language)")
+                for key in DocumentText.allCases where key.text(in: .en).contains(" ") && key.text(in: language) != key.text(in: .en) {
+                    #expect(!words.contains(key.text(in: .en, ["page": "1"]).components(separatedBy: " {")[0]), "\(language): English \(key) left")
+                }
+            }
         }
         await w.platform.shutdown()
+    }
+
+    @Test("the documents' catalogue: every key has its text in each language, placeholders kept")
+    func documentCatalogue() {
+        for key in DocumentText.allCases {
+            #expect(DocumentText.catalogue[key] != nil, "\(key) has no entry")
+            let placeholders = { (text: String) in Set(text.matches(of: /\{[a-z]+\}/).map { String($0.output) }) }
+            for language in Language.allCases {
+                #expect(!key.text(in: language).isEmpty)
+                #expect(placeholders(key.text(in: language)) == placeholders(key.text(in: .en)), "\(key) in \(language)")
+            }
+        }
     }
 
     @Test("retention: closed incidents past INCIDENT_RETENTION_DAYS go with their versions and PDFs; open ones stay; the count is audited")

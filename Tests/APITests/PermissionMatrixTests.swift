@@ -604,8 +604,9 @@ struct PermissionMatrixTests {
                      expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:201 opu:201 iu:404"),
                 Case(name: "answer a measure of it once submitted", method: .patch, path: "\(d)/measures/\(measure)", body: ["is_implemented": true],
                      expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:409 opu:409 iu:404"),
+                // Another year than the submitted one: the same scope again is a 409.
                 Case(name: "start a declaration", method: .post, path: "/api/v1/declarations",
-                     body: ["standard_id": own, "year": year, "sector_ids": [w.electricity.text]],
+                     body: ["standard_id": own, "year": year - 1, "sector_ids": [w.electricity.text]],
                      expected: "pa:404 ra:403 ru:403 oa:404 ou:404 opa:201 opu:201 iu:404"),
                 Case(name: "create a standard", method: .post, path: "/api/v1/standards",
                      body: ["regulation_id": w.regulation.text, "label": ["en": "Matrix standard"]],

@@ -125,11 +125,18 @@ struct ReportGenerationTests {
             let webhook = try await call(client, .post, "/api/v1/webhooks", ra, ["url": "https://8.8.8.8/hooks", "events": ["report_generation.finished"]])
             #expect(webhook.status == .created)
 
-            let started = try await call(client, .post, "/api/v1/reporting-projects/\(project)/generations", ra)
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "click-1"]
+            let started = try await call(client, .post, "/api/v1/reporting-projects/\(project)/generations", ra, headers: key)
             #expect(started.status == .accepted, "\(String(buffer: started.body).prefix(400))")
             let generation = try object(started)
             let id = try #require(generation["id"] as? String)
             #expect(started.headers[.location] == "/api/v1/reporting-generations/\(id)")
+            // A double click with the key answers the same generation, not a second one.
+            let again = try await call(client, .post, "/api/v1/reporting-projects/\(project)/generations", ra, headers: key)
+            let replayedID = try object(again)["id"] as? String
+            #expect(again.status == .accepted && replayedID == id)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try await w.platform.postgres.query("SELECT 1 FROM report_generations").count == 1)
             #expect(generation["status"] as? String == "queued" && generation["batch"] as? Bool == false)
             let items = try #require(generation["items"] as? [[String: Any]])
             #expect(items.count == 1 && (generation["skipped"] as? [Any])?.isEmpty == true)

@@ -346,8 +346,12 @@ struct SecurityObjectivesTests {
             #expect(Self.objective(detail, "SO2")["review_status"] as? String == "revisionRequired")
             #expect(header["review_comment"] as? String == "SO2 needs work.")
             #expect(header["ready_to_submit"] as? Bool == false)
-            // Only from the latest version.
+            // Only from the latest version; the version whose verdict was sent says where to go on.
             #expect(try await call(client, .post, "/api/v1/declarations/\(id)/versions", opa).status == .conflict)
+            let frozen = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(Self.measures(detail, "SO1")[1])", opa,
+                                        ["is_implemented": false])
+            #expect(frozen.status == .conflict)
+            #expect(try problem(frozen).detail?.contains("/api/v1/declarations/\(id)/versions") == true)
             // Changing SO2 clears its verdict, so the version can go.
             let state = try object(try await call(client, .patch,
                                                   "/api/v1/declarations/\(nextID)/objectives/\(Self.objective(detail, "SO2")["objective_id"]!)",
@@ -407,6 +411,10 @@ struct SecurityObjectivesTests {
             let copy = try object(copied)
             let header = try #require(copy["declaration"] as? [String: Any])
             #expect(header["reference"] as? String == "OPONE_SO_ENER_GAS_0001_\(year - 1)")
+            // The same scope again: refused, naming the declaration that covers it.
+            let twice = try await call(client, .post, "/api/v1/declarations/\(id)/copy", opa, ["year": year - 1, "sector_ids": [w.gas.text]])
+            #expect(twice.status == .conflict)
+            #expect(try problem(twice).detail?.contains("OPONE_SO_ENER_GAS_0001_\(year - 1)") == true)
             #expect(header["year"] as? Int == year - 1 && header["status"] as? String == "draft" && header["version"] as? Int == 1)
             let objective = Self.objective(copy, "SO1")
             #expect(objective["planned_actions"] as? String == "Yearly review")
@@ -458,6 +466,8 @@ struct SecurityObjectivesTests {
                                    "Draft", "0 of 3 objectives complete (0 %)", "Maturity levels", "Nothing in place", "Basic", "Managed"],
                                   in: pages[0]).0)
             #expect(pdf.pageSizes.first.map { $0.width < $0.height } == true, "a portrait cover")
+            #expect(pages[0].contains(/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} CES?T/), "dates in DOCUMENT_TIME_ZONE, named as people write it")
+            #expect(draft.headers[.contentDisposition]?.contains("_en.pdf") == true)
             // The contents: each objective with the page it is on, which is landscape.
             let contents = try #require(pages.firstIndex { $0.contains("Contents") })
             for code in ["SO1: Security policy", "SO2: Risk management", "SO3: Physical security"] {
@@ -470,7 +480,7 @@ struct SecurityObjectivesTests {
             #expect(occursInOrder(["Governance", "SO1: Security policy", "Score", "0.5 / 2", "Partial", "Level", "Measure", "Evidence",
                                    "Implemented", "Justification", "0 · Nothing in", "No security policy", "1 · Basic", "A policy is set",
                                    "The policy", "Yes", "Board, March", "Planned actions"], in: policy).0, "\(policy)")
-            #expect(!policy.contains("Review comment") && !policy.contains("[Not reviewed]"))
+            #expect(!policy.contains("Review comment") && !policy.contains("[Not reviewed"))
             #expect(pages.contains { $0.contains("SO3: Physical security") && $0.contains("This objective has no measures") })
             let page = try #require(pages.firstIndex(of: policy)) + 1
             let colours = try pdf.colours(page: page)
@@ -479,7 +489,18 @@ struct SecurityObjectivesTests {
             #expect(try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa, headers: [.acceptLanguage: "fr"]).status == .accepted)
             #expect(try await IncidentReportTests.renderPending(w, kind: .renderDeclarationPDF) == 1)
             let french = try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa, headers: [.acceptLanguage: "fr"])
-            #expect(try PDFInspection(Data(buffer: french.body)).text.contains("SO1: Politique de sécurité"))
+            let frenchText = try PDFInspection(Data(buffer: french.body)).text
+            #expect(frenchText.contains("SO1: Politique de sécurité"))
+            // Its own words in French too, none left in English, the zone as French writes it.
+            for words in ["Déclaration des objectifs de sécurité", "Niveaux de maturité", "Sommaire", "Actions prévues", "0 objectifs complets sur 3",
+                          "Page 1 sur"] {
+                #expect(frenchText.contains(words), "\(words)")
+            }
+            for words in ["Security objectives declaration", "Maturity levels", "Planned actions", "objectives complete", "Last update", "Page 1 of"] {
+                #expect(!frenchText.contains(words), "\(words) left in English")
+            }
+            #expect(frenchText.contains(/[0-9]{2}:[0-9]{2} UTC\+[12]/))
+            #expect(french.headers[.contentDisposition]?.contains("_fr.pdf") == true)
 
             // Complete, submit, review two of three objectives.
             _ = try await call(client, .patch, "/api/v1/declarations/\(id)/measures/\(so1[2])", opa, ["is_implemented": true, "justification": "Minutes"])
@@ -503,7 +524,7 @@ struct SecurityObjectivesTests {
             #expect(try await IncidentReportTests.renderPending(w, kind: .renderDeclarationPDF) == 3)
             let regulator = try PDFInspection(Data(buffer: try await call(client, .get, "/api/v1/declarations/\(id)/pdf", ra).body)).text
             #expect(regulator.contains("SO1: Security policy [Passed]") && regulator.contains("SO2: Risk management [Revision required]")
-                    && regulator.contains("SO3: Physical security [Not reviewed]"))
+                    && regulator.contains("SO3: Physical security [Not reviewed yet]"))
             #expect(regulator.contains("Review comment") && regulator.contains("Attach the minutes"))
             #expect(regulator.contains("2 of 3 objectives reviewed"))
             let operatorSide = try PDFInspection(Data(buffer: try await call(client, .get, "/api/v1/declarations/\(id)/pdf", opa).body)).text
@@ -868,25 +889,36 @@ struct SecurityObjectivesTests {
         }
     }
 
-    @Test("references stay unique and gapless when an operator starts many declarations at once")
+    @Test("references stay unique and gapless when an operator starts many declarations at once; a scope already declared is refused, also at the same instant")
     func concurrentReferences() async throws {
         let w = try await GovernanceWorld()
         try await w.fixture.withClient { client in
             let tokens = try await Self.prepare(w, client)
             let standard = try await Self.standard(w, client, tokens["ra"]!)
             let opa = tokens["opa"]!, year = Calendar.utc.component(.year, from: Date())
-            let references = try await withThrowingTaskGroup(of: String?.self) { group in
-                for _ in 0..<12 {
+            // Two sectors × four years, each asked twice at once: one of each pair is made.
+            let scopes = [w.electricity.text, w.gas.text].flatMap { sector in (year - 3...year).map { (sector, $0) } }
+            let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for (sector, declared) in scopes + scopes {
                     group.addTask {
                         let response = try await call(client, .post, "/api/v1/declarations", opa,
-                                                      ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]])
-                        return (try object(response)["declaration"] as? [String: Any])?["reference"] as? String
+                                                      ["standard_id": standard, "year": declared, "sector_ids": [sector]])
+                        let reference = response.status == .created
+                            ? (try object(response)["declaration"] as? [String: Any])?["reference"] as? String
+                            : try problem(response).detail
+                        return (Int(response.status.code), reference)
                     }
                 }
-                return try await group.reduce(into: [String]()) { if let reference = $1 { $0.append(reference) } }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
             }
-            #expect(references.count == 12)
-            #expect(Set(references) == Set((1...12).map { "OPONE_SO_ENER_ELEC_\(String(format: "%04d", $0))_\(year)" }))
+            let references = answers.filter { $0.0 == 201 }.compactMap(\.1)
+            #expect(references.count == 8)
+            #expect(answers.filter { $0.0 == 409 }.count == 8)
+            // The refusal names the declaration to continue.
+            #expect(answers.filter { $0.0 == 409 }.allSatisfy { answer in references.contains { answer.1?.contains($0) == true } })
+            for declared in year - 3...year {
+                #expect(Set(references.filter { $0.hasSuffix("_\(declared)") }.map { $0.dropLast(5).suffix(4) }) == ["0001", "0002"])
+            }
         }
     }
 
@@ -920,9 +952,10 @@ struct SecurityObjectivesTests {
             let standard = try await Self.standard(w, client, tokens["ra"]!)
             let opa = tokens["opa"]!, year = Calendar.utc.component(.year, from: Date())
             var ids: [String] = []
-            for _ in 0..<3 {
+            for age in 0..<3 {
+                // Three years: one declaration per operator, standard, year and sectors.
                 let detail = try object(try await call(client, .post, "/api/v1/declarations", opa,
-                                                       ["standard_id": standard, "year": year, "sector_ids": [w.electricity.text]]))
+                                                       ["standard_id": standard, "year": year - age, "sector_ids": [w.electricity.text]]))
                 ids.append(try #require((detail["declaration"] as? [String: Any])?["id"] as? String))
             }
             // The first is old; the second has an old first version and a recent second one.

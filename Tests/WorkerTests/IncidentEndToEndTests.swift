@@ -297,7 +297,7 @@ struct IncidentEndToEndTests {
         let review = try await client.call("PUT", "\(versionPath)/review", regulator,
                                            ["review_status": "revisionRequired", "comment": "More detail."], headers: ["If-Match": etag])
         #expect(review.status == 200, "\(String(decoding: review.body, as: UTF8.self))")
-        #expect(try await eventually { try Self.mails(about: reference).contains { $0.subject.hasSuffix("revisionRequired") } })
+        #expect(try await eventually { try Self.mails(about: reference).contains { $0.subject.hasSuffix(": Revision required") } })
 
         // The observer reads it and got the submission e-mails.
         #expect(try await client.call("GET", "/api/v1/incidents/\(id)", csirt).status == 200)

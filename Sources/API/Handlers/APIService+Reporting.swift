@@ -307,8 +307,11 @@ extension APIService {
     }
 
     func startReportGeneration(_ input: Operations.StartReportGeneration.Input) async throws -> Operations.StartReportGeneration.Output {
+        let witness = Idempotency.Witness()
         let generation = try await generations.start(try await principal(), projectID: try Self.pathID(input.path.projectId, "project"),
+                                                     idempotencyKey: input.headers.idempotencyKey, witness: witness,
                                                      client: RequestInfo.current.client)
+        Self.stateReplay(witness)
         // Set here rather than through the generated headers, which percent-encode values.
         RequestInfo.current.responseHeaders.add(.location, "/api/v1/reporting-generations/\(generation.id.apiString)")
         return .accepted(.init(body: .json(try .init(generation))))

@@ -44,4 +44,5 @@ struct AllowedOriginsMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
+    static let xAcceptedScopes = Self("X-Accepted-Scopes")!
 }

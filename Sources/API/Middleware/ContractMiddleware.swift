@@ -11,8 +11,7 @@ import NIOCore
 /// naming every fault, before authentication and before its handler runs; a body that is not
 /// JSON (a trailing comma included) answers 400 with the line and column;
 /// a NUL (`%00`) in the path or query answers 400 (PostgreSQL text cannot hold it, and C
-/// strings would silently cut the value there), and so does an `If-Match` that is neither `*`
-/// nor a list of entity tags.
+/// strings would silently cut the value there).
 struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
     let contract: Contract
 
@@ -56,10 +55,6 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             rule.check(try StrictJSON.parse(Data(buffer: body)), field: "", into: &errors)
         }
         guard errors.isEmpty else { throw DomainError.validation(errors) }
-        if let ifMatch = request.headers[.ifMatch], EntityTag.condition(ifMatch) == nil {
-            throw Problem(status: .badRequest, slug: "malformed-if-match", title: "Malformed If-Match",
-                          detail: "If-Match takes * or entity tags in double quotes, as the ETag header gives them (\"…\"), separated by commas.")
-        }
         return try await next(request, context)
     }
 

@@ -32,7 +32,7 @@ public struct GovernanceModule: PlatformModule {
         accounts = AccountService(outbox: outbox, settings: settings, reauthentication: reauthentication, secondFactor: secondFactor,
                                   sender: configuration.mailFrom, issuer: configuration.mailFrom.name ?? "Governance Platform")
         passwords = PasswordService(outbox: outbox, redis: redis, keyPrefix: prefix, settings: settings, hashing: hashing,
-                                    reauthentication: reauthentication, sender: configuration.mailFrom, publicURL: configuration.publicURL)
+                                    reauthentication: reauthentication, sender: configuration.mailFrom, links: configuration.frontend)
         memberships = MembershipService(outbox: outbox, sender: configuration.mailFrom)
         users = UserAdministration(outbox: outbox, memberships: memberships, passwords: passwords, hashing: hashing)
         referenceData = ReferenceDataService(postgres: postgres)

@@ -14,7 +14,7 @@ public struct PasswordService: Sendable {
     let reauthentication: Reauthentication
     let policy = PasswordPolicy()
     let sender: MailAddress
-    let publicURL: String
+    let links: FrontendLinks
 
     public static let resetLifetime: TimeInterval = 30 * 60
     public static let activationLifetime: TimeInterval = 72 * 3600
@@ -22,7 +22,7 @@ public struct PasswordService: Sendable {
     public static let requestsPerAddressPerHour = 10
 
     public init(outbox: Outbox, redis: RedisClient, keyPrefix: String, settings: AuthSettings, hashing: PasswordHashing,
-                reauthentication: Reauthentication, sender: MailAddress, publicURL: String) {
+                reauthentication: Reauthentication, sender: MailAddress, links: FrontendLinks) {
         self.outbox = outbox
         self.redis = redis
         self.keyPrefix = keyPrefix
@@ -30,7 +30,7 @@ public struct PasswordService: Sendable {
         self.hashing = hashing
         self.reauthentication = reauthentication
         self.sender = sender
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.links = links
     }
 
     var postgres: PostgresClient { outbox.postgres }
@@ -151,9 +151,8 @@ public struct PasswordService: Sendable {
         try await unit.session.query("""
             INSERT INTO action_tokens (id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))
             """, UUID(), userID, purpose.rawValue, BearerToken.digest(token), Int(lifetime))
-        let page = purpose == .passwordReset ? "reset-password" : "activate"
         var values = values
-        values["link"] = "\(publicURL)/\(page)?token=\(token)"
+        values["link"] = purpose == .passwordReset ? links.passwordReset(token: token) : links.activation(token: token)
         values["hours"] = String(Int(lifetime / 3600))
         // The body holds a working link: it is deleted once the e-mail is sent.
         try await unit.sendEmail(OutgoingEmail(to: [MailAddress(email)], template: template, values: values, isSensitive: true), from: sender)

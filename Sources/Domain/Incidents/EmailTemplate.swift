@@ -33,7 +33,8 @@ public struct EmailTemplate: Sendable, Equatable {
         "detectionDate": "When the incident was detected, in the incident's time zone (empty when unknown).",
         "timeZone": "The incident's IANA time zone, e.g. Europe/Luxembourg.",
         "crossBorder": "\"yes\" or \"no\" in the e-mail's language: whether the incident has cross-border effects.",
-        "reviewStatus": "The review outcome of the report (review status e-mails) or of the declaration (declaration review e-mails).",
+        "reviewStatus": "The review outcome of the report (review status e-mails) or of the declaration (declaration review e-mails), in the e-mail's language: \"Passed\", \"Revision required\".",
+        "reviewComment": "The reviewer's comment on the report (review status e-mails; empty without one).",
         "standard": "The standard a declaration answers (declaration e-mails).",
         "year": "The year a declaration is for (declaration e-mails).",
         "link": "The incident's (or declaration's) address in the platform; may stand as a whole link target: [Open]({{link}}).",
@@ -42,13 +43,28 @@ public struct EmailTemplate: Sendable, Equatable {
     /// Placeholders allowed as a whole link target.
     static let linkPlaceholders: Set<String> = ["link"]
 
-    /// Values for a preview: a plausible incident.
-    public static let sampleValues: [String: String] = [
-        "reference": "OPONE_ENER_ELEC_0001_2026", "operator": "Operator One S.A.", "regulator": "National Regulator",
-        "regulation": "NIS2", "workflow": "NIS2 energy", "report": "Early warning", "deadline": "2026-03-02 14:00 GMT+1",
-        "notificationDate": "2026-03-01 15:10 GMT+1", "detectionDate": "2026-03-01 14:00 GMT+1", "timeZone": "Europe/Luxembourg",
-        "crossBorder": "no", "reviewStatus": "passed", "standard": "ENISA security objectives", "year": "2026", "link": "https://governance.example/incidents/0b7f8a52-8c40-4f63-9d0c-0e1b3a2c4d5e",
-    ]
+    /// Values for a preview in `language`: a plausible incident, its words and dates as an
+    /// e-mail in that language would have them.
+    public static func sampleValues(in language: Language) -> [String: String] {
+        let zone = TimeZone(identifier: "Europe/Luxembourg") ?? TimeZone(identifier: "UTC") ?? .current
+        let dates = DocumentDates(zone: zone, language: language)
+        let words: [Language: (report: String, workflow: String, comment: String)] = [
+            .en: ("Early warning", "NIS2 energy", "Add the number of customers affected."),
+            .fr: ("Alerte précoce", "NIS2 énergie", "Ajoutez le nombre de clients touchés."),
+            .de: ("Frühwarnung", "NIS2 Energie", "Ergänzen Sie die Zahl der betroffenen Kunden."),
+            .nl: ("Vroegtijdige waarschuwing", "NIS2 energie", "Vul het aantal getroffen klanten aan."),
+        ]
+        let local = words[language] ?? (report: "Early warning", workflow: "NIS2 energy", comment: "Add the number of customers affected.")
+        return [
+            "reference": "OPONE_ENER_ELEC_0001_2026", "operator": "Operator One S.A.", "regulator": "National Regulator",
+            "regulation": "NIS2", "workflow": local.workflow, "report": local.report,
+            "deadline": dates.format(Date(timeIntervalSince1970: 1_772_456_400)), "notificationDate": dates.format(Date(timeIntervalSince1970: 1_772_374_200)),
+            "detectionDate": dates.format(Date(timeIntervalSince1970: 1_772_370_000)), "timeZone": zone.identifier,
+            "crossBorder": IncidentEmails.yesNo(false, language), "reviewStatus": ReviewStatus.revisionRequired.words.text(in: language),
+            "reviewComment": local.comment, "standard": "ENISA security objectives", "year": "2026",
+            "link": "https://governance.example/incidents/0b7f8a52-8c40-4f63-9d0c-0e1b3a2c4d5e",
+        ]
+    }
 
     static let columns = """
         t.id, t.regulator_id, t.name, t.event, t.subject::text AS subject, t.content::text AS content, t.created_at, t.updated_at

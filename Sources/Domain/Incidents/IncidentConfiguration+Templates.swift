@@ -58,9 +58,9 @@ extension IncidentConfiguration {
                               client: client)
     }
 
-    /// The template rendered with sample values (``EmailTemplate/sampleValues``), in `language`.
+    /// The template rendered with sample values in `language` (``EmailTemplate/sampleValues(in:)``).
     public func previewEmailTemplate(_ principal: Principal, id: UUID, language: Language) async throws -> RenderedEmail {
-        try await emailTemplate(principal, id: id).render(in: language, values: EmailTemplate.sampleValues)
+        try await emailTemplate(principal, id: id).render(in: language, values: EmailTemplate.sampleValues(in: language))
     }
 
     private func loadTemplate(_ id: UUID, regulatorID: UUID, session: PostgresSession) async throws -> EmailTemplate {

@@ -137,31 +137,38 @@ enum IncidentDemoData {
         "NIS2-MITIGATION": "Affected servers isolated, backups verified, restoration under way with the supplier.",
     ]
 
+    /// Written per language rather than translated word for word: in French a report's name
+    /// stands in quotes after « rapport », so no article has to agree with it.
     private static let templateTexts: [(EmailEvent, [String: String], [String: String])] = [
         (.opening, ["en": "Incident {{reference}} notified", "fr": "Incident {{reference}} notifié"],
          ["en": "Dear {{operator}},\n\nYour incident **{{reference}}** ({{workflow}}) was notified on {{notificationDate}}. "
              + "The next report is due **{{deadline}}**.\n\n[Open the incident]({{link}})",
           "fr": "Madame, Monsieur,\n\nVotre incident **{{reference}}** ({{workflow}}) a été notifié le {{notificationDate}}. "
-             + "Le prochain rapport est attendu **{{deadline}}**.\n\n[Ouvrir l'incident]({{link}})"]),
-        (.submission, ["en": "{{report}} received for incident {{reference}}", "fr": "{{report}} reçu pour l'incident {{reference}}"],
+             + "Le prochain rapport est attendu pour le **{{deadline}}**.\n\n[Ouvrir l'incident]({{link}})"]),
+        (.submission, ["en": "{{report}} received for incident {{reference}}",
+                       "fr": "Rapport « {{report}} » reçu pour l'incident {{reference}}"],
          ["en": "Dear {{operator}},\n\n{{regulator}} received the **{{report}}** of incident {{reference}}.\n\n[Open the incident]({{link}})",
-          "fr": "Madame, Monsieur,\n\n{{regulator}} a reçu le **{{report}}** de l'incident {{reference}}.\n\n[Ouvrir l'incident]({{link}})"]),
+          "fr": "Madame, Monsieur,\n\n{{regulator}} a reçu le rapport **« {{report}} »** de l'incident {{reference}}.\n\n"
+             + "[Ouvrir l'incident]({{link}})"]),
         (.reviewStatus, ["en": "{{report}} of incident {{reference}}: {{reviewStatus}}",
-            "fr": "{{report}} de l'incident {{reference}} : {{reviewStatus}}"],
-         ["en": "Dear {{operator}},\n\nThe review of the **{{report}}** of incident {{reference}} is: **{{reviewStatus}}**.\n\n[Open the incident]({{link}})",
-          "fr": "Madame, Monsieur,\n\nL'examen du **{{report}}** de l'incident {{reference}} : **{{reviewStatus}}**.\n\n[Ouvrir l'incident]({{link}})"]),
+                         "fr": "Rapport « {{report}} » de l'incident {{reference}} : {{reviewStatus}}"],
+         ["en": "Dear {{operator}},\n\nThe review of the **{{report}}** of incident {{reference}} is: **{{reviewStatus}}**.\n\n"
+             + "{{reviewComment}}\n\n[Open the incident]({{link}})",
+          "fr": "Madame, Monsieur,\n\nRésultat de l'examen du rapport **« {{report}} »** de l'incident {{reference}} : **{{reviewStatus}}**.\n\n"
+             + "{{reviewComment}}\n\n[Ouvrir l'incident]({{link}})"]),
         (.closing, ["en": "Incident {{reference}} closed", "fr": "Incident {{reference}} clôturé"],
          ["en": "Dear {{operator}},\n\nIncident {{reference}} is closed. Thank you for your reports.",
           "fr": "Madame, Monsieur,\n\nL'incident {{reference}} est clôturé. Merci pour vos rapports."]),
         (.reminder, ["en": "Reminder: {{report}} of incident {{reference}} due {{deadline}}",
-            "fr": "Rappel : {{report}} de l'incident {{reference}} attendu {{deadline}}"],
+                     "fr": "Rappel : rapport « {{report}} » de l'incident {{reference}} attendu pour le {{deadline}}"],
          ["en": "Dear {{operator}},\n\nThe **{{report}}** of incident {{reference}} is due **{{deadline}}** ({{timeZone}}).\n\n[Open the incident]({{link}})",
-          "fr": "Madame, Monsieur,\n\nLe **{{report}}** de l'incident {{reference}} est attendu **{{deadline}}** ({{timeZone}}).\n\n[Ouvrir l'incident]({{link}})"]),
-        (.overdue, ["en": "Overdue: {{report}} of incident {{reference}}", "fr": "En retard : {{report}} de l'incident {{reference}}"],
+          "fr": "Madame, Monsieur,\n\nLe rapport **« {{report}} »** de l'incident {{reference}} est attendu pour le **{{deadline}}** "
+             + "({{timeZone}}).\n\n[Ouvrir l'incident]({{link}})"]),
+        (.overdue, ["en": "Overdue: {{report}} of incident {{reference}}", "fr": "En retard : rapport « {{report}} » de l'incident {{reference}}"],
          ["en": "Dear {{operator}},\n\nThe **{{report}}** of incident {{reference}} was due **{{deadline}}** and has not been submitted. "
              + "Please submit it without delay.\n\n[Open the incident]({{link}})",
-          "fr": "Madame, Monsieur,\n\nLe **{{report}}** de l'incident {{reference}} était attendu **{{deadline}}** et n'a pas été soumis. "
-             + "Merci de le soumettre sans tarder.\n\n[Ouvrir l'incident]({{link}})"]),
+          "fr": "Madame, Monsieur,\n\nLe rapport **« {{report}} »** de l'incident {{reference}} était attendu pour le **{{deadline}}** et n'a pas "
+             + "été soumis. Merci de le soumettre sans tarder.\n\n[Ouvrir l'incident]({{link}})"]),
     ]
 
     private static let impactTexts: [([String: String], [String: String])] = [

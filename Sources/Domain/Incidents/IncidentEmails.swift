@@ -13,13 +13,13 @@ import Postgres
 /// The body holds every language the template is written in, English first.
 struct IncidentEmails {
     let sender: MailAddress
-    let publicURL: String
+    let links: FrontendLinks
 
     /// Sends the `event` e-mail of the incident if its workflow (or report type, for
     /// submissions) has a template for it; `stageID` names the report concerned, `template` a
-    /// reminder's own template.
-    func send(_ event: EmailEvent, incidentID: UUID, stageID: UUID? = nil, template reminderTemplate: UUID? = nil, reviewStatus: String? = nil,
-              unit: UnitOfWork) async throws {
+    /// reminder's own template; `review` the outcome and comment a review status e-mail tells.
+    func send(_ event: EmailEvent, incidentID: UUID, stageID: UUID? = nil, template reminderTemplate: UUID? = nil,
+              review: (status: ReviewStatus, comment: String)? = nil, unit: UnitOfWork) async throws {
         let session = unit.session
         guard let facts = try await session.query("""
             SELECT i.reference, i.notifier_name, i.operator_id IS NULL AND i.notifier_regulator_id IS NULL AS independent, i.time_zone,
@@ -55,14 +55,17 @@ struct IncidentEmails {
         let independent: Bool = try facts.decode("independent")
         let languages = Language.allCases.filter { $0 == .en || template.content.values[$0.rawValue] != nil }
         let rendered = languages.map { language in
-            (language, template.render(in: language, values: [
+            let dates = DocumentDates(zone: zone, language: language)
+            return (language, template.render(in: language, values: [
                 "reference": reference, "operator": Incident.shownNotifierName(notifierName, isIndependent: independent, in: language),
                 "regulator": names.regulator.text(in: language), "regulation": names.regulation.text(in: language),
                 "workflow": names.workflow.text(in: language), "report": names.report.text(in: language),
-                "deadline": dueAt.map { Self.format($0, zone) } ?? "", "notificationDate": Self.format(notifiedAt, zone),
-                "detectionDate": detectedAt.map { Self.format($0, zone) } ?? "", "timeZone": zone.identifier,
-                "crossBorder": Self.yesNo(crossBorder, language), "reviewStatus": reviewStatus ?? "",
-                "link": "\(publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL)/incidents/\(incidentID.uuidString.lowercased())",
+                "deadline": dueAt.map(dates.format) ?? "", "notificationDate": dates.format(notifiedAt),
+                "detectionDate": detectedAt.map(dates.format) ?? "", "timeZone": zone.identifier,
+                "crossBorder": Self.yesNo(crossBorder, language),
+                "reviewStatus": review.map { $0.status.words.text(in: language) } ?? "",
+                "reviewComment": review?.comment ?? "",
+                "link": links.incident(incidentID),
             ]))
         }
         let html = rendered.count == 1 ? rendered[0].1.html : rendered.map { "<h2>\($0.0.name)</h2>\($0.1.html)" }.joined(separator: "<hr>")
@@ -128,15 +131,6 @@ struct IncidentEmails {
                   seen.insert(email).inserted else { return nil }
             return email
         }
-    }
-
-    /// `2026-03-02 14:00 GMT+1`: a time as people of the incident's time zone read it.
-    static func format(_ date: Date, _ zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return "\(formatter.string(from: date)) \(zone.abbreviation(for: date) ?? zone.identifier)"
     }
 
     static func yesNo(_ value: Bool, _ language: Language) -> String {

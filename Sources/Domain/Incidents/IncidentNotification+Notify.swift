@@ -167,7 +167,7 @@ extension IncidentNotification {
                                              details: try JobPayloadCoding.encode(["reference": reference])), in: session)
         try await IncidentAccessLog.record(.created, by: principal, side: .notifier, incidentID: id, reference: reference,
                                            notifierName: notifier.displayName, operatorID: operatorID, session: session)
-        try await IncidentEmails(sender: sender, publicURL: publicURL).send(.opening, incidentID: id, unit: unit)
+        try await IncidentEmails(sender: sender, links: links).send(.opening, incidentID: id, unit: unit)
         try await Webhooks.publishIncident(.incidentCreated, incidentID: id, extra: ["notified_at": notifiedAt], unit: unit)
         return id
     }

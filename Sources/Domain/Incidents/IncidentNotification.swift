@@ -48,16 +48,16 @@ public struct IncidentNotification: Sendable {
     let postgres: PostgresClient
     let outbox: Outbox
     let sender: MailAddress
-    let publicURL: String
+    let links: FrontendLinks
     /// Incidents one user may create per day (UTC).
     let dailyLimit: Int
     let now: @Sendable () -> Date
 
-    init(postgres: PostgresClient, outbox: Outbox, sender: MailAddress, publicURL: String, dailyLimit: Int, now: @escaping @Sendable () -> Date) {
+    init(postgres: PostgresClient, outbox: Outbox, sender: MailAddress, links: FrontendLinks, dailyLimit: Int, now: @escaping @Sendable () -> Date) {
         self.postgres = postgres
         self.outbox = outbox
         self.sender = sender
-        self.publicURL = publicURL
+        self.links = links
         self.dailyLimit = dailyLimit
         self.now = now
     }
@@ -157,7 +157,8 @@ public struct IncidentNotification: Sendable {
                     """, regulationIDs).map { NotificationOptions.Choice(id: try $0.decode("id"), label: try LanguageMap.parse(try $0.decode("label"))) }
             }
             var groups: [NotificationOptions.SectorGroup] = []
-            var sectorsNeeded = false, detectionNeeded = false
+            // Unknown (nil) until regulations and regulators are chosen.
+            var sectorsNeeded: Bool?, detectionNeeded: Bool?
             if !regulationIDs.isEmpty, !regulatorIDs.isEmpty {
                 let matching = "w.regulation_id = ANY($1::uuid[]) AND w.regulator_id = ANY($2::uuid[]) AND \(usable)"
                 let flags = try await session.query("""
@@ -206,6 +207,8 @@ public struct NotificationOptions: Sendable, Equatable {
     public var regulations: [Choice]
     public var regulators: [Choice]
     public var sectorGroups: [SectorGroup]
-    public var sectorsNeeded: Bool
-    public var detectionTimeNeeded: Bool
+    /// Whether the sector step is needed; nil until regulations and regulators are chosen.
+    public var sectorsNeeded: Bool?
+    /// Whether the detection time is needed; nil until regulations and regulators are chosen.
+    public var detectionTimeNeeded: Bool?
 }

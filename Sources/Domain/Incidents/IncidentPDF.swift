@@ -49,7 +49,8 @@ enum IncidentPDF {
 
         var zone: TimeZone { TimeZone(identifier: incident.timeZone) ?? TimeZone(identifier: "UTC")! }
 
-        func date(_ value: Date?) -> String { value.map { IncidentEmails.format($0, zone) } ?? "—" }
+        /// A fixed text of the document, in its language.
+        func t(_ key: DocumentText, _ values: [String: String] = [:]) -> String { key.text(in: language, values) }
 
         var filename: String {
             let day = DateFormatter()
@@ -57,101 +58,116 @@ enum IncidentPDF {
             day.timeZone = zone
             day.dateFormat = "yyyy-MM-dd"
             if single, let version = versions.first {
-                return "\(incident.reference)_\(version.reportName)_v\(version.number)_\(day.string(from: version.submittedAt)).pdf"
+                return "\(incident.reference)_\(version.reportName)_v\(version.number)_\(day.string(from: version.submittedAt))_\(language.rawValue).pdf"
             }
-            return "Incident_\(incident.reference)_\(day.string(from: versions.map(\.submittedAt).max() ?? incident.notifiedAt)).pdf"
+            return "Incident_\(incident.reference)_\(day.string(from: versions.map(\.submittedAt).max() ?? incident.notifiedAt))_\(language.rawValue).pdf"
         }
 
         var document: Document {
+            let dates = DocumentDates(zone: zone, language: language)
+            func date(_ value: Date?) -> String { value.map(dates.format) ?? "—" }
             var blocks: [Document.Block] = []
             let title = single ? "\(incident.reference) — \(versions.first.map { $0.reportLabel.text(in: language) } ?? "")" : incident.reference
-            blocks.append(.heading(level: 1, text: "Incident details"))
+            blocks.append(.heading(level: 1, text: t(.incidentDetails)))
             blocks.append(.keyValues(pairs: [
-                KeyValue("Reference", incident.reference),
-                KeyValue("Notified by", incident.shownNotifierName(in: language)),
-                KeyValue("Incident status", incident.isOpen ? "Open" : "Closed"),
-                KeyValue("Legal basis", regulation),
-                KeyValue("Regulator", regulator),
-                KeyValue("Workflow", incident.workflowName.text(in: language)),
-                KeyValue("Sectors", sectors.isEmpty ? "—" : sectors.joined(separator: "\n")),
-                KeyValue("Notification type", Self.notificationTypes[incident.notificationType] ?? ""),
-                KeyValue("Cross-border", incident.crossBorder ? "Yes" : "No"),
-                KeyValue("Significant impact", incident.significant ? "Yes" : "No"),
-            ] + [("Internal reference", incident.internalReference), ("Complaint reference", incident.complaintReference)]
+                KeyValue(t(.reference), incident.reference),
+                KeyValue(t(.notifiedBy), incident.shownNotifierName(in: language)),
+                KeyValue(t(.incidentStatus), t(incident.isOpen ? .open : .closed)),
+                KeyValue(t(.legalBasis), regulation),
+                KeyValue(t(.regulator), regulator),
+                KeyValue(t(.workflow), incident.workflowName.text(in: language)),
+                KeyValue(t(.sectors), sectors.isEmpty ? "—" : sectors.joined(separator: "\n")),
+                KeyValue(t(.notificationType), t(incident.notificationType.words)),
+                KeyValue(t(.crossBorder), t(incident.crossBorder ? .yes : .no)),
+                KeyValue(t(.significantImpact), t(incident.significant ? .yes : .no)),
+            ] + [(t(.internalReference), incident.internalReference), (t(.complaintReference), incident.complaintReference)]
                 .filter { !$0.1.isEmpty }.map { KeyValue($0.0, $0.1) }))
             let latest = single ? versions.first : versions.max { $0.submittedAt < $1.submittedAt }
-            blocks.append(.heading(level: 1, text: "Timeline"))
+            blocks.append(.heading(level: 1, text: t(.timeline)))
             blocks.append(.keyValues(pairs: [
-                KeyValue("Time zone", incident.timeZone), KeyValue("Notified", date(incident.notifiedAt)),
-                KeyValue("Detected", date(latest?.detectedAt ?? incident.detectedAt)), KeyValue("Started", date(latest?.startedAt)),
-                KeyValue("Resolved", date(latest?.resolvedAt)),
+                KeyValue(t(.timeZone), incident.timeZone), KeyValue(t(.notified), date(incident.notifiedAt)),
+                KeyValue(t(.detected), date(latest?.detectedAt ?? incident.detectedAt)), KeyValue(t(.started), date(latest?.startedAt)),
+                KeyValue(t(.resolved), date(latest?.resolvedAt)),
             ]))
-            blocks.append(.heading(level: 1, text: "Reports"))
+            blocks.append(.heading(level: 1, text: t(.reports)))
             blocks.append(.table(Table(
-                columns: ["Report", "Due", "First submitted", "Versions", "Review"],
+                columns: [t(.report), t(.due), t(.firstSubmitted), t(.versions), t(.review)],
                 rows: incident.reports.map { report in
                     [report.label.text(in: language), date(report.dueAt),
-                     report.firstSubmittedAt.map { date($0) + (report.late == true ? " (late)" : "") } ?? "not submitted",
-                     String(report.versions.count), report.reviewStatus.map(Self.reviewLabel) ?? "—"]
+                     report.firstSubmittedAt.map { date($0) + (report.late == true ? " (\(t(.late)))" : "") } ?? t(.notSubmitted),
+                     String(report.versions.count), report.reviewStatus.map { t($0.words) } ?? "—"]
                 }, widths: [130, 95, 115, 50, 90])))
-            blocks.append(.heading(level: 1, text: "Contacts"))
-            for (label, contact) in [("Incident notification manager", incident.contact), ("Technical contact", incident.technicalContact)] {
+            blocks.append(.heading(level: 1, text: t(.contacts)))
+            for (label, contact) in [(t(.notificationManager), incident.contact), (t(.technicalContact), incident.technicalContact)] {
                 blocks.append(.heading(level: 3, text: label))
                 blocks.append(.keyValues(pairs: [
-                    KeyValue("Name", "\(contact.firstName) \(contact.lastName)"), KeyValue("Job title", contact.title.isEmpty ? "—" : contact.title),
-                    KeyValue("E-mail", contact.email), KeyValue("Telephone", contact.phone),
+                    KeyValue(t(.name), "\(contact.firstName) \(contact.lastName)"), KeyValue(t(.jobTitle), contact.title.isEmpty ? "—" : contact.title),
+                    KeyValue(t(.email), contact.email), KeyValue(t(.telephone), contact.phone),
                 ]))
             }
             if versions.isEmpty {
-                blocks.append(.paragraph(text: "No report has been submitted."))
+                blocks.append(.paragraph(text: t(.noReport)))
             }
             for report in incident.reports {
                 let included = versions.filter { $0.stageID == report.stageID }
                 guard !included.isEmpty else { continue }
                 blocks.append(.pageBreak)
                 blocks.append(.heading(level: 1, text: report.label.text(in: language)))
-                for version in included { blocks += self.blocks(of: version) }
+                for version in included { blocks += self.blocks(of: version, date: date) }
             }
-            return Document(title: title, author: incident.shownNotifierName(in: language), subject: "Incident report", createdAt: Date(),
-                            header: "\(incident.reference) · \(regulator) · TLP:AMBER", blocks: blocks)
+            return Document(title: title, author: incident.shownNotifierName(in: language), subject: t(.incidentReport), createdAt: Date(),
+                            header: "\(incident.reference) · \(regulator) · TLP:AMBER", pageLabel: t(.pageLabel), blocks: blocks)
         }
 
-        private func blocks(of version: ReportVersion) -> [Document.Block] {
+        private func blocks(of version: ReportVersion, date: (Date?) -> String) -> [Document.Block] {
             var blocks: [Document.Block] = [
-                .heading(level: 2, text: "Version \(version.number) — \(date(version.submittedAt))"),
+                .heading(level: 2, text: "\(t(.version, ["number": String(version.number)])) — \(date(version.submittedAt))"),
                 .keyValues(pairs: [
-                    KeyValue("Submitted by", version.submitterName),
-                    KeyValue("Submitted", date(version.submittedAt) + (version.late ? " (after the due time)" : "")),
-                    KeyValue("Review", Self.reviewLabel(version.reviewStatus)),
-                ] + (version.reviewComment.isEmpty ? [] : [KeyValue("Comment", version.reviewComment)])),
+                    KeyValue(t(.submittedBy), version.submitterName),
+                    KeyValue(t(.submitted), date(version.submittedAt) + (version.late ? " (\(t(.afterDueTime)))" : "")),
+                    KeyValue(t(.review), t(version.reviewStatus.words)),
+                ] + (version.reviewComment.isEmpty ? [] : [KeyValue(t(.comment), version.reviewComment)])),
             ]
             for section in version.questionnaire.sections {
                 blocks.append(.heading(level: 3, text: section.label.text(in: language)))
-                blocks.append(.table(Table(columns: ["Question", "Answer"], rows: section.items.map { item in
-                    [item.label.text(in: language), answer(item, version.answer(item.questionID))]
+                blocks.append(.table(Table(columns: [t(.question), t(.answer)], rows: section.items.map { item in
+                    [item.label.text(in: language), answer(item, version.answer(item.questionID), date: date)]
                 }, widths: [200, 280])))
             }
             if !version.impacts.isEmpty {
-                blocks.append(.heading(level: 3, text: "Impacts"))
+                blocks.append(.heading(level: 3, text: t(.impacts)))
                 blocks.append(.paragraph(text: version.impacts.map { "• " + $0.label.text(in: language) }.joined(separator: "\n")))
             }
             return blocks
         }
 
         /// An answer as people read it, one part per line; a dash when unanswered.
-        func answer(_ item: Questionnaire.Item, _ answer: ReportAnswer?) -> String {
+        func answer(_ item: Questionnaire.Item, _ answer: ReportAnswer?, date: (Date?) -> String) -> String {
             guard let answer, !answer.isEmpty else { return "—" }
             return answer.readable(for: item, language: language, date: { date($0) }).joined(separator: "\n")
         }
 
-        static func reviewLabel(_ status: ReviewStatus) -> String {
-            switch status {
-            case .unreviewed: "Not reviewed yet"
-            case .passed: "Passed"
-            case .revisionRequired: "Revision required"
-            }
-        }
+    }
+}
 
-        static let notificationTypes: [NotificationType: String] = [.incident: "Incident", .nearMiss: "Near miss", .cyberThreat: "Cyber threat"]
+extension ReviewStatus {
+    /// How documents and e-mails name the status.
+    var words: DocumentText {
+        switch self {
+        case .unreviewed: .notReviewed
+        case .passed: .passed
+        case .revisionRequired: .revisionRequired
+        }
+    }
+}
+
+extension NotificationType {
+    /// How documents name the type.
+    var words: DocumentText {
+        switch self {
+        case .incident: .incident
+        case .nearMiss: .nearMiss
+        case .cyberThreat: .cyberThreat
+        }
     }
 }

@@ -369,7 +369,7 @@ public struct IncidentReports: Sendable {
                 """, versionID, status.rawValue, comment, now(), principal.userID)
             try await session.query("UPDATE incidents SET revision = revision + 1, updated_at = $2 WHERE id = $1", incident.id, now())
             if status != version.reviewStatus, incident.isOpen {
-                try await emails.send(.reviewStatus, incidentID: incident.id, stageID: version.stageID, reviewStatus: status.rawValue, unit: unit)
+                try await emails.send(.reviewStatus, incidentID: incident.id, stageID: version.stageID, review: (status, comment), unit: unit)
             }
             if status != version.reviewStatus {
                 try await Webhooks.publishIncident(.incidentReviewStatusChanged, incidentID: incident.id,

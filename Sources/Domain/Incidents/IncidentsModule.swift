@@ -24,10 +24,10 @@ public struct IncidentsModule: PlatformModule {
         self.postgres = postgres
         sweepSeconds = settings.incidentSweepSeconds
         configuration = IncidentConfiguration(postgres: postgres)
-        notification = IncidentNotification(postgres: postgres, outbox: outbox, sender: settings.mailFrom, publicURL: settings.publicURL,
+        notification = IncidentNotification(postgres: postgres, outbox: outbox, sender: settings.mailFrom, links: settings.frontend,
                                             dailyLimit: settings.incidentDailyLimit, now: now)
         query = IncidentQuery(postgres: postgres)
-        let emails = IncidentEmails(sender: settings.mailFrom, publicURL: settings.publicURL)
+        let emails = IncidentEmails(sender: settings.mailFrom, links: settings.frontend)
         deadlines = IncidentDeadlines(postgres: postgres, outbox: outbox, emails: emails, logger: logger)
         review = IncidentReview(outbox: outbox, emails: emails)
         reports = IncidentReports(postgres: postgres, outbox: outbox, emails: emails, now: now)

@@ -122,11 +122,18 @@ public struct ReportGenerations: Sendable {
     ///
     /// - Throws: 409 while another generation of the project runs; 422 when nothing is selected
     ///   or nothing selected can be reported on.
-    public func start(_ principal: Principal, projectID: UUID, client: ClientInfo) async throws -> ReportGeneration {
+    public func start(_ principal: Principal, projectID: UUID, idempotencyKey: String? = nil, witness: Idempotency.Witness? = nil,
+                      client: ClientInfo) async throws -> ReportGeneration {
         try await outbox.transaction { unit in
             let session = unit.session
             let caller = try await ReportingGate.caller(principal, write: true, session: session)
             let project = try await ReportingProjects.visible(projectID, caller, lock: true, session: session)
+            // A second click with the key answers the generation the first one started.
+            if let idempotencyKey, case .replay(let result) = try await Idempotency.claim(
+                idempotencyKey, userID: principal.userID, scope: "reporting.generate", fingerprint: projectID.postgresText, witness: witness,
+                session: session) {
+                return try await Self.generation(try JSONDecoder().decode(UUID.self, from: Data(result.utf8)), session: session)
+            }
             guard try await !Self.isRunning(projectID: projectID, session: session) else {
                 throw DomainError.conflict("A generation of this project is under way: wait for it or cancel it.")
             }
@@ -201,6 +208,10 @@ public struct ReportGenerations: Sendable {
             try await session.query("UPDATE report_generations SET scope_key = report_generation_scope($1) WHERE id = $1", id)
             try await ReportingProjects.audit("reporting_project.generation_started", principal, caller, projectID, client, session,
                                               details: "{\"generation_id\": \"\(id.postgresText)\", \"items\": \(itemCount), \"skipped\": \(skipped.count)}")
+            if let idempotencyKey {
+                try await Idempotency.record(idempotencyKey, userID: principal.userID,
+                                             result: String(decoding: try JSONEncoder().encode(id), as: UTF8.self), session: session)
+            }
             return try await Self.generation(id, session: session)
         }
     }

@@ -17,6 +17,8 @@ public struct DeclarationDocuments: Sendable {
     let postgres: PostgresClient
     let outbox: Outbox
     let documents: DocumentStore
+    /// The zone the PDFs' dates are written in (`DOCUMENT_TIME_ZONE`).
+    let zone: TimeZone
 
     struct Payload: Codable, Sendable {
         var documentId: UUID
@@ -89,7 +91,8 @@ public struct DeclarationDocuments: Sendable {
     /// The file name and the content of the PDF of declaration `id` as it is now, for one side.
     public func document(declarationID: UUID, regulatorView: Bool, language: Language) async throws -> (String, Document) {
         try await postgres.withSession { session in
-            try await DeclarationPDF.build(declarationID: declarationID, regulatorView: regulatorView, language: language, session: session)
+            try await DeclarationPDF.build(declarationID: declarationID, regulatorView: regulatorView, language: language, zone: zone,
+                                           session: session)
         }
     }
 

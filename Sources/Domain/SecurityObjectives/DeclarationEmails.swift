@@ -11,7 +11,7 @@ import Postgres
 /// declaration's.
 struct DeclarationEmails: Sendable {
     let sender: MailAddress
-    let publicURL: String
+    let links: FrontendLinks
 
     func send(_ event: EmailEvent, declarationID: UUID, reviewStatus: DeclarationStatus? = nil, unit: UnitOfWork) async throws {
         let session = unit.session
@@ -31,14 +31,13 @@ struct DeclarationEmails: Sendable {
         let regulation = try LanguageMap.parse(try facts.decode("regulation"))
         let reference: String = try facts.decode("reference"), operatorName: String = try facts.decode("operator_name")
         let year: Int = try facts.decode("year")
-        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         let languages = Language.allCases.filter { $0 == .en || template.content.values[$0.rawValue] != nil }
         let rendered = languages.map { language in
             (language, template.render(in: language, values: [
                 "reference": reference, "operator": operatorName,
                 "regulator": regulator.text(in: language), "regulation": regulation.text(in: language), "standard": standard.text(in: language),
                 "year": String(year), "reviewStatus": reviewStatus.map { Self.label($0, language) } ?? "",
-                "link": "\(base)/declarations/\(declarationID.uuidString.lowercased())",
+                "link": links.declaration(declarationID),
             ]))
         }
         let html = rendered.count == 1 ? rendered[0].1.html : rendered.map { "<h2>\($0.0.name)</h2>\($0.1.html)" }.joined(separator: "<hr>")

@@ -9,8 +9,9 @@ import Postgres
 /// planned actions. The objectives' review statuses appear only in the regulator's rendering;
 /// review comments where the side sees the review. Every page carries a TLP:AMBER marking.
 enum DeclarationPDF {
-    /// The file name and the document of declaration `declarationID`, for one side.
-    static func build(declarationID: UUID, regulatorView: Bool, language: Language, session: PostgresSession) async throws -> (String, Document) {
+    /// The file name and the document of declaration `declarationID`, for one side, its dates in `zone`.
+    static func build(declarationID: UUID, regulatorView: Bool, language: Language, zone: TimeZone,
+                      session: PostgresSession) async throws -> (String, Document) {
         let declaration = try await DeclarationAccess.reload(declarationID, seenByRegulator: regulatorView, session: session)
         let detail = try await Declarations.detail(declaration, language: language, session: session)
         let names = try await session.query("""
@@ -21,7 +22,7 @@ enum DeclarationPDF {
             FROM declarations d JOIN regulators r ON r.id = d.regulator_id WHERE d.id = $1
             """, declarationID, language.rawValue).required()
         let content = Content(detail: detail, regulator: try LanguageMap.parse(try names.decode("regulator")).text(in: language),
-                              sectors: try names.decode("sectors"))
+                              sectors: try names.decode("sectors"), zone: zone)
         return (content.filename, content.document)
     }
 
@@ -29,9 +30,13 @@ enum DeclarationPDF {
         var detail: DeclarationDetail
         var regulator: String
         var sectors: [String]
+        var zone: TimeZone = TimeZone(identifier: "UTC") ?? .current
 
         var declaration: Declaration { detail.declaration }
         var language: Language { detail.language }
+
+        /// A fixed text of the document, in its language.
+        func t(_ key: DocumentText, _ values: [String: String] = [:]) -> String { key.text(in: language, values) }
 
         /// The review comment column: for the regulator, and for the operator's side once it has
         /// comments to read (they are blank while it may not see them).
@@ -39,17 +44,19 @@ enum DeclarationPDF {
             declaration.seenByRegulator || detail.objectives.contains { $0.levels.contains { $0.measures.contains { !$0.reviewComment.isEmpty } } }
         }
 
-        /// After the declaration (reference, version, last change), never the day of the download.
+        /// After the declaration (reference, version, last change), never the day of the download; with the language.
         var filename: String {
-            "Security_objective_declaration_\(declaration.reference)_v\(declaration.version)_\(Self.day(declaration.updatedAt)).pdf"
+            "Security_objective_declaration_\(declaration.reference)_v\(declaration.version)_\(Self.day(declaration.updatedAt, zone))_\(language.rawValue).pdf"
         }
 
         var document: Document {
-            let title = "Security objectives declaration"
-            var blocks: [Document.Block] = [.heading(level: 1, text: title), .keyValues(pairs: cover), .heading(level: 2, text: "Maturity levels")]
-            blocks.append(.table(Table(columns: ["Level", "Label"], rows: detail.levels.map { [String($0.level), $0.label.text(in: language)] },
+            let title = t(.declarationTitle)
+            let dates = DocumentDates(zone: zone, language: language)
+            var blocks: [Document.Block] = [.heading(level: 1, text: title), .keyValues(pairs: cover(dates)),
+                                            .heading(level: 2, text: t(.maturityLevels))]
+            blocks.append(.table(Table(columns: [t(.level), t(.label)], rows: detail.levels.map { [String($0.level), $0.label.text(in: language)] },
                                        widths: [1, 5], fills: detail.levels.map { [$0.color, nil] })))
-            blocks += [.pageBreak, .tableOfContents(title: "Contents", depth: 2)]
+            blocks += [.pageBreak, .tableOfContents(title: t(.contents), depth: 2)]
             var domain: UUID?
             let comments = showsComments
             for objective in detail.objectives {
@@ -60,32 +67,34 @@ enum DeclarationPDF {
                 }
                 blocks += self.blocks(of: objective, comments: comments)
             }
-            return Document(title: title, author: declaration.operatorName, subject: "\(declaration.reference) (version \(declaration.version))",
-                            createdAt: Date(), header: "\(title) · \(declaration.reference) v\(declaration.version) · \(declaration.operatorName)",
-                            footerBadge: .tlpAmber, blocks: blocks)
+            let version = t(.versionOf, ["reference": declaration.reference, "number": String(declaration.version)])
+            return Document(title: title, author: declaration.operatorName, subject: version,
+                            createdAt: Date(), header: "\(title) · \(version) · \(declaration.operatorName)",
+                            pageLabel: t(.pageLabel), footerBadge: .tlpAmber, blocks: blocks)
         }
 
-        var cover: [KeyValue] {
+        func cover(_ dates: DocumentDates) -> [KeyValue] {
             let progress = declaration.progress
             var pairs = [
-                KeyValue("Operator", declaration.operatorName),
-                KeyValue("Reference", "\(declaration.reference) (version \(declaration.version))"),
-                KeyValue("Year", String(declaration.year)),
-                KeyValue("Sectors", sectors.isEmpty ? "—" : sectors.joined(separator: "\n")),
-                KeyValue("Standard", declaration.standardLabel.text(in: language)),
-                KeyValue("Regulator", regulator),
-                KeyValue("Status", Self.statusLabel(declaration.status)),
-                KeyValue("Submitted", declaration.submittedAt.map(Self.time) ?? "not submitted"),
-                KeyValue("Last update", Self.time(declaration.updatedAt)),
-                KeyValue("Progress", "\(progress.complete) of \(progress.objectives) objectives complete (\(progress.answeredPercentage) %)"),
+                KeyValue(t(.operatorName), declaration.operatorName),
+                KeyValue(t(.reference), t(.versionOf, ["reference": declaration.reference, "number": String(declaration.version)])),
+                KeyValue(t(.year), String(declaration.year)),
+                KeyValue(t(.sectors), sectors.isEmpty ? "—" : sectors.joined(separator: "\n")),
+                KeyValue(t(.standard), declaration.standardLabel.text(in: language)),
+                KeyValue(t(.regulator), regulator),
+                KeyValue(t(.status), t(Self.statusText(declaration.status))),
+                KeyValue(t(.submitted), declaration.submittedAt.map(dates.format) ?? t(.notSubmitted)),
+                KeyValue(t(.lastUpdate), dates.format(declaration.updatedAt)),
+                KeyValue(t(.progressLabel), t(.progress, ["complete": String(progress.complete), "total": String(progress.objectives),
+                                                      "percent": String(progress.answeredPercentage)])),
             ]
             if declaration.seenByRegulator {
-                pairs.append(KeyValue("Review",
-                                      "\(progress.reviewed) of \(progress.objectives) objectives reviewed (\(progress.reviewedPercentage) %)"))
+                pairs.append(KeyValue(t(.review), t(.reviewProgress, ["reviewed": String(progress.reviewed), "total": String(progress.objectives),
+                                                                       "percent": String(progress.reviewedPercentage)])))
             }
             // Blank unless the side sees the review.
             if !declaration.reviewComment.isEmpty {
-                pairs.append(KeyValue("Review comment", declaration.reviewComment))
+                pairs.append(KeyValue(t(.reviewComment), declaration.reviewComment))
             }
             return pairs
         }
@@ -93,21 +102,21 @@ enum DeclarationPDF {
         private func blocks(of objective: DeclarationDetail.Objective, comments showsComments: Bool) -> [Document.Block] {
             var heading = "\(objective.code): \(objective.title)"
             if declaration.seenByRegulator, let status = objective.reviewStatus {
-                heading += " [\(Self.reviewLabel(status))]"
+                heading += " [\(t(Self.reviewText(status)))]"
             }
             var blocks: [Document.Block] = [.heading(level: 2, text: heading)]
             if !objective.description.isEmpty { blocks.append(.paragraph(text: objective.description)) }
             blocks.append(.keyValues(pairs: [
-                KeyValue("Score", "\(Self.number(objective.score)) / \(detail.maximumLevel)"),
-                KeyValue("Completion", Self.completionLabel(objective.completion)),
+                KeyValue(t(.score), "\(Self.number(objective.score)) / \(detail.maximumLevel)"),
+                KeyValue(t(.completion), t(Self.completionText(objective.completion))),
             ]))
             if objective.levels.isEmpty {
-                blocks.append(.paragraph(text: "This objective has no measures: its planned actions answer it."))
+                blocks.append(.paragraph(text: t(.noMeasures)))
             } else {
-                var columns = ["Level", "Measure", "Evidence", "Implemented", "Justification"]
+                var columns = [t(.level), t(.measure), t(.evidence), t(.implemented), t(.justification)]
                 var widths = [1.3, 3.0, 2.4, 1.4, 2.6]
                 if showsComments {
-                    columns.append("Review comment")
+                    columns.append(t(.reviewComment))
                     widths.append(2.2)
                 }
                 var rows: [[String]] = []
@@ -115,7 +124,7 @@ enum DeclarationPDF {
                 for group in objective.levels {
                     for measure in group.measures {
                         var row = ["\(group.level) · \(group.label)", measure.description, measure.evidence.isEmpty ? "—" : measure.evidence,
-                                   measure.isImplemented ? "Yes" : "No", measure.justification.isEmpty ? "—" : measure.justification]
+                                   t(measure.isImplemented ? .yes : .no), measure.justification.isEmpty ? "—" : measure.justification]
                         if showsComments { row.append(measure.reviewComment) }
                         rows.append(row)
                         fills.append([group.color])
@@ -123,35 +132,35 @@ enum DeclarationPDF {
                 }
                 blocks.append(.table(Table(columns: columns, rows: rows, widths: widths, fills: fills)))
             }
-            blocks.append(.heading(level: 3, text: "Planned actions"))
+            blocks.append(.heading(level: 3, text: t(.plannedActions)))
             blocks.append(.paragraph(text: objective.plannedActions.isEmpty ? "—" : objective.plannedActions))
             return blocks
         }
 
-        static func statusLabel(_ status: DeclarationStatus) -> String {
+        static func statusText(_ status: DeclarationStatus) -> DocumentText {
             switch status {
-            case .draft: "Draft"
-            case .submitted: "Submitted"
-            case .passedPending: "Passed (verdict not sent yet)"
-            case .revisionRequiredPending: "Revision required (verdict not sent yet)"
-            case .passed: "Passed"
-            case .revisionRequired: "Revision required"
+            case .draft: .draft
+            case .submitted: .submitted
+            case .passedPending: .passedPending
+            case .revisionRequiredPending: .revisionRequiredPending
+            case .passed: .passed
+            case .revisionRequired: .revisionRequired
             }
         }
 
-        static func reviewLabel(_ status: ObjectiveReviewStatus) -> String {
+        static func reviewText(_ status: ObjectiveReviewStatus) -> DocumentText {
             switch status {
-            case .notReviewed: "Not reviewed"
-            case .passed: "Passed"
-            case .revisionRequired: "Revision required"
+            case .notReviewed: .notReviewed
+            case .passed: .passed
+            case .revisionRequired: .revisionRequired
             }
         }
 
-        static func completionLabel(_ completion: ObjectiveCompletion) -> String {
+        static func completionText(_ completion: ObjectiveCompletion) -> DocumentText {
             switch completion {
-            case .notStarted: "Not started"
-            case .partial: "Partial"
-            case .complete: "Complete"
+            case .notStarted: .notStarted
+            case .partial: .partial
+            case .complete: .complete
             }
         }
 
@@ -161,16 +170,12 @@ enum DeclarationPDF {
                                                                                                                  options: .regularExpression)
         }
 
-        static func day(_ date: Date) -> String {
-            String(time(date).prefix(10))
-        }
-
-        /// `2026-03-02 14:00 UTC`.
-        static func time(_ date: Date) -> String {
+        /// The day, `2026-03-02`, in `zone`.
+        static func day(_ date: Date, _ zone: TimeZone) -> String {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+            formatter.timeZone = zone
+            formatter.dateFormat = "yyyy-MM-dd"
             return formatter.string(from: date)
         }
     }

@@ -51,6 +51,8 @@ public struct Declarations: Sendable {
                                                          message: "Name a standard you may declare against (GET /api/v1/standards).")])
             }
             try await Self.checkSectors(sectorIDs, of: operatorID, session: session)
+            try await Self.refuseDuplicate(operatorID: operatorID, standardID: standard.id, year: input.year, sectorIDs: sectorIDs,
+                                           session: session)
             let id = try await Self.insert(groupOf: operatorID, standard: standard, year: input.year, sectorIDs: sectorIDs, principal: principal,
                                            status: .draft, session: session)
             try await DeclarationAccess.record(.created, by: principal, regulatorSide: false, declarationID: id, operatorID: operatorID,
@@ -62,6 +64,26 @@ public struct Declarations: Sendable {
             return try await Self.detail(try await DeclarationAccess.reload(id, seenByRegulator: false, session: session),
                                          language: language, session: session)
         }
+    }
+
+    /// One declaration per operator, standard, year and set of sectors: a second would split the
+    /// year's answers and reviews in two. Creations for the operator wait on each other here.
+    ///
+    /// - Throws: 409 naming the existing declaration (its reference and id) to continue instead.
+    static func refuseDuplicate(operatorID: UUID, standardID: UUID, year: Int, sectorIDs: [UUID], session: PostgresSession) async throws {
+        try await session.query("SELECT pg_advisory_xact_lock(hashtextextended('declarations:' || $1::text, 0))", operatorID)
+        guard let existing = try await session.query("""
+            SELECT g.reference, d.id FROM declaration_groups g
+            JOIN declarations d ON d.group_id = g.id AND d.version = (SELECT max(version) FROM declarations WHERE group_id = g.id)
+            WHERE g.operator_id = $1 AND g.standard_id = $2 AND d.year = $3
+              AND ARRAY(SELECT sector_id FROM declaration_sectors s WHERE s.declaration_id = d.id ORDER BY sector_id) = $4::uuid[]
+            LIMIT 1
+            """, operatorID, standardID, year, sectorIDs.sorted { $0.uuidString.lowercased() < $1.uuidString.lowercased() }).first else { return }
+        let reference: String = try existing.decode("reference"), id: UUID = try existing.decode("id")
+        throw DomainError.conflict("""
+            Declaration \(reference) (\(id.postgresText)) already covers this operator, standard, year and these sectors; \
+            continue it (or start its next version once its verdict is sent) rather than making a second one.
+            """)
     }
 
     /// - Throws: 422 on `sector_ids` unless every sector is one of the operator's.
@@ -301,7 +323,10 @@ public struct Declarations: Sendable {
     static func requireAnswers(_ declaration: Declaration) throws {
         guard !declaration.seenByRegulator else { throw DomainError.forbidden("The operator answers; regulator staff review.") }
         guard declaration.storedStatus == .draft else {
-            throw DomainError.conflict("This version was submitted and is read-only; start a new version once the review is sent.")
+            let versions = "POST /api/v1/declarations/\(declaration.id.postgresText)/versions"
+            throw DomainError.conflict(declaration.storedStatus.isFinal
+                ? "The verdict on this version was sent, so it is read-only: start its next version (\(versions)) and make the changes there."
+                : "This version was submitted and is read-only while it is reviewed: once the verdict is sent, start its next version (\(versions)).")
         }
     }
 
@@ -309,7 +334,7 @@ public struct Declarations: Sendable {
     static func requireReview(_ declaration: Declaration) throws {
         guard declaration.seenByRegulator else { throw DomainError.forbidden("Only the standard's regulator reviews a declaration.") }
         guard declaration.storedStatus.isUnderReview else {
-            throw DomainError.conflict("The review of this version was sent; it is read-only.")
+            throw DomainError.conflict("The verdict on this version was sent, so it is read-only; the operator's next version is reviewed when it is submitted.")
         }
     }
 
@@ -497,6 +522,8 @@ public struct Declarations: Sendable {
             guard !source.seenByRegulator else { throw DomainError.forbidden("The operator copies its declarations.") }
             try await Self.checkSectors(sectorIDs, of: source.operatorID, session: session)
             let standard = try await StandardCatalogue.visible(source.standardID, caller, session: session)
+            try await Self.refuseDuplicate(operatorID: source.operatorID, standardID: standard.id, year: year, sectorIDs: sectorIDs,
+                                           session: session)
             let newID = try await Self.insert(groupOf: source.operatorID, standard: standard, year: year, sectorIDs: sectorIDs, principal: principal,
                                               status: .draft, session: session)
             try await session.query("""

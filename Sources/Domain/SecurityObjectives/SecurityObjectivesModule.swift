@@ -19,9 +19,9 @@ public struct SecurityObjectivesModule: PlatformModule {
         imports = StandardImports(catalogue: standards, postgres: postgres, outbox: outbox, auth: auth, logger: logger,
                                   inlineBytes: settings.importInlineBytes)
         declarations = Declarations(postgres: postgres, outbox: outbox,
-                                    emails: DeclarationEmails(sender: settings.mailFrom, publicURL: settings.publicURL), files: files, now: now)
+                                    emails: DeclarationEmails(sender: settings.mailFrom, links: settings.frontend), files: files, now: now)
         query = DeclarationQuery(postgres: postgres)
-        documents = DeclarationDocuments(postgres: postgres, outbox: outbox, documents: store)
+        documents = DeclarationDocuments(postgres: postgres, outbox: outbox, documents: store, zone: settings.documentTimeZone)
         retention = DeclarationRetention(postgres: postgres, logger: logger, retention: settings.declarationRetention)
     }
 

@@ -49,6 +49,11 @@ public struct AppConfiguration: Sendable {
     public var incidentRetention: Duration = .seconds(86_400 * 1825)
     /// Declarations are deleted (every version) this long after their latest version was created.
     public var declarationRetention: Duration = .seconds(86_400 * 1825)
+    /// Where links in e-mails lead (`FRONTEND_URL` and its path templates).
+    public var frontend = FrontendLinks(base: "http://localhost:8080")
+    /// The zone of the dates in documents that have none of their own (declarations); an
+    /// incident's documents use the incident's.
+    public var documentTimeZone = TimeZone(identifier: "Europe/Luxembourg") ?? TimeZone(identifier: "UTC") ?? .current
     /// The body limit of the file imports (standard sheets, declaration workbooks), which may
     /// exceed `maxBodyBytes`.
     public var importMaxBytes: Int = 16 * 1_048_576
@@ -191,6 +196,26 @@ public struct AppConfiguration: Sendable {
         result.incidentSweepSeconds = reader.integer("INCIDENT_SWEEP_SECONDS", default: 60, in: 1...3600)
         result.incidentRetention = .seconds(86_400 * reader.integer("INCIDENT_RETENTION_DAYS", default: 1825, in: 30...36_500))
         result.declarationRetention = .seconds(86_400 * reader.integer("SECURITY_OBJECTIVE_RETENTION_DAYS", default: 1825, in: 30...36_500))
+        result.frontend = FrontendLinks(base: reader.string("FRONTEND_URL", default: result.publicURL))
+        if !result.frontend.base.hasPrefix("http://") && !result.frontend.base.hasPrefix("https://") {
+            reader.fail("FRONTEND_URL", "must start with http:// or https://")
+        }
+        for (name, placeholder, path) in [("FRONTEND_INCIDENT_PATH", "{id}", \FrontendLinks.incidentPath),
+                                          ("FRONTEND_DECLARATION_PATH", "{id}", \FrontendLinks.declarationPath),
+                                          ("FRONTEND_PASSWORD_RESET_PATH", "{token}", \FrontendLinks.passwordResetPath),
+                                          ("FRONTEND_ACTIVATION_PATH", "{token}", \FrontendLinks.activationPath)] {
+            let template = reader.string(name, default: result.frontend[keyPath: path])
+            if !template.hasPrefix("/") || !template.contains(placeholder) {
+                reader.fail(name, "must start with / and hold \(placeholder)")
+            }
+            result.frontend[keyPath: path] = template
+        }
+        let documentZone = reader.string("DOCUMENT_TIME_ZONE", default: "Europe/Luxembourg")
+        if let zone = TimeZone(identifier: documentZone), TimeZone.knownTimeZoneIdentifiers.contains(documentZone) {
+            result.documentTimeZone = zone
+        } else {
+            reader.fail("DOCUMENT_TIME_ZONE", "must be an IANA time zone such as Europe/Luxembourg")
+        }
         result.importMaxBytes = reader.integer("IMPORT_MAX_BYTES", default: 16 * 1_048_576, in: 1024...1_073_741_824)
         result.importInlineBytes = reader.integer("IMPORT_INLINE_BYTES", default: 262_144, in: 0...1_073_741_824)
         let allowedHosts = reader.string("OUTBOUND_ALLOWED_HOSTS", default: "").split(separator: ",")

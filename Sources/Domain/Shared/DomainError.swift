@@ -17,6 +17,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case notFound(String)
     /// The caller may see the object but not do this to it.
     case forbidden(String)
+    /// The token was not given the scope (`incidents:write`) the operation needs (403).
+    case missingScope(String)
     /// No valid credentials (401).
     case unauthenticated(String)
     /// The password was right; the account's one-time code is missing (401).
@@ -35,6 +37,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case preconditionFailed(String)
     /// The update must name the version it changes (`If-Match`) and did not (428).
     case preconditionRequired(String)
+    /// `If-Match` is neither `*` nor entity tags (400).
+    case malformedIfMatch
     /// The user must accept the terms of use (again) before anything else.
     case termsNotAccepted
     /// The platform requires a second factor and the user has not enrolled one yet.

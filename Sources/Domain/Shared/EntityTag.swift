@@ -47,9 +47,13 @@ public enum EntityTag {
         }
     }
 
-    /// - Throws: 428 with `missing` without `If-Match`, 412 with `changed` when it does not match.
+    /// Checked once the caller is known to be allowed (an anonymous request gets its 401 first).
+    ///
+    /// - Throws: 428 with `missing` without `If-Match`, 400 when it is not ETags, 412 with
+    ///   `changed` when it does not match.
     public static func require(_ header: String?, current: String, missing: String, changed: String) throws {
         guard let header else { throw DomainError.preconditionRequired(missing) }
+        guard condition(header) != nil else { throw DomainError.malformedIfMatch }
         guard matches(header, current: current) else { throw DomainError.preconditionFailed(changed) }
     }
 }

@@ -29,8 +29,8 @@ extension Principal {
         try require(scope)
     }
 
-    /// - Throws: ``DomainError/forbidden(_:)`` when the token lacks `scope`.
+    /// - Throws: ``DomainError/missingScope(_:)`` when the token lacks `scope`.
     public func require(_ scope: Scope) throws {
-        guard allows(scope) else { throw DomainError.forbidden("This token lacks the \(scope.rawValue) scope.") }
+        guard allows(scope) else { throw DomainError.missingScope(scope.rawValue) }
     }
 }

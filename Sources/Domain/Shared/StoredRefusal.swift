@@ -13,6 +13,7 @@ struct StoredRefusal: Codable {
         case .conflict(let message): (kind, self.message, fields) = ("conflict", message, [])
         case .notFound(let message): (kind, self.message, fields) = ("notFound", message, [])
         case .forbidden(let message): (kind, self.message, fields) = ("forbidden", message, [])
+        case .missingScope(let scope): (kind, message, fields) = ("forbidden", "The token lacks the \(scope) scope.", [])
         // The token ended: a conflict for whoever reads the outcome later, with another token.
         case .unauthenticated(let message): (kind, self.message, fields) = ("conflict", message + " Send the file again.", [])
         default: (kind, message, fields) = ("conflict", "The import could not be done: \(error).", [])
