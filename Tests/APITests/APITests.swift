@@ -172,6 +172,16 @@ struct APITests {
         }
     }
 
+    @Test("the README's table names every demo account, and only those")
+    func demoAccountsInReadme() throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md"),
+                                encoding: .utf8)
+        let listed = Set(readme.split(separator: "\n").compactMap { line in
+            line.firstMatch(of: /^\| `([a-z.]+@demo\.governance\.test)` \|/).map { String($0.1) }
+        })
+        #expect(listed == Set(DemoData.accounts.map(\.email)))
+    }
+
     @Test("every pattern of openapi.yaml has words for its messages")
     func patternWords() throws {
         let patterns = Set(try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
