@@ -129,6 +129,7 @@ def in_path(case):
     parameters = case.path_parameters
     path = case.operation.path
     target = target_of(path)
+    spared = False
     if case.method.upper() == "DELETE" and target is not None:
         if (case.operation.label, phase_of(case)) in deleted:
             return
@@ -139,22 +140,25 @@ def in_path(case):
         paths = case.operation.schema.raw_schema["paths"]
         upserted = "put" in paths.get(path, {})
         collection = path.rsplit("/", 1)[0]
-        # Where the role may not create the kind, it may not delete it either (the permission
-        # matrix): a reached object shows the refusal, and should it be deleted all the same,
-        # it leaves the pools.
+        # Where the role may not create the kind, it may mostly not delete it either (the
+        # permission matrix): a reached object shows the refusal. Some roles delete what they
+        # do not create (a regulator administrator, declarations): the first reached object of
+        # the kind is never taken, so the operations that read it keep one, and what is
+        # deleted leaves the pools.
         uncreatable = collection in refused or "post" not in paths.get(collection, {})
         if not upserted and not uncreatable and target != "job_id":
             return
+        spared = not upserted and target != "job_id"
     # Never the run's own account where something is deleted (its credentials would end).
     own = (lambda value: value == IDS.get("me")) if case.method.upper() == "DELETE" else (lambda value: False)
     for prefix, combinations in IDS["tuples"].items():
         if path.startswith(prefix) and combinations:
-            usable = [c for c in combinations if not own(c.get("user_id"))]
+            usable = [c for c in combinations[1 if spared else 0:] if not own(c.get("user_id"))]
             if usable:
                 parameters.update({k: int(v) if k == "year" else v for k, v in draw.choice(usable).items()})
             return
     for name, value in list(parameters.items()):
-        pool = [candidate for candidate in IDS["ids"].get(name, []) if not own(candidate)]
+        pool = [candidate for candidate in IDS["ids"].get(name, [])[1 if spared and name == target else 0:] if not own(candidate)]
         if pool and isinstance(value, str) and UUID.match(value):
             parameters[name] = draw.choice(pool)
 
@@ -204,6 +208,9 @@ def remember(case, response):
             target = target_of(path)
             if target is not None and gone.get(target) in IDS["ids"].get(target, []):
                 IDS["ids"][target].remove(gone[target])
+                # And every combination it was part of (a deleted declaration's measures).
+                for prefix, combinations in IDS["tuples"].items():
+                    IDS["tuples"][prefix] = [c for c in combinations if gone[target] not in c.values()]
 
 
 @schemathesis.hook
