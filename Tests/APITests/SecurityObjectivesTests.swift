@@ -285,7 +285,7 @@ struct SecurityObjectivesTests {
             #expect(again.status == .conflict)
             #expect(try await call(client, .patch, "/api/v1/declarations/\(id)/objectives/\(Self.objective(detail, "SO1")["objective_id"]!)", ra,
                                    ["review_status": "revisionRequired"]).status == .conflict)
-            let verdicts = try await w.platform.postgres.query("SELECT subject FROM emails WHERE subject LIKE '%: passed'")
+            let verdicts = try await w.platform.postgres.query("SELECT subject FROM emails WHERE subject LIKE '%: Passed'")
             #expect(verdicts.count == recipients.count)
             // The operator now sees the verdict and the comments.
             let final = try object(try await call(client, .get, "/api/v1/declarations/\(id)", opa))

@@ -128,13 +128,13 @@ struct IncidentEndToEndTests {
                                          headers: ["If-Match": read.headers["etag"] ?? ""])
         #expect(sent.status == 200, "\(String(decoding: sent.body, as: UTF8.self))")
         #expect(try await eventually(timeout: .seconds(30)) {
-            try Self.count("Security objectives declaration \(reference): passed", reference) == 1
+            try Self.count("Security objectives declaration \(reference): Passed", reference) == 1
         })
         // Sent once each, whatever the worker's sweeps do meanwhile.
         try await Task.sleep(for: .seconds(3))
         #expect(try Self.count("Security objectives declaration \(reference) submitted", reference) == 1)
-        #expect(try Self.count("Security objectives declaration \(reference): passed", reference) == 1)
-        #expect(try Self.count("Security objectives declaration \(reference): passed", reference, to: "regulator.admin@demo.governance.test") == 1)
+        #expect(try Self.count("Security objectives declaration \(reference): Passed", reference) == 1)
+        #expect(try Self.count("Security objectives declaration \(reference): Passed", reference, to: "regulator.admin@demo.governance.test") == 1)
 
         // Its PDF, drawn by the worker: asked for, followed, served; the operator's rendering
         // without the objectives' verdicts, the regulator's with them.

@@ -133,13 +133,9 @@ struct IncidentEmails {
         }
     }
 
+    /// "yes" or "no" in `language`, from the documents' catalogue.
     static func yesNo(_ value: Bool, _ language: Language) -> String {
-        switch language {
-        case .en: return value ? "yes" : "no"
-        case .fr: return value ? "oui" : "non"
-        case .nl: return value ? "ja" : "nee"
-        case .de: return value ? "ja" : "nein"
-        }
+        (value ? DocumentText.yes : .no).text(in: language).lowercased()
     }
 }
 

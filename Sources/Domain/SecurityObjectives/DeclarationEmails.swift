@@ -69,13 +69,8 @@ struct DeclarationEmails: Sendable {
     }
 
     /// A verdict in the e-mail's language.
+    /// The verdict in words of `language`, the same as in review e-mails of incidents and in PDFs.
     static func label(_ status: DeclarationStatus, _ language: Language) -> String {
-        let passed = status == .passed || status == .passedPending
-        switch language {
-        case .en: return passed ? "passed" : "revision required"
-        case .fr: return passed ? "validée" : "révision requise"
-        case .nl: return passed ? "goedgekeurd" : "herziening vereist"
-        case .de: return passed ? "bestanden" : "Überarbeitung erforderlich"
-        }
+        (status == .passed || status == .passedPending ? DocumentText.passed : .revisionRequired).text(in: language)
     }
 }
